@@ -1,0 +1,75 @@
+# The README's commands. Each target installs what it needs on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+CDK := npx --no-install cdk
+ENV ?= dev
+REQUESTS ?= 1000000
+DURATION_MS ?= 50
+
+# Functions import as packages named after their folder (mask_predictor.handler...).
+export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
+# Node 20 is end-of-life for jsii; the warning banner would bury the real output.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+SOURCES := app.py cdk.json $(shell find stacks functions -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: help setup synth test bench train-mask invoke deploy diff destroy clean
+
+help:
+	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
+	@echo "make test                                                  all tests (no AWS, no Docker)"
+	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev]           run a handler locally with its stack's environment"
+	@echo "make bench                                                 benchmarks, figures in benchmarks/results/"
+	@echo "make train-mask                                            retrain the mask predictor's CRF"
+	@echo "make deploy  STACK=<stack> [ENV=dev]                       cdk deploy one stack (shows account/region first)"
+
+$(VENV)/.installed: requirements-dev.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+cdk.out/.synth-$(ENV): $(VENV)/.installed node_modules/.installed $(SOURCES)
+	rm -f cdk.out/.synth-*
+	$(CDK) synth --all --quiet -c env=$(ENV)
+	touch $@
+
+synth: cdk.out/.synth-$(ENV)
+	$(PYTHON) -m tools.synth_report --cdk-out cdk.out --requests $(REQUESTS) --duration-ms $(DURATION_MS)
+
+test: setup
+	$(PYTHON) -m pytest
+
+bench: setup
+	$(PYTHON) -m benchmarks.mask_predictor
+
+train-mask: setup
+	$(PYTHON) -m training.mask_predictor.train
+
+invoke: cdk.out/.synth-$(ENV)
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<folder under functions/> EVENT=<event.json>" >&2; exit 2; }
+	@$(PYTHON) -m tools.invoke --function $(FN) --event $(EVENT) --cdk-out cdk.out
+
+deploy: setup
+	@test -n "$(STACK)" || { echo "usage: make deploy STACK=<stack, e.g. MaskPredictor-$(ENV)>" >&2; exit 2; }
+	$(CDK) deploy $(STACK) -c env=$(ENV)
+
+diff: setup
+	$(CDK) diff --all -c env=$(ENV)
+
+destroy: setup
+	@test -n "$(STACK)" || { echo "usage: make destroy STACK=<stack>" >&2; exit 2; }
+	$(CDK) destroy $(STACK) -c env=$(ENV)
+
+clean:
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,1 @@
+"""Constructs every workload stack composes; one concern per module."""

@@ -1,0 +1,161 @@
+"""The one function construct every workload goes through.
+
+Each function gets its own role, log group (retention, JSON logs), X-Ray tracing, alarms and
+dashboard, a `live` alias (optionally with provisioned concurrency), an optional keep-warm
+schedule, an optional AWS_IAM Function URL, and outputs callers need. Defaults come from
+settings; a stack only passes what differs.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from stacks.common.compliance import acknowledge
+from stacks.common.execution_role import ExecutionRole
+from stacks.common.function_monitoring import FunctionMonitoring
+from stacks.common.keep_warm import KeepWarm
+from stacks.common.log_group import FunctionLogGroup
+from stacks.common.packages import LAMBDA_ARCHITECTURE, PYTHON_RUNTIME
+from stacks.settings import FunctionSettings, MonitoringSettings, VpcPlacement
+
+METRICS_NAMESPACE = "MlInference"
+LIVE_ALIAS = "live"
+
+
+class InferenceFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function_name: str,
+        service_name: str,
+        description: str,
+        code: lambda_.Code,
+        handler: str,
+        settings: FunctionSettings,
+        monitoring: MonitoringSettings,
+        alarm_topic: sns.ITopic,
+        environment: Mapping[str, str],
+        layers: Sequence[lambda_.ILayerVersion] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function_name = function_name
+        self.log_group = FunctionLogGroup(
+            self, "Logs", function_name=function_name, retention_days=monitoring.log_retention_days
+        ).log_group
+        self.role = ExecutionRole(
+            self, "ExecutionRole", description=f"Runs {function_name}", log_group=self.log_group
+        ).role
+        vpc_options = _vpc_options(self, settings.vpc)
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=function_name,
+            description=description,
+            runtime=PYTHON_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE[settings.architecture],
+            code=code,
+            handler=handler,
+            layers=list(layers),
+            memory_size=settings.memory_mb,
+            timeout=Duration.seconds(settings.timeout_seconds),
+            reserved_concurrent_executions=settings.reserved_concurrency,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service_name,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                **environment,
+            },
+            **vpc_options,
+        )
+        self.alias = self.function.add_alias(
+            LIVE_ALIAS,
+            provisioned_concurrent_executions=settings.provisioned_concurrency or None,
+        )
+        self.url = (
+            self.alias.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
+            if settings.function_url
+            else None
+        )
+        if settings.keep_warm_minutes is not None:
+            KeepWarm(self, "KeepWarm", target=self.alias, rate_minutes=settings.keep_warm_minutes)
+        self.monitoring = FunctionMonitoring(
+            self,
+            "Monitoring",
+            function=self.function,
+            function_name=function_name,
+            alarm_topic=alarm_topic,
+            duration_p99_percent_of_timeout=monitoring.duration_p99_percent_of_timeout,
+            metrics_namespace=METRICS_NAMESPACE,
+            service_name=service_name,
+        )
+        self._add_outputs()
+        self._acknowledge_findings()
+
+    def _add_outputs(self) -> None:
+        CfnOutput(self, "FunctionName", value=self.function.function_name,
+                  description="Function name for boto3 invoke")
+        CfnOutput(self, "FunctionArn", value=self.alias.function_arn,
+                  description=f"ARN of the '{LIVE_ALIAS}' alias callers invoke")
+        if self.url is not None:
+            CfnOutput(self, "FunctionUrl", value=self.url.url,
+                      description="Function URL (AWS_IAM auth: requests must be SigV4-signed)")
+
+    def _acknowledge_findings(self) -> None:
+        acknowledge(
+            self.function,
+            rule_id="Serverless-LambdaDLQ",
+            reason=(
+                "Callers invoke synchronously and receive every error themselves; the only"
+                " asynchronous events are keep-warm pings, disposable by design (no retries)."
+            ),
+        )
+        policy = self.role.node.find_child("DefaultPolicy")
+        acknowledge(
+            policy,
+            rule_id=f"AwsSolutions-IAM5[Resource::<{_logical_id(self.log_group)}.Arn>:*]",
+            reason="Log streams are created at run time; the grant is scoped to this function's own log group.",
+        )
+        acknowledge(
+            policy,
+            rule_id="AwsSolutions-IAM5[Resource::*]",
+            reason="X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
+        )
+
+
+def _logical_id(construct: Construct) -> str:
+    return Stack.of(construct).get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
+
+
+def _vpc_options(scope: Construct, placement: VpcPlacement | None) -> dict[str, object]:
+    """Subnets and a security group in an existing VPC, without a lookup (works offline)."""
+    if placement is None:
+        return {}
+    vpc = ec2.Vpc.from_vpc_attributes(
+        scope,
+        "Vpc",
+        vpc_id=placement.vpc_id,
+        availability_zones=list(placement.availability_zones),
+        private_subnet_ids=list(placement.private_subnet_ids),
+    )
+    security_group = ec2.SecurityGroup(
+        scope, "SecurityGroup", vpc=vpc, description="Function ENIs: egress only", allow_all_outbound=True
+    )
+    return {
+        "vpc": vpc,
+        "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets),
+        "security_groups": [security_group],
+    }

@@ -1,0 +1,102 @@
+"""Docker-free asset bundling for ZIP functions and layers.
+
+CDK calls `try_bundle` before it would start a bundling container; returning True means the
+output directory is complete and Docker is never needed. Wheels are resolved for Lambda's
+platform and Python version, not this machine's, so a package built on a laptop runs on Lambda.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import jsii
+from aws_cdk import BundlingOptions, ILocalBundling
+
+from stacks.settings import Architecture
+
+# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34): wheels built for
+# manylinux2014 (glibc 2.17) up to manylinux_2_28 all load there.
+MANYLINUX_PLATFORMS: dict[Architecture, tuple[str, ...]] = {
+    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+}
+
+# Never shipped: caches, tests, local-only files, and what ships separately (the model layer).
+DEFAULT_EXCLUDES = ("__pycache__", "*.pyc", "requirements.txt", "Dockerfile", ".dockerignore", "tests")
+
+
+def pip_install_command(
+    *, requirements: Path, target: Path, architecture: Architecture, python_version: str
+) -> list[str]:
+    """pip arguments that install only prebuilt wheels for Lambda's platform into `target`."""
+    return [
+        sys.executable, "-m", "pip", "install",
+        "--quiet", "--disable-pip-version-check", "--no-compile",
+        "--only-binary=:all:",
+        "--implementation", "cp",
+        *(flag for platform in MANYLINUX_PLATFORMS[architecture] for flag in ("--platform", platform)),
+        "--python-version", python_version,
+        "--target", str(target),
+        "--requirement", str(requirements),
+    ]
+
+
+@jsii.implements(ILocalBundling)
+class LocalPythonFunctionBundling:
+    """Function package as Lambda unpacks it: wheels at the root, the code as one package."""
+
+    def __init__(
+        self,
+        *,
+        source_dir: Path,
+        package_name: str,
+        architecture: Architecture,
+        python_version: str,
+        excludes: Sequence[str] = (),
+    ) -> None:
+        self._source_dir = source_dir
+        self._package_name = package_name
+        self._architecture = architecture
+        self._python_version = python_version
+        self._excludes = (*DEFAULT_EXCLUDES, *excludes)
+
+    def try_bundle(self, output_dir: str, _options: BundlingOptions) -> bool:
+        target = Path(output_dir)
+        requirements = self._source_dir / "requirements.txt"
+        if requirements.exists():
+            command = pip_install_command(
+                requirements=requirements,
+                target=target,
+                architecture=self._architecture,
+                python_version=self._python_version,
+            )
+            subprocess.run(command, check=True, stdout=sys.stderr)
+        shutil.copytree(
+            self._source_dir,
+            target / self._package_name,
+            ignore=shutil.ignore_patterns(*self._excludes),
+            dirs_exist_ok=True,
+        )
+        return True
+
+
+@jsii.implements(ILocalBundling)
+class LocalCopyBundling:
+    """Copies a directory into a named sub-folder of the asset (a layer lands under /opt/<name>)."""
+
+    def __init__(self, *, source_dir: Path, folder_name: str) -> None:
+        self._source_dir = source_dir
+        self._folder_name = folder_name
+
+    def try_bundle(self, output_dir: str, _options: BundlingOptions) -> bool:
+        shutil.copytree(
+            self._source_dir,
+            Path(output_dir) / self._folder_name,
+            ignore=shutil.ignore_patterns(*DEFAULT_EXCLUDES),
+            dirs_exist_ok=True,
+        )
+        return True

@@ -1,0 +1,143 @@
+"""Typed, frozen settings for every deployment environment.
+
+`app.py` picks one of `ENVIRONMENTS` with `-c env=<name>`; nothing else reads context or
+environment variables. Everything a stack may vary per environment lives here, so a
+`cdk synth` diff between environments is a diff of this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+Architecture = Literal["x86_64", "arm64"]
+
+# CloudWatch Logs only accepts these retention periods (days).
+LOG_RETENTION_DAYS_ALLOWED = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+
+class SettingsError(ValueError):
+    """A settings value that cannot be deployed; the message says which and why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VpcPlacement:
+    """Existing VPC subnets to place a function in (no lookup: works without credentials)."""
+
+    vpc_id: str
+    availability_zones: tuple[str, ...]
+    private_subnet_ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.private_subnet_ids or len(self.private_subnet_ids) != len(self.availability_zones):
+            raise SettingsError("VpcPlacement needs one private subnet id per availability zone")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSettings:
+    """How one Lambda function is sized and operated."""
+
+    memory_mb: int
+    timeout_seconds: int
+    architecture: Architecture = "x86_64"
+    # Keep-warm: an EventBridge rule pings the function every N minutes; None turns it off.
+    keep_warm_minutes: int | None = None
+    # Provisioned concurrency on the `live` alias; 0 turns it off.
+    provisioned_concurrency: int = 0
+    reserved_concurrency: int | None = None
+    # A Function URL is always AWS_IAM-authenticated: an open endpoint is not a setting.
+    function_url: bool = False
+    vpc: VpcPlacement | None = None
+
+    def __post_init__(self) -> None:
+        if not 128 <= self.memory_mb <= 10240:
+            raise SettingsError(f"memory_mb must be within 128..10240, got {self.memory_mb}")
+        if not 1 <= self.timeout_seconds <= 900:
+            raise SettingsError(f"timeout_seconds must be within 1..900, got {self.timeout_seconds}")
+        if self.architecture not in ("x86_64", "arm64"):
+            raise SettingsError(f"architecture must be x86_64 or arm64, got {self.architecture!r}")
+        if self.keep_warm_minutes is not None and not 1 <= self.keep_warm_minutes <= 60:
+            raise SettingsError("keep_warm_minutes must be within 1..60 (or None for off)")
+        if self.provisioned_concurrency < 0:
+            raise SettingsError("provisioned_concurrency must be >= 0")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitoringSettings:
+    alarm_email: str | None = None
+    log_retention_days: int = 30
+    # p99 duration alarm fires above this share of the function's timeout.
+    duration_p99_percent_of_timeout: int = 80
+
+    def __post_init__(self) -> None:
+        if self.log_retention_days not in LOG_RETENTION_DAYS_ALLOWED:
+            raise SettingsError(
+                f"log_retention_days must be one of {LOG_RETENTION_DAYS_ALLOWED}, got {self.log_retention_days}"
+            )
+        if not 1 <= self.duration_p99_percent_of_timeout <= 100:
+            raise SettingsError("duration_p99_percent_of_timeout must be within 1..100")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaskPredictorSettings:
+    function: FunctionSettings
+    max_batch_names: int = 1000
+    max_name_chars: int = 200
+    max_request_bytes: int = 262_144
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentSettings:
+    name: str
+    account: str
+    region: str
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    mask_predictor: MaskPredictorSettings
+
+    def __post_init__(self) -> None:
+        if not (self.account.isdigit() and len(self.account) == 12):
+            raise SettingsError(f"account must be a 12-digit AWS account id, got {self.account!r}")
+        if not self.region:
+            raise SettingsError("region must be set")
+
+    def stack_name(self, workload: str) -> str:
+        return f"{workload}-{self.name}"
+
+
+ENVIRONMENTS: dict[str, EnvironmentSettings] = {
+    "dev": EnvironmentSettings(
+        name="dev",
+        account="111111111111",
+        region="us-east-1",
+        monitoring=MonitoringSettings(log_retention_days=14),
+        mask_predictor=MaskPredictorSettings(
+            function=FunctionSettings(memory_mb=512, timeout_seconds=30, function_url=True),
+        ),
+    ),
+    "prod": EnvironmentSettings(
+        name="prod",
+        account="222222222222",
+        region="us-east-1",
+        monitoring=MonitoringSettings(log_retention_days=90),
+        mask_predictor=MaskPredictorSettings(
+            function=FunctionSettings(
+                memory_mb=512, timeout_seconds=30, keep_warm_minutes=5, function_url=True
+            ),
+        ),
+    ),
+}
+
+
+def settings_for(environment: str, *, account: str | None = None, region: str | None = None) -> EnvironmentSettings:
+    """The named environment's settings, with the account and region optionally overridden."""
+    try:
+        settings = ENVIRONMENTS[environment]
+    except KeyError:
+        raise SettingsError(
+            f"unknown environment {environment!r}; choose one of {sorted(ENVIRONMENTS)} with -c env=<name>"
+        ) from None
+    overrides = {key: value for key, value in (("account", account), ("region", region)) if value}
+    return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk.assertions import Template
+
+from stacks.settings import ENVIRONMENTS, VpcPlacement
+from tests.infra.synth import synth_mask_predictor, with_mask_function
+
+
+@pytest.fixture(scope="session")
+def dev_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    return synth_mask_predictor(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("dev"))
+
+
+@pytest.fixture(scope="session")
+def prod_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    return synth_mask_predictor(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("prod"))
+
+
+@pytest.fixture(scope="session")
+def tuned_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    """Every opt-in switched on, on arm64, in a VPC."""
+    settings = with_mask_function(
+        ENVIRONMENTS["dev"],
+        architecture="arm64",
+        provisioned_concurrency=2,
+        keep_warm_minutes=7,
+        function_url=False,
+        vpc=VpcPlacement(
+            vpc_id="vpc-0123456789abcdef0",
+            availability_zones=("us-east-1a", "us-east-1b"),
+            private_subnet_ids=("subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"),
+        ),
+    )
+    return synth_mask_predictor(settings, tmp_path_factory.mktemp("tuned"))
+
+
+@pytest.fixture(scope="session")
+def cdk_out_of(dev_mask: tuple[Stack, Template]) -> Path:
+    stack, _ = dev_mask
+    return Path(stack.node.root.outdir)  # type: ignore[attr-defined]

@@ -1,0 +1,71 @@
+"""What the mask predictor's ZIP and model layer really contain, read from the staged assets."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from aws_cdk import Stack
+from aws_cdk.assertions import Template
+
+from tools.cloud_assembly import CloudAssembly, FunctionDefinition, directory_sizes
+
+Synth = tuple[Stack, Template]
+ZIP_LIMIT_BYTES = 3 * 1024 * 1024
+ELF_MACHINE = {"x86_64": 0x3E, "arm64": 0xB7}
+TRAINING_ONLY = ("sklearn", "sklearn_crfsuite", "scipy", "numpy", "joblib", "pandas", "torch")
+
+
+def mask_function(synth: Synth) -> FunctionDefinition:
+    stack, _ = synth
+    return CloudAssembly(Path(stack.node.root.outdir)).function("mask_predictor")  # type: ignore[attr-defined]
+
+
+def test_zip_holds_crfsuite_and_code_but_no_training_libraries_or_model(dev_mask: Synth) -> None:
+    code_dir = mask_function(dev_mask).code_asset_dir
+    assert code_dir is not None
+    top_level = {path.name for path in code_dir.iterdir()}
+    assert {"mask_predictor", "pycrfsuite"} <= top_level
+    assert (code_dir / "mask_predictor" / "handler.py").is_file()
+    assert not any(name.split("-")[0] in TRAINING_ONLY for name in top_level), top_level
+    assert not (code_dir / "mask_predictor" / "model").exists(), "the model ships in its layer"
+    assert not list(code_dir.rglob("*.pkl")) and not list(code_dir.rglob("*.joblib"))
+
+
+def test_model_layer_holds_the_crfsuite_model_under_its_mount_folder(dev_mask: Synth) -> None:
+    (layer_dir,) = mask_function(dev_mask).layer_asset_dirs
+    assert sorted(path.name for path in (layer_dir / "mask_predictor_model").iterdir()) == [
+        "mask_crf.crfsuite",
+        "model.json",
+    ]
+
+
+def test_zip_and_layer_together_stay_under_3_mb_zipped(dev_mask: Synth) -> None:
+    fn = mask_function(dev_mask)
+    assert fn.code_asset_dir is not None
+    zipped = sum(directory_sizes(path)[1] for path in (fn.code_asset_dir, *fn.layer_asset_dirs))
+    assert zipped < ZIP_LIMIT_BYTES, f"{zipped / 1_048_576:.2f} MB"
+
+
+def _crfsuite_extension(code_dir: Path) -> Path:
+    (extension,) = (code_dir / "pycrfsuite").glob("_pycrfsuite*.so")
+    return extension
+
+
+def _elf_machine(path: Path) -> int:
+    with path.open("rb") as binary:
+        header = binary.read(20)
+    assert header[:4] == b"\x7fELF", f"{path.name} is not a Linux shared object"
+    return struct.unpack_from("<H", header, 18)[0]
+
+
+def test_native_wheel_matches_lambda_python_and_x86_64(dev_mask: Synth) -> None:
+    extension = _crfsuite_extension(mask_function(dev_mask).code_asset_dir)  # type: ignore[arg-type]
+    assert "cpython-314-x86_64-linux-gnu" in extension.name
+    assert _elf_machine(extension) == ELF_MACHINE["x86_64"]
+
+
+def test_native_wheel_follows_arm64_setting(tuned_mask: Synth) -> None:
+    extension = _crfsuite_extension(mask_function(tuned_mask).code_asset_dir)  # type: ignore[arg-type]
+    assert "cpython-314-aarch64-linux-gnu" in extension.name
+    assert _elf_machine(extension) == ELF_MACHINE["arm64"]

@@ -1,0 +1,94 @@
+"""The real CDK CLI (pinned in package.json) synthesizes the app, and `make invoke`'s tool
+runs a synthesized function locally from that output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.cloud_assembly import CloudAssembly
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EVENTS = REPO_ROOT / "events" / "mask_predictor"
+
+
+def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    }
+    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="module")
+def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    result = run(["npx", "--no-install", "cdk", "synth", "--all", "--quiet", "-c", "env=prod", "-o", str(outdir)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return outdir, result
+
+
+def test_cli_synth_shows_target_account_and_region_first(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    _, result = cli_synth
+    assert "Target: environment=prod account=222222222222 region=us-east-1" in result.stderr
+
+
+def test_cli_synth_writes_every_stack_and_no_nag_findings(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    assert CloudAssembly(outdir).stack_names() == ["MaskPredictor-prod"]
+    report = json.loads((outdir / "validation-report.json").read_text())
+    assert all(not plugin["violations"] for plugin in report["pluginReports"])
+
+
+def test_synth_report_prints_a_row_per_function(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    result = run([sys.executable, "-m", "tools.synth_report", "--cdk-out", str(outdir), "--requests", "2000000", "--duration-ms", "20"])
+    assert result.returncode == 0, result.stderr
+    header, _, row, *_ = result.stdout.splitlines()
+    assert header.split(" | ")[0].strip() == "stack"
+    cells = [cell.strip() for cell in row.split(" | ")]
+    assert cells[:8] == ["MaskPredictor-prod", "mask-predictor-prod", "Zip", "x86_64", "python3.14", "512 MB", "30 s", cells[7]]
+    assert cells[8] == "every 5 min"
+    assert float(cells[10]) < float(cells[9])  # arm64 is cheaper
+    assert "2,000,000 requests/month at 20 ms" in result.stdout
+
+
+def test_invoke_runs_the_handler_with_the_stack_environment(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    result = run([sys.executable, "-m", "tools.invoke", "--function", "mask_predictor", "--event", str(EVENTS / "single.json"), "--cdk-out", str(outdir)])
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)  # stdout is the return value only; logs went to stderr
+    assert answer["mask_name"] == "3M Aura 9205+ N95"
+    assert answer["breakdown"][0] == {"3M": "brand"}
+
+
+def test_invoke_health_reports_function_name_from_template(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    result = run([sys.executable, "-m", "tools.invoke", "--function", "mask_predictor", "--event", str(EVENTS / "health.json"), "--cdk-out", str(outdir)])
+    assert result.returncode == 0, result.stderr
+    health = json.loads(result.stdout)
+    assert health["status"] == "ok" and health["function_name"] == "mask-predictor-prod"
+    assert health["model"]["sha256"]
+
+
+def test_invoke_function_url_event(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    result = run([sys.executable, "-m", "tools.invoke", "--function", "mask_predictor", "--event", str(EVENTS / "function_url_predict.json"), "--cdk-out", str(outdir)])
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["count"] == 2
+
+
+def test_invoke_unknown_function_says_which_exist(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    result = run([sys.executable, "-m", "tools.invoke", "--function", "nope", "--event", str(EVENTS / "single.json"), "--cdk-out", str(outdir)])
+    assert result.returncode == 2
+    assert "no function from functions/nope" in result.stderr and "mask_predictor" in result.stderr
