@@ -14,7 +14,15 @@ class AlarmTopic(Construct):
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "Topic", enforce_ssl=True)
         if email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+            subscription = self.topic.add_subscription(subscriptions.EmailSubscription(email))
+            acknowledge(
+                subscription,
+                rule_id="Serverless-SNSRedrivePolicy",
+                reason=(
+                    "SNS retries e-mail delivery itself, and an undelivered notification is not"
+                    " lost information: the alarm's state and history stay in CloudWatch."
+                ),
+            )
         acknowledge(
             self.topic,
             rule_id="AwsSolutions-SNS2",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,10 @@ def prod_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template
 
 @pytest.fixture(scope="session")
 def tuned_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    """Every opt-in switched on, on arm64, in a VPC."""
+    """Every opt-in switched on, on arm64, in a VPC, with alarm e-mails."""
+    base = ENVIRONMENTS["dev"]
     settings = with_mask_function(
-        ENVIRONMENTS["dev"],
+        replace(base, monitoring=replace(base.monitoring, alarm_email="oncall@example.com")),
         architecture="arm64",
         provisioned_concurrency=2,
         keep_warm_minutes=7,

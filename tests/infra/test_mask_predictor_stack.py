@@ -199,6 +199,10 @@ def test_opt_ins_provisioned_concurrency_arm64_and_vpc(tuned_mask: Synth) -> Non
     template.has_resource_properties("AWS::Lambda::LayerVersion", {"CompatibleArchitectures": ["arm64"]})
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(7 minutes)"})
     template.resource_count_is("AWS::Lambda::Url", 0)
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "email", "Endpoint": "oncall@example.com", "TopicArn": {"Ref": logical_id(template, "AWS::SNS::Topic")}},
+    )
 
 
 def test_outputs_give_callers_name_arn_and_url(dev_mask: Synth) -> None:
