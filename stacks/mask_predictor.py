@@ -7,7 +7,7 @@ from constructs import Construct
 
 from stacks.common.alarm_topic import AlarmTopic
 from stacks.common.inference_function import InferenceFunction
-from stacks.common.packages import ModelLayer, python_function_code
+from stacks.common.packages import ModelLayer, ZipPackage, python_function_code
 from stacks.common.paths import FUNCTIONS_DIR
 from stacks.settings import EnvironmentSettings
 
@@ -40,9 +40,11 @@ class MaskPredictorStack(Stack):
             function_name=f"mask-predictor-{settings.name}",
             service_name=FOLDER,
             description="Labels respirator product name tokens with nine components (CRF)",
-            code=python_function_code(folder=FOLDER, architecture=architecture, excludes=["model"]),
-            handler=HANDLER,
-            layers=[model.layer],
+            package=ZipPackage(
+                code=python_function_code(folder=FOLDER, architecture=architecture, excludes=["model"]),
+                handler=HANDLER,
+                layers=[model.layer],
+            ),
             settings=workload.function,
             monitoring=settings.monitoring,
             alarm_topic=alarm_topic,

@@ -8,7 +8,7 @@ settings; a stack only passes what differs.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Mapping
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -21,7 +21,7 @@ from stacks.common.execution_role import ExecutionRole
 from stacks.common.function_monitoring import FunctionMonitoring
 from stacks.common.keep_warm import KeepWarm
 from stacks.common.log_group import FunctionLogGroup
-from stacks.common.packages import LAMBDA_ARCHITECTURE, PYTHON_RUNTIME
+from stacks.common.packages import LAMBDA_ARCHITECTURE, PYTHON_RUNTIME, ImagePackage, ZipPackage
 from stacks.settings import FunctionSettings, MonitoringSettings, VpcPlacement
 
 METRICS_NAMESPACE = "MlInference"
@@ -37,13 +37,11 @@ class InferenceFunction(Construct):
         function_name: str,
         service_name: str,
         description: str,
-        code: lambda_.Code,
-        handler: str,
+        package: ZipPackage | ImagePackage,
         settings: FunctionSettings,
         monitoring: MonitoringSettings,
         alarm_topic: sns.ITopic,
         environment: Mapping[str, str],
-        layers: Sequence[lambda_.ILayerVersion] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.function_name = function_name
@@ -55,16 +53,10 @@ class InferenceFunction(Construct):
         ).role
         vpc_options = _vpc_options(self, settings.vpc)
 
-        self.function = lambda_.Function(
-            self,
-            "Function",
+        common: dict[str, object] = dict(
             function_name=function_name,
             description=description,
-            runtime=PYTHON_RUNTIME,
             architecture=LAMBDA_ARCHITECTURE[settings.architecture],
-            code=code,
-            handler=handler,
-            layers=list(layers),
             memory_size=settings.memory_mb,
             timeout=Duration.seconds(settings.timeout_seconds),
             reserved_concurrent_executions=settings.reserved_concurrency,
@@ -81,6 +73,19 @@ class InferenceFunction(Construct):
             },
             **vpc_options,
         )
+        self.function: lambda_.Function
+        if isinstance(package, ZipPackage):
+            self.function = lambda_.Function(
+                self,
+                "Function",
+                runtime=PYTHON_RUNTIME,
+                code=package.code,
+                handler=package.handler,
+                layers=list(package.layers),
+                **common,  # type: ignore[arg-type]
+            )
+        else:
+            self.function = lambda_.DockerImageFunction(self, "Function", code=package.code, **common)  # type: ignore[arg-type]
         self.alias = self.function.add_alias(
             LIVE_ALIAS,
             provisioned_concurrent_executions=settings.provisioned_concurrency or None,

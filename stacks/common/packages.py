@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
-from aws_cdk import BundlingOptions, RemovalPolicy
+from aws_cdk import BundlingOptions, IgnoreMode, RemovalPolicy
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -14,7 +16,7 @@ from stacks.common.local_bundling import (
     LocalCopyBundling,
     LocalPythonFunctionBundling,
 )
-from stacks.common.paths import FUNCTIONS_DIR
+from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
 from stacks.settings import Architecture
 
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -25,6 +27,26 @@ LAMBDA_ARCHITECTURE: dict[Architecture, lambda_.Architecture] = {
     "arm64": lambda_.Architecture.ARM_64,
 }
 DOCKER_PLATFORM: dict[Architecture, str] = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
+IMAGE_PLATFORM: dict[Architecture, ecr_assets.Platform] = {
+    "x86_64": ecr_assets.Platform.LINUX_AMD64,
+    "arm64": ecr_assets.Platform.LINUX_ARM64,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZipPackage:
+    """A ZIP function: code asset, the handler string Lambda imports, optional layers."""
+
+    code: lambda_.Code
+    handler: str
+    layers: Sequence[lambda_.ILayerVersion] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImagePackage:
+    """A container-image function; the handler is the Dockerfile's CMD."""
+
+    code: lambda_.DockerImageCode
 
 
 def python_function_code(
@@ -96,3 +118,29 @@ class ModelLayer(Construct):
                 ),
             ),
         )
+
+
+def python_image_code(
+    *,
+    folder: str,
+    architecture: Architecture,
+    context_paths: Sequence[str],
+    build_args: Mapping[str, str] | None = None,
+) -> lambda_.DockerImageCode:
+    """The image built from `functions/<folder>/Dockerfile` for Lambda's architecture.
+
+    The build context is the repository root, cut down to `context_paths` (the function plus
+    the offline tooling its build stage runs), so the asset never drags in .venv or cdk.out.
+    The image platform comes from the same setting as the function's architecture, so an
+    image built on an arm64 laptop still runs on an x86_64 function (and the reverse). The
+    pinned CDK CLI builds with BUILDX_NO_DEFAULT_ATTESTATIONS=1: a single-platform manifest,
+    which is what Lambda accepts.
+    """
+    return lambda_.DockerImageCode.from_image_asset(
+        str(REPO_ROOT),
+        file=f"functions/{folder}/Dockerfile",
+        platform=IMAGE_PLATFORM[architecture],
+        build_args=dict(build_args or {}),
+        ignore_mode=IgnoreMode.DOCKER,
+        exclude=["*", *(f"!{path}" for path in context_paths), "**/__pycache__", "**/*.pyc"],
+    )
