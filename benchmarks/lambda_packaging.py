@@ -1,0 +1,92 @@
+"""Build packages exactly as Lambda receives them, to measure their size.
+
+Mirrors the stack's local bundling (stacks/common/local_bundling.py): prebuilt wheels for
+Lambda's platform and Python version installed with ``pip --target``, the function package
+copied next to them, the whole zipped with deflate.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+LAMBDA_PYTHON_VERSION = "3.14"
+# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34). python-crfsuite 0.9.12
+# only ships manylinux_2_28 wheels, so manylinux2014 alone would find nothing.
+LAMBDA_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
+# What the stack never ships.
+EXCLUDED_PATTERNS = (
+    "__pycache__",
+    "*.pyc",
+    "requirements.txt",
+    "Dockerfile",
+    ".dockerignore",
+    "tests",
+)
+
+
+@dataclass(frozen=True)
+class PackageSize:
+    unzipped_bytes: int
+    zipped_bytes: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "unzipped_bytes": self.unzipped_bytes,
+            "zipped_bytes": self.zipped_bytes,
+            "unzipped_mb": round(self.unzipped_bytes / 1e6, 2),
+            "zipped_mb": round(self.zipped_bytes / 1e6, 2),
+        }
+
+
+def pip_install_for_lambda(
+    *, target: Path, requirements: Sequence[str] = (), requirements_file: Path | None = None
+) -> None:
+    """Install Lambda-platform wheels (never sdists: nothing is compiled for this machine)."""
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        *(flag for platform in LAMBDA_PLATFORMS for flag in ("--platform", platform)),
+        "--python-version",
+        LAMBDA_PYTHON_VERSION,
+        "--target",
+        str(target),
+    ]
+    if requirements_file is not None:
+        command += ["--requirement", str(requirements_file)]
+    command += list(requirements)
+    subprocess.run(command, check=True, capture_output=True, text=True)
+
+
+def copy_package(*, source: Path, destination: Path, extra_excludes: Sequence[str] = ()) -> None:
+    shutil.copytree(
+        source,
+        destination,
+        ignore=shutil.ignore_patterns(*EXCLUDED_PATTERNS, *extra_excludes),
+        dirs_exist_ok=True,
+    )
+
+
+def zip_directory(*, source: Path, zip_path: Path) -> PackageSize:
+    unzipped = 0
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for root, _dirs, files in os.walk(source):
+            for name in sorted(files):
+                path = Path(root) / name
+                archive.write(path, path.relative_to(source))
+                unzipped += path.stat().st_size
+    return PackageSize(unzipped_bytes=unzipped, zipped_bytes=zip_path.stat().st_size)

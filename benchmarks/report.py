@@ -1,0 +1,28 @@
+"""Writes a benchmark's figures as JSON (for tools) and a Markdown table (for people)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def markdown_table(*, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+    return "\n".join(lines)
+
+
+def write_results(
+    *, results_dir: Path, name: str, figures: dict[str, Any], markdown: str
+) -> tuple[Path, Path]:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    json_path = results_dir / f"{name}.json"
+    markdown_path = results_dir / f"{name}.md"
+    json_path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    markdown_path.write_text(markdown.rstrip() + "\n")
+    return json_path, markdown_path

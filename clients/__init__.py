@@ -1,0 +1,1 @@
+"""Clients for the deployed inference functions (offline tooling; never shipped to Lambda)."""
