@@ -41,7 +41,7 @@ setup: $(VENV)/.installed node_modules/.installed
 
 cdk.out/.synth-$(ENV): $(VENV)/.installed node_modules/.installed $(SOURCES)
 	rm -f cdk.out/.synth-*
-	$(CDK) synth --all --quiet -c env=$(ENV)
+	$(CDK) synth --quiet -c env=$(ENV)
 	touch $@
 
 synth: cdk.out/.synth-$(ENV)

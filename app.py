@@ -9,6 +9,7 @@ from aws_cdk import App
 
 from stacks.common.compliance import add_compliance_checks
 from stacks.mask_predictor import MaskPredictorStack
+from stacks.sentiment import SentimentStack
 from stacks.settings import settings_for
 
 
@@ -25,6 +26,7 @@ def main() -> None:
         file=sys.stderr,
     )
     MaskPredictorStack(app, settings.stack_name("MaskPredictor"), settings=settings)
+    SentimentStack(app, settings.stack_name("Sentiment"), settings=settings)
     add_compliance_checks(app)
     app.synth()
 

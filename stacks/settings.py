@@ -90,12 +90,46 @@ class MaskPredictorSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BudgetSettings:
+    """A monthly AWS Budgets cost alarm for one workload (ACTUAL and FORECASTED above the limit)."""
+
+    monthly_limit_usd: float
+    # Notifications always go to the stack's alarm topic; this adds a direct e-mail.
+    email: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.monthly_limit_usd <= 0:
+            raise SettingsError("monthly_limit_usd must be positive")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SentimentSettings:
+    function: FunctionSettings
+    # Build arguments of functions/sentiment/Dockerfile: which model the image bakes in.
+    model_id: str = "distilbert-base-uncased-finetuned-sst-2-english"
+    quantize: bool = True
+    # Load the model from s3://bucket/prefix/ at cold start instead of the baked-in copy.
+    model_s3_uri: str | None = None
+    max_texts: int = 256
+    max_text_chars: int = 5000
+    batch_size: int = 16
+    budget: BudgetSettings | None = None
+
+    def __post_init__(self) -> None:
+        if self.model_s3_uri is not None and not (
+            self.model_s3_uri.startswith("s3://") and self.model_s3_uri.endswith("/")
+        ):
+            raise SettingsError(f"model_s3_uri must look like s3://bucket/prefix/, got {self.model_s3_uri!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class EnvironmentSettings:
     name: str
     account: str
     region: str
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     mask_predictor: MaskPredictorSettings
+    sentiment: SentimentSettings
 
     def __post_init__(self) -> None:
         if not (self.account.isdigit() and len(self.account) == 12):
@@ -116,6 +150,9 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
         mask_predictor=MaskPredictorSettings(
             function=FunctionSettings(memory_mb=512, timeout_seconds=30, function_url=True),
         ),
+        sentiment=SentimentSettings(
+            function=FunctionSettings(memory_mb=2048, timeout_seconds=60),
+        ),
     ),
     "prod": EnvironmentSettings(
         name="prod",
@@ -126,6 +163,10 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
             function=FunctionSettings(
                 memory_mb=512, timeout_seconds=30, keep_warm_minutes=5, function_url=True
             ),
+        ),
+        sentiment=SentimentSettings(
+            function=FunctionSettings(memory_mb=2048, timeout_seconds=60, keep_warm_minutes=5),
+            budget=BudgetSettings(monthly_limit_usd=1.0),
         ),
     ),
 }

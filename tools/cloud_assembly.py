@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from tools.dockerfile import runtime_stage
+
 _RATE = re.compile(r"rate\((\d+) minutes?\)")
 
 
@@ -33,11 +35,20 @@ class FunctionDefinition:
     layer_asset_dirs: tuple[Path, ...]
     keep_warm_minutes: int | None
     provisioned_concurrency: int
+    image: ImageAsset | None = None
 
     @property
     def folder(self) -> str | None:
         """The function's folder under functions/ (the handler's top-level package)."""
         return self.handler.split(".", 1)[0] if self.handler else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageAsset:
+    context_dir: Path  # the staged build context
+    dockerfile: str  # relative to the context, e.g. functions/sentiment/Dockerfile
+    platform: str | None
+    build_args: dict[str, str]
 
 
 class CloudAssembly:
@@ -62,10 +73,10 @@ class CloudAssembly:
         for stack_name in self.stack_names():
             template = self.template(stack_name)
             resources = template["Resources"]
-            asset_dirs = self._asset_dirs(stack_name)
+            asset_dirs, images = self._assets(stack_name)
             for logical_id, resource in resources.items():
                 if resource["Type"] == "AWS::Lambda::Function":
-                    yield _function_definition(stack_name, logical_id, resources, asset_dirs)
+                    yield _function_definition(stack_name, logical_id, resources, asset_dirs, images)
 
     def function(self, folder: str) -> FunctionDefinition:
         found = [fn for fn in self.functions() if fn.folder == folder]
@@ -74,8 +85,8 @@ class CloudAssembly:
             raise LookupError(f"no function from functions/{folder} in {self.directory}; known: {known}")
         return found[0]
 
-    def _asset_dirs(self, stack_name: str) -> dict[str, Path]:
-        """S3 object key of each file asset -> its staged directory in the assembly."""
+    def _assets(self, stack_name: str) -> tuple[dict[str, Path], dict[str, ImageAsset]]:
+        """S3 object key -> staged directory of each ZIP asset; image tag -> image asset."""
         assets = json.loads((self.directory / f"{stack_name}.assets.json").read_text())
         dirs: dict[str, Path] = {}
         for asset in assets.get("files", {}).values():
@@ -83,13 +94,29 @@ class CloudAssembly:
                 continue
             for destination in asset["destinations"].values():
                 dirs[destination["objectKey"]] = self.directory / asset["source"]["path"]
-        return dirs
+        images: dict[str, ImageAsset] = {}
+        for asset in assets.get("dockerImages", {}).values():
+            source = asset["source"]
+            image = ImageAsset(
+                context_dir=self.directory / source["directory"],
+                dockerfile=source.get("dockerFile", "Dockerfile"),
+                platform=source.get("platform"),
+                build_args=dict(source.get("dockerBuildArgs", {})),
+            )
+            for destination in asset["destinations"].values():
+                images[destination["imageTag"]] = image
+        return dirs, images
 
 
 def _function_definition(
-    stack_name: str, logical_id: str, resources: dict[str, Any], asset_dirs: dict[str, Path]
+    stack_name: str,
+    logical_id: str,
+    resources: dict[str, Any],
+    asset_dirs: dict[str, Path],
+    images: dict[str, ImageAsset],
 ) -> FunctionDefinition:
     properties = resources[logical_id]["Properties"]
+    image = _image_of(properties["Code"], images)
     layer_dirs = []
     for layer in properties.get("Layers", []):
         layer_id = layer.get("Ref") if isinstance(layer, dict) else None
@@ -109,7 +136,7 @@ def _function_definition(
         logical_id=logical_id,
         function_name=properties.get("FunctionName", logical_id),
         package_type=properties.get("PackageType", "Zip"),
-        handler=properties.get("Handler"),
+        handler=properties.get("Handler") or (_image_handler(image) if image else None),
         runtime=properties.get("Runtime"),
         architecture=properties.get("Architectures", ["x86_64"])[0],
         memory_mb=int(properties.get("MemorySize", 128)),
@@ -119,7 +146,23 @@ def _function_definition(
         layer_asset_dirs=tuple(layer_dirs),
         keep_warm_minutes=_keep_warm_minutes(resources, {logical_id, *alias_ids}),
         provisioned_concurrency=_provisioned_concurrency(resources, alias_ids),
+        image=image,
     )
+
+
+def _image_of(code: dict[str, Any], images: dict[str, ImageAsset]) -> ImageAsset | None:
+    uri = code.get("ImageUri")
+    if isinstance(uri, dict):  # {"Fn::Sub": "<account>.dkr.ecr.<region>.${AWS::URLSuffix}/<repo>:<tag>"}
+        uri = uri.get("Fn::Sub", "")
+    if not isinstance(uri, str) or ":" not in uri:
+        return None
+    return images.get(uri.rsplit(":", 1)[1])
+
+
+def _image_handler(image: ImageAsset) -> str | None:
+    """An image function's handler is its Dockerfile's CMD (Lambda's base images take it so)."""
+    cmd = runtime_stage(image.context_dir / image.dockerfile).cmd
+    return cmd[0] if cmd else None
 
 
 def _keep_warm_minutes(resources: dict[str, Any], target_ids: set[str]) -> int | None:

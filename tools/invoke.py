@@ -35,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         fn = CloudAssembly(args.cdk_out).function(args.function)
         if fn.handler is None:
             raise LookupError(f"{fn.function_name} has no handler string in its template")
-        apply_environment(local_environment(fn, os.environ))
+        environment, notes = local_environment(fn, os.environ)
+        apply_environment(environment)
+        for note in notes:
+            print(f"invoke: {note}", file=sys.stderr)
     except (OSError, ValueError, LookupError, UnresolvedEnvironmentError) as error:
         print(f"invoke: {error}", file=sys.stderr)
         return 2

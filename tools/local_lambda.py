@@ -18,9 +18,13 @@ from typing import Any, Callable, Mapping
 
 from tools.cloud_assembly import FunctionDefinition
 
+from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, runtime_stage
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+FIXTURES_DIR = REPO_ROOT / "fixtures"
 LOCAL_REGION = "us-east-1"
+IMAGE_TASK_ROOT = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]
 
 
 @dataclass
@@ -50,8 +54,14 @@ class UnresolvedEnvironmentError(RuntimeError):
     pass
 
 
-def local_environment(fn: FunctionDefinition, overrides: Mapping[str, str]) -> dict[str, str]:
-    """The function's environment as Lambda would set it, runnable on this machine."""
+def local_environment(fn: FunctionDefinition, overrides: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The function's environment as Lambda would set it, runnable on this machine, and notes
+    on what had to be substituted (say them to the user).
+
+    Precedence: the caller's environment, then the template's variables, then (for an image)
+    the Dockerfile's ENV. Paths inside a layer (/opt) or an image (/var/task) map to the same
+    files here; an image's model baked in at build time maps to the committed fixture model.
+    """
     environment: dict[str, str] = {
         "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
@@ -60,12 +70,18 @@ def local_environment(fn: FunctionDefinition, overrides: Mapping[str, str]) -> d
         "AWS_REGION": overrides.get("AWS_REGION", LOCAL_REGION),
         "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR),
     }
+    notes: list[str] = []
+    declared: dict[str, Any] = {}
+    if fn.image is not None:
+        image_env = runtime_stage(fn.image.context_dir / fn.image.dockerfile).env
+        declared.update({k: v for k, v in image_env.items() if k not in LAMBDA_BASE_IMAGE_ENV})
+    declared.update(fn.environment)
     unresolved = []
-    for name, value in fn.environment.items():
+    for name, value in declared.items():
         if name in overrides:
             environment[name] = overrides[name]
         elif isinstance(value, str):
-            environment[name] = _map_layer_path(value, fn.layer_asset_dirs)
+            environment[name] = _local_path(name, value, fn, notes)
         else:
             unresolved.append(name)
     if unresolved:
@@ -73,17 +89,28 @@ def local_environment(fn: FunctionDefinition, overrides: Mapping[str, str]) -> d
             f"{fn.function_name} takes {', '.join(sorted(unresolved))} from resources created at"
             " deploy time; set them in your environment to run it locally"
         )
-    return environment
+    return environment, notes
 
 
-def _map_layer_path(value: str, layer_dirs: tuple[Path, ...]) -> str:
-    """Lambda mounts layers at /opt; locally the same files are in the staged layer assets."""
-    if not value.startswith("/opt/"):
-        return value
-    relative = value.removeprefix("/opt/")
-    for layer_dir in layer_dirs:
-        if (layer_dir / relative).exists():
-            return str(layer_dir / relative)
+def _local_path(name: str, value: str, fn: FunctionDefinition, notes: list[str]) -> str:
+    if value.startswith("/opt/"):
+        # Lambda mounts layers at /opt; here the same files are in the staged layer assets.
+        relative = value.removeprefix("/opt/")
+        for layer_dir in fn.layer_asset_dirs:
+            if (layer_dir / relative).exists():
+                return str(layer_dir / relative)
+    if value.startswith(IMAGE_TASK_ROOT + "/"):
+        local = FUNCTIONS_DIR / value.removeprefix(IMAGE_TASK_ROOT + "/")
+        if local.exists():
+            return str(local)
+        fixture = FIXTURES_DIR / (fn.folder or "") / "model"
+        if name == "MODEL_DIR" and fixture.is_dir():
+            notes.append(
+                f"{name}: the image's model ({value}) is built by `docker build`; using the committed"
+                f" fixture model {fixture.relative_to(REPO_ROOT)} (set {name} to an exported model"
+                " to use that instead)"
+            )
+            return str(fixture)
     return value
 
 

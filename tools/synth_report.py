@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition, directory_sizes
+from tools.dockerfile import runtime_stage
 from tools.lambda_cost import CostInputs, monthly_cost
 
 DEFAULT_REQUESTS = 1_000_000
@@ -37,7 +38,7 @@ def _row(fn: FunctionDefinition, *, requests: int, duration_ms: float) -> tuple[
         fn.function_name,
         fn.package_type,
         fn.architecture,
-        fn.runtime or "(image)",
+        fn.runtime or _image_base(fn),
         f"{fn.memory_mb} MB",
         f"{fn.timeout_seconds} s",
         _package_size(fn),
@@ -45,6 +46,13 @@ def _row(fn: FunctionDefinition, *, requests: int, duration_ms: float) -> tuple[
         f"{monthly_cost(inputs, architecture='x86_64'):.2f}",
         f"{monthly_cost(inputs, architecture='arm64'):.2f}",
     )
+
+
+def _image_base(fn: FunctionDefinition) -> str:
+    if fn.image is None:
+        return "?"
+    base = runtime_stage(fn.image.context_dir / fn.image.dockerfile).base_image
+    return base.rsplit("/", 1)[-1]  # public.ecr.aws/lambda/python:3.14 -> python:3.14
 
 
 def _package_size(fn: FunctionDefinition) -> str:

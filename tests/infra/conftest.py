@@ -7,8 +7,8 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
-from stacks.settings import ENVIRONMENTS, VpcPlacement
-from tests.infra.synth import synth_mask_predictor, with_mask_function
+from stacks.settings import ENVIRONMENTS, BudgetSettings, VpcPlacement
+from tests.infra.synth import synth_mask_predictor, synth_sentiment, with_mask_function
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +44,27 @@ def tuned_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Templat
 def cdk_out_of(dev_mask: tuple[Stack, Template]) -> Path:
     stack, _ = dev_mask
     return Path(stack.node.root.outdir)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def dev_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    return synth_sentiment(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("sentiment-dev"))
+
+
+@pytest.fixture(scope="session")
+def prod_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    return synth_sentiment(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("sentiment-prod"))
+
+
+@pytest.fixture(scope="session")
+def tuned_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    """arm64, fp32, model loaded from S3, budget with a direct e-mail."""
+    base = ENVIRONMENTS["dev"]
+    sentiment = replace(
+        base.sentiment,
+        function=replace(base.sentiment.function, architecture="arm64"),
+        quantize=False,
+        model_s3_uri="s3://models-bucket/sentiment/v3/",
+        budget=BudgetSettings(monthly_limit_usd=25.0, email="finance@example.com"),
+    )
+    return synth_sentiment(replace(base, sentiment=sentiment), tmp_path_factory.mktemp("sentiment-tuned"))

@@ -10,15 +10,24 @@ from aws_cdk.assertions import Template
 
 from stacks.common.compliance import add_compliance_checks
 from stacks.mask_predictor import MaskPredictorStack
+from stacks.sentiment import SentimentStack
 from stacks.settings import EnvironmentSettings, FunctionSettings
 
 
-def synth_mask_predictor(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
+def synth_stack(stack_class: type[Stack], workload: str, settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
     app = App(outdir=str(outdir))
-    stack = MaskPredictorStack(app, settings.stack_name("MaskPredictor"), settings=settings)
+    stack = stack_class(app, settings.stack_name(workload), settings=settings)  # type: ignore[call-arg]
     add_compliance_checks(app)
     app.synth()  # runs the cdk-nag packs; an unacknowledged finding raises here
     return stack, Template.from_stack(stack)
+
+
+def synth_mask_predictor(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
+    return synth_stack(MaskPredictorStack, "MaskPredictor", settings, outdir)
+
+
+def synth_sentiment(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
+    return synth_stack(SentimentStack, "Sentiment", settings, outdir)
 
 
 def with_mask_function(settings: EnvironmentSettings, **changes: object) -> EnvironmentSettings:

@@ -30,9 +30,9 @@ def snapshot_json(snapshot):  # type: ignore[no-untyped-def]
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("environment", ["dev", "prod"])
-def test_mask_predictor_template_snapshot(environment: str, request: pytest.FixtureRequest, snapshot_json) -> None:  # type: ignore[no-untyped-def]
-    _, template = request.getfixturevalue(f"{environment}_mask")
+@pytest.mark.parametrize("stack_fixture", ["dev_mask", "prod_mask", "dev_sentiment", "prod_sentiment"])
+def test_template_snapshot(stack_fixture: str, request: pytest.FixtureRequest, snapshot_json) -> None:  # type: ignore[no-untyped-def]
+    _, template = request.getfixturevalue(stack_fixture)
     assert masked(template) == snapshot_json
 
 

@@ -30,7 +30,7 @@ def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str
 @pytest.fixture(scope="module")
 def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    result = run(["npx", "--no-install", "cdk", "synth", "--all", "--quiet", "-c", "env=prod", "-o", str(outdir)])
+    result = run(["npx", "--no-install", "cdk", "synth", "--quiet", "-c", "env=prod", "-o", str(outdir)])
     assert result.returncode == 0, result.stderr[-3000:]
     return outdir, result
 
@@ -42,7 +42,7 @@ def test_cli_synth_shows_target_account_and_region_first(cli_synth) -> None:  # 
 
 def test_cli_synth_writes_every_stack_and_no_nag_findings(cli_synth) -> None:  # type: ignore[no-untyped-def]
     outdir, _ = cli_synth
-    assert CloudAssembly(outdir).stack_names() == ["MaskPredictor-prod"]
+    assert CloudAssembly(outdir).stack_names() == ["MaskPredictor-prod", "Sentiment-prod"]
     report = json.loads((outdir / "validation-report.json").read_text())
     assert all(not plugin["violations"] for plugin in report["pluginReports"])
 
@@ -51,13 +51,15 @@ def test_synth_report_prints_a_row_per_function(cli_synth) -> None:  # type: ign
     outdir, _ = cli_synth
     result = run([sys.executable, "-m", "tools.synth_report", "--cdk-out", str(outdir), "--requests", "2000000", "--duration-ms", "20"])
     assert result.returncode == 0, result.stderr
-    header, _, row, *_ = result.stdout.splitlines()
+    header, _, row, image_row, *_ = result.stdout.splitlines()
     assert header.split(" | ")[0].strip() == "stack"
     cells = [cell.strip() for cell in row.split(" | ")]
     assert cells[:8] == ["MaskPredictor-prod", "mask-predictor-prod", "Zip", "x86_64", "python3.14", "512 MB", "30 s", cells[7]]
     assert cells[8] == "every 5 min"
     assert float(cells[10]) < float(cells[9])  # arm64 is cheaper
     assert "2,000,000 requests/month at 20 ms" in result.stdout
+    image_cells = [cell.strip() for cell in image_row.split(" | ")]
+    assert image_cells[:8] == ["Sentiment-prod", "sentiment-prod", "Image", "x86_64", "python:3.14", "2048 MB", "60 s", "image (built on deploy)"]
 
 
 def test_invoke_runs_the_handler_with_the_stack_environment(cli_synth) -> None:  # type: ignore[no-untyped-def]
@@ -85,6 +87,17 @@ def test_invoke_function_url_event(cli_synth) -> None:  # type: ignore[no-untype
     response = json.loads(result.stdout)
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["count"] == 2
+
+
+def test_invoke_image_function_uses_dockerfile_cmd_and_fixture_model(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    event = REPO_ROOT / "events" / "sentiment" / "texts.json"
+    result = run([sys.executable, "-m", "tools.invoke", "--function", "sentiment", "--event", str(event), "--cdk-out", str(outdir)])
+    assert result.returncode == 0, result.stderr
+    assert "using the committed fixture model fixtures/sentiment/model" in result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["statusCode"] == 200 and answer["body"]["count"] == 2
+    assert [r["sentiment"] for r in answer["body"]["results"]] == ["positive", "negative"]
 
 
 def test_invoke_unknown_function_says_which_exist(cli_synth) -> None:  # type: ignore[no-untyped-def]
