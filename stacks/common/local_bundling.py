@@ -27,6 +27,8 @@ MANYLINUX_PLATFORMS: dict[Architecture, tuple[str, ...]] = {
 
 # Never shipped: caches, tests, local-only files, and what ships separately (the model layer).
 DEFAULT_EXCLUDES = ("__pycache__", "*.pyc", "requirements.txt", "Dockerfile", ".dockerignore", "tests")
+# Sources some wheels carry for rebuilding their extensions; nothing imports them at run time.
+BUILD_ONLY_SUFFIXES = (".pyx", ".pxd", ".c", ".cpp", ".h", ".hpp")
 
 
 def pip_install_command(
@@ -75,6 +77,9 @@ class LocalPythonFunctionBundling:
                 python_version=self._python_version,
             )
             subprocess.run(command, check=True, stdout=sys.stderr)
+            for path in target.rglob("*"):
+                if path.suffix in BUILD_ONLY_SUFFIXES and path.is_file():
+                    path.unlink()
         shutil.copytree(
             self._source_dir,
             target / self._package_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -11,6 +12,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from stacks.common import local_bundling
 from stacks.common.local_bundling import (
     DEFAULT_EXCLUDES,
     LocalCopyBundling,
@@ -18,6 +20,11 @@ from stacks.common.local_bundling import (
 )
 from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
 from stacks.settings import Architecture
+
+# The bundler's own source is part of every bundled asset's hash: CDK keys staged assets on
+# their inputs and bundling options only, so a change to what the bundler writes would
+# otherwise leave stale assets in place.
+BUNDLER_FINGERPRINT = hashlib.sha256(Path(local_bundling.__file__).read_bytes()).hexdigest()[:16]
 
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 PYTHON_VERSION = PYTHON_RUNTIME.name.removeprefix("python")
@@ -65,6 +72,7 @@ def python_function_code(
         bundling=BundlingOptions(
             image=PYTHON_RUNTIME.bundling_image,
             platform=DOCKER_PLATFORM[architecture],
+            environment={"BUNDLER_FINGERPRINT": BUNDLER_FINGERPRINT},
             # Only used if local bundling were unavailable; local bundling always answers.
             command=[
                 "bash", "-c",
@@ -113,6 +121,7 @@ class ModelLayer(Construct):
                 exclude=list(DEFAULT_EXCLUDES),
                 bundling=BundlingOptions(
                     image=PYTHON_RUNTIME.bundling_image,
+                    environment={"BUNDLER_FINGERPRINT": BUNDLER_FINGERPRINT},
                     command=["bash", "-c", f"mkdir -p /asset-output/{folder_name} && cp -r . /asset-output/{folder_name}"],
                     local=LocalCopyBundling(source_dir=model_dir, folder_name=folder_name),
                 ),

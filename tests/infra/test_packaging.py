@@ -30,6 +30,8 @@ def test_zip_holds_crfsuite_and_code_but_no_training_libraries_or_model(dev_mask
     assert not any(name.split("-")[0] in TRAINING_ONLY for name in top_level), top_level
     assert not (code_dir / "mask_predictor" / "model").exists(), "the model ships in its layer"
     assert not list(code_dir.rglob("*.pkl")) and not list(code_dir.rglob("*.joblib"))
+    build_sources = [p.name for p in code_dir.rglob("*") if p.suffix in (".pyx", ".pxd", ".c", ".cpp", ".h", ".hpp")]
+    assert build_sources == [], "extension sources are pruned from the ZIP"
 
 
 def test_model_layer_holds_the_crfsuite_model_under_its_mount_folder(dev_mask: Synth) -> None:
