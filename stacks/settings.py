@@ -122,6 +122,50 @@ class SentimentSettings:
             raise SettingsError(f"model_s3_uri must look like s3://bucket/prefix/, got {self.model_s3_uri!r}")
 
 
+ApiAuth = Literal["api_key", "iam"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RestApiSettings:
+    """API Gateway in front of a function. Every method needs auth: there is no open setting."""
+
+    auth: ApiAuth = "api_key"
+    # Steady-state requests per second and burst, per stage and per API key (usage plan).
+    throttle_rate_per_second: float = 10
+    throttle_burst: int = 20
+    access_log_retention_days: int = 30
+
+    def __post_init__(self) -> None:
+        if self.auth not in ("api_key", "iam"):
+            raise SettingsError(f"auth must be 'api_key' or 'iam', got {self.auth!r}")
+        if self.throttle_rate_per_second <= 0 or self.throttle_burst < 1:
+            raise SettingsError("throttle_rate_per_second must be > 0 and throttle_burst >= 1")
+        if self.access_log_retention_days not in LOG_RETENTION_DAYS_ALLOWED:
+            raise SettingsError(f"access_log_retention_days must be one of {LOG_RETENTION_DAYS_ALLOWED}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckboxSettings:
+    function: FunctionSettings
+    api: RestApiSettings = field(default_factory=RestApiSettings)
+    # Build argument of functions/checkbox/Dockerfile: the exported ONNX model (a path in the
+    # repository) baked into the image. The default is the committed test fixture.
+    model_file: str = "fixtures/checkbox/yolov8_tiny/model.onnx"
+    # Load the model from S3 at cold start instead (s3://bucket/key.onnx; labels.json beside it).
+    model_s3_uri: str | None = None
+    max_image_pixels: int = 40_000_000
+    max_pages: int = 20
+
+    def __post_init__(self) -> None:
+        if self.model_s3_uri is not None and not (
+            self.model_s3_uri.startswith("s3://") and self.model_s3_uri.endswith(".onnx")
+        ):
+            raise SettingsError(f"model_s3_uri must look like s3://bucket/key.onnx, got {self.model_s3_uri!r}")
+        if self.function.timeout_seconds > 29:
+            # API Gateway answers 504 after 29 s whatever the function does afterwards.
+            raise SettingsError("a function behind API Gateway needs timeout_seconds <= 29")
+
+
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentSettings:
     name: str
@@ -130,6 +174,7 @@ class EnvironmentSettings:
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     mask_predictor: MaskPredictorSettings
     sentiment: SentimentSettings
+    checkbox: CheckboxSettings
 
     def __post_init__(self) -> None:
         if not (self.account.isdigit() and len(self.account) == 12):
@@ -153,6 +198,9 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
         sentiment=SentimentSettings(
             function=FunctionSettings(memory_mb=2048, timeout_seconds=60),
         ),
+        checkbox=CheckboxSettings(
+            function=FunctionSettings(memory_mb=3008, timeout_seconds=29),
+        ),
     ),
     "prod": EnvironmentSettings(
         name="prod",
@@ -167,6 +215,10 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
         sentiment=SentimentSettings(
             function=FunctionSettings(memory_mb=2048, timeout_seconds=60, keep_warm_minutes=5),
             budget=BudgetSettings(monthly_limit_usd=1.0),
+        ),
+        checkbox=CheckboxSettings(
+            function=FunctionSettings(memory_mb=3008, timeout_seconds=29, keep_warm_minutes=5),
+            api=RestApiSettings(throttle_rate_per_second=20, throttle_burst=40, access_log_retention_days=90),
         ),
     ),
 }

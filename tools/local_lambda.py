@@ -25,6 +25,11 @@ FUNCTIONS_DIR = REPO_ROOT / "functions"
 FIXTURES_DIR = REPO_ROOT / "fixtures"
 LOCAL_REGION = "us-east-1"
 IMAGE_TASK_ROOT = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]
+# An image bakes its model in at `docker build`; here the committed fixture model stands in.
+LOCAL_MODEL_FIXTURES: dict[str, dict[str, Path]] = {
+    "sentiment": {"MODEL_DIR": FIXTURES_DIR / "sentiment" / "model"},
+    "checkbox": {"MODEL_PATH": FIXTURES_DIR / "checkbox" / "yolov8_tiny" / "model.onnx"},
+}
 
 
 @dataclass
@@ -103,8 +108,8 @@ def _local_path(name: str, value: str, fn: FunctionDefinition, notes: list[str])
         local = FUNCTIONS_DIR / value.removeprefix(IMAGE_TASK_ROOT + "/")
         if local.exists():
             return str(local)
-        fixture = FIXTURES_DIR / (fn.folder or "") / "model"
-        if name == "MODEL_DIR" and fixture.is_dir():
+        fixture = LOCAL_MODEL_FIXTURES.get(fn.folder or "", {}).get(name)
+        if fixture is not None and fixture.exists():
             notes.append(
                 f"{name}: the image's model ({value}) is built by `docker build`; using the committed"
                 f" fixture model {fixture.relative_to(REPO_ROOT)} (set {name} to an exported model"

@@ -19,16 +19,27 @@ def split_s3_prefix(uri: str) -> tuple[str, str]:
 
 
 def grant_model_read(role: iam.Role, *, s3_uri: str) -> None:
-    """s3:GetObject on the objects under the prefix, and nothing else (no listing, no writes)."""
-    bucket, prefix = split_s3_prefix(s3_uri)
+    """s3:GetObject on the model's objects, and nothing else (no listing, no writes).
+
+    s3://bucket/prefix/ grants the objects under the prefix; s3://bucket/dir/model.onnx grants
+    that object and the labels.json beside it.
+    """
+    if s3_uri.endswith("/"):
+        bucket, prefix = split_s3_prefix(s3_uri)
+        keys = [f"{prefix}*"]
+    else:
+        bucket, prefix = split_s3_prefix(s3_uri.rsplit("/", 1)[0] + "/")
+        keys = [s3_uri.rsplit("/", 1)[1], "labels.json"]
+        keys = [f"{prefix}{key}" for key in keys]
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["s3:GetObject"],
-            resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}/{prefix}*"],
+            resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}/{key}" for key in keys],
         )
     )
-    acknowledge(
-        role.node.find_child("DefaultPolicy"),
-        rule_id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/{prefix}*]",
-        reason="Read-only on the model's own prefix; the artifact files under it are named by the model.",
-    )
+    if s3_uri.endswith("/"):
+        acknowledge(
+            role.node.find_child("DefaultPolicy"),
+            rule_id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/{prefix}*]",
+            reason="Read-only on the model's own prefix; the artifact files under it are named by the model.",
+        )

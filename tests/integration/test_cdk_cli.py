@@ -17,9 +17,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = REPO_ROOT / "events" / "mask_predictor"
 
 
+# A user's shell, not this test session's: other tests' fixtures may hold function settings
+# (MODEL_DIR...) in os.environ while they are alive, and `make invoke` lets those win.
+SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "PIP_", "NPM_", "NODE_", "TMP", "TEMP", "USER", "SSL_", "PYENV", "XDG_", "CI")
+
+
 def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k.startswith(SHELL_VARIABLE_PREFIXES)},
         "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",

@@ -1,0 +1,69 @@
+"""Checkbox detector: YOLO as ONNX in a container function behind an authenticated REST API."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack
+from constructs import Construct
+
+from stacks.common.alarm_topic import AlarmTopic
+from stacks.common.inference_function import InferenceFunction
+from stacks.common.packages import ImagePackage, python_image_code
+from stacks.common.rest_api import InferenceRestApi, Route
+from stacks.common.s3_model import grant_model_read
+from stacks.settings import EnvironmentSettings
+
+FOLDER = "checkbox"
+IMAGE_BINARY_MEDIA_TYPES = ("multipart/form-data", "image/*", "application/octet-stream")
+ROUTES = (
+    Route(path="/health", method="GET"),
+    Route(path="/predict", method="POST", required_headers=("Content-Type",)),
+)
+
+
+class CheckboxStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=settings.account, region=settings.region),
+            description="Checkbox detector (YOLO, ONNX Runtime) on AWS Lambda behind API Gateway",
+        )
+        workload = settings.checkbox
+        function_name = f"checkbox-{settings.name}"
+        alarm_topic = AlarmTopic(self, "Alarms", email=settings.monitoring.alarm_email).topic
+        environment = {
+            "MAX_IMAGE_PIXELS": str(workload.max_image_pixels),
+            "MAX_PAGES": str(workload.max_pages),
+        }
+        if workload.model_s3_uri:
+            environment["MODEL_S3_URI"] = workload.model_s3_uri
+        self.detector = InferenceFunction(
+            self,
+            "Detector",
+            function_name=function_name,
+            service_name=FOLDER,
+            description="Detects checked and unchecked checkboxes on scanned forms (YOLO, ONNX Runtime)",
+            package=ImagePackage(
+                code=python_image_code(
+                    folder=FOLDER,
+                    architecture=workload.function.architecture,
+                    context_paths=(f"functions/{FOLDER}", workload.model_file),
+                    build_args={"MODEL_FILE": workload.model_file},
+                )
+            ),
+            settings=workload.function,
+            monitoring=settings.monitoring,
+            alarm_topic=alarm_topic,
+            environment=environment,
+        )
+        if workload.model_s3_uri:
+            grant_model_read(self.detector.role, s3_uri=workload.model_s3_uri)
+        self.api = InferenceRestApi(
+            self,
+            "Api",
+            api_name=function_name,
+            target=self.detector.alias,
+            routes=ROUTES,
+            binary_media_types=IMAGE_BINARY_MEDIA_TYPES,
+            settings=workload.api,
+        )

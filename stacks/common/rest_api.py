@@ -1,0 +1,144 @@
+"""An API Gateway REST API in front of one function: every method authenticated, throttled,
+validated, access-logged and traced.
+
+Auth is an API key with a usage plan (clients send `x-api-key`) or IAM (SigV4-signed
+requests); an unauthenticated method cannot be configured. Binary media types make API
+Gateway hand images and multipart bodies to the function base64-encoded and untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from aws_cdk import CfnOutput, RemovalPolicy
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.common.compliance import acknowledge
+from stacks.common.log_group import RETENTION_BY_DAYS
+from stacks.settings import RestApiSettings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Route:
+    path: str  # e.g. "/predict"
+    method: str  # e.g. "POST"
+    required_headers: Sequence[str] = ()  # rejected by API Gateway with 400 when missing
+
+
+class InferenceRestApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        api_name: str,
+        target: lambda_.IFunction,
+        routes: Sequence[Route],
+        binary_media_types: Sequence[str],
+        settings: RestApiSettings,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=RETENTION_BY_DAYS[settings.access_log_retention_days],
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        use_iam = settings.auth == "iam"
+        self.api = apigateway.RestApi(
+            self,
+            "Api",
+            rest_api_name=api_name,
+            description=f"{api_name}: authenticated ({settings.auth}) access to the function",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            binary_media_types=list(binary_media_types),
+            cloud_watch_role=True,  # execution logs (errors) need the account-level role
+            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            deploy_options=apigateway.StageOptions(
+                stage_name="v1",
+                tracing_enabled=True,
+                metrics_enabled=True,
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # would log request bodies: images, possibly personal data
+                throttling_rate_limit=settings.throttle_rate_per_second,
+                throttling_burst_limit=settings.throttle_burst,
+                access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+            ),
+            default_method_options=apigateway.MethodOptions(
+                authorization_type=apigateway.AuthorizationType.IAM if use_iam else apigateway.AuthorizationType.NONE,
+                api_key_required=not use_iam,
+            ),
+        )
+        validator = self.api.add_request_validator(
+            "Validator", validate_request_parameters=True, validate_request_body=False
+        )
+        integration = apigateway.LambdaIntegration(target, proxy=True)
+        for route in routes:
+            resource = self.api.root.resource_for_path(route.path)
+            resource.add_method(
+                route.method,
+                integration,
+                request_validator=validator,
+                request_parameters={f"method.request.header.{h}": True for h in route.required_headers},
+            )
+        if not use_iam:
+            self._add_api_key_and_usage_plan(api_name, settings)
+        CfnOutput(self, "Url", value=self.api.url, description=f"{api_name} base URL")
+        self._acknowledge_findings(settings)
+
+    def _add_api_key_and_usage_plan(self, api_name: str, settings: RestApiSettings) -> None:
+        self.api_key = self.api.add_api_key("ApiKey", description=f"Default client key for {api_name}")
+        self.usage_plan = self.api.add_usage_plan(
+            "UsagePlan",
+            name=f"{api_name}-default",
+            throttle=apigateway.ThrottleSettings(
+                rate_limit=settings.throttle_rate_per_second, burst_limit=settings.throttle_burst
+            ),
+            api_stages=[apigateway.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
+        )
+        self.usage_plan.add_api_key(self.api_key)
+        CfnOutput(
+            self,
+            "ApiKeyId",
+            value=self.api_key.key_id,
+            description="aws apigateway get-api-key --include-value --api-key <id> prints the key",
+        )
+
+    def _acknowledge_findings(self, settings: RestApiSettings) -> None:
+        acknowledge(
+            self.api,
+            rule_id="AwsSolutions-APIG3",
+            reason="No WAF: every method needs an API key or IAM signature and the stage is throttled; a web ACL costs more than this API.",
+        )
+        acknowledge(
+            self.api,
+            rule_id="AwsSolutions-COG4",
+            reason="Callers are services, not Cognito users: they authenticate with an API key (usage plan) or IAM (SigV4).",
+        )
+        if settings.auth == "api_key":
+            acknowledge(
+                self.api,
+                rule_id="AwsSolutions-APIG4",
+                reason="API-key auth chosen in settings: every method requires the key of a throttled usage plan; set auth='iam' for SigV4.",
+            )
+        role = self.api.node.find_child("CloudWatchRole")
+        acknowledge(
+            role,
+            rule_id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            reason="The account-level role API Gateway itself uses to write execution logs; AWS documents this managed policy for it.",
+        )

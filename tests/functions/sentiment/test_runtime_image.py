@@ -1,0 +1,326 @@
+"""What ships: the Dockerfile (read statically: no Docker engine here) and the function's import
+closure, measured in a fresh interpreter after real requests: no torch, no transformers, only
+distributions listed in functions/sentiment/requirements.txt."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from sentiment.inference import ARTIFACT_FILES
+from tests.functions.sentiment.conftest import FIXTURE_MODEL_DIR, FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT
+
+DOCKERFILE = FUNCTION_DIR / "Dockerfile"
+REQUIREMENTS = FUNCTION_DIR / "requirements.txt"
+EXPORT_REQUIREMENTS = REPO_ROOT / "requirements-export.txt"
+RUNTIME_BASE_IMAGE = "public.ecr.aws/lambda/python:3.14"
+# What the CDK asset sends as build context (everything else is excluded).
+CONTEXT_PATHS = ("functions/sentiment/", "training/sentiment/", "fixtures/sentiment/", "requirements-export.txt")
+FORBIDDEN_AT_RUN_TIME = ("torch", "transformers", "huggingface_hub", "pydantic", "google", "flatbuffers")
+
+
+@dataclass
+class Instruction:
+    keyword: str
+    arguments: str
+
+
+@dataclass
+class Stage:
+    base: str
+    name: str | None
+    platform: str | None
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def all(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+    def args(self) -> dict[str, str]:
+        found = {}
+        for instruction in self.all("ARG"):
+            name, _, default = instruction.arguments.partition("=")
+            found[name.strip()] = default.strip()
+        return found
+
+
+def parse_dockerfile(text: str) -> tuple[dict[str, str], list[Stage]]:
+    """Global ARGs and the stages of a Dockerfile (continuations joined, comments dropped)."""
+    logical: list[str] = []
+    pending = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        logical.append(pending + stripped)
+        pending = ""
+    global_args: dict[str, str] = {}
+    stages: list[Stage] = []
+    for line in logical:
+        keyword, _, arguments = line.partition(" ")
+        keyword, arguments = keyword.upper(), arguments.strip()
+        if keyword == "FROM":
+            match = re.fullmatch(r"(?:--platform=(\S+)\s+)?(\S+)(?:\s+AS\s+(\S+))?", arguments, re.IGNORECASE)
+            assert match, f"unparsable FROM {arguments!r}"
+            stages.append(Stage(base=match.group(2), name=match.group(3), platform=match.group(1)))
+        elif not stages:
+            assert keyword == "ARG", f"only ARG may precede the first FROM, got {keyword}"
+            name, _, default = arguments.partition("=")
+            global_args[name] = default
+        else:
+            stages[-1].instructions.append(Instruction(keyword, arguments))
+    return global_args, stages
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> tuple[dict[str, str], list[Stage]]:
+    return parse_dockerfile(DOCKERFILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def stages(dockerfile: tuple[dict[str, str], list[Stage]]) -> dict[str, Stage]:
+    return {stage.name: stage for stage in dockerfile[1]}
+
+
+@pytest.fixture(scope="module")
+def runtime(dockerfile: tuple[dict[str, str], list[Stage]]) -> Stage:
+    return dockerfile[1][-1]
+
+
+def _requirements(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][0-9A-Za-z.+!-]*)", line)
+            assert match, f"{path.name}: {line!r} is not pinned as name==version"
+            pins[_normal(match.group(1))] = match.group(2)
+    return pins
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# --- the Dockerfile -----------------------------------------------------------------------------
+
+
+def test_the_runtime_stage_is_the_lambda_python_base_image(runtime: Stage) -> None:
+    assert runtime.base == RUNTIME_BASE_IMAGE
+    assert runtime.platform is None  # the platform comes from the build (CDK pins it to the function's)
+
+
+def test_cmd_names_an_importable_callable_handler(runtime: Stage, handler: ModuleType) -> None:
+    (cmd,) = runtime.all("CMD")
+    command = json.loads(cmd.arguments)
+    assert command == ["sentiment.handler.lambda_handler"]
+    module_name, _, function_name = command[0].rpartition(".")
+    module = importlib.import_module(module_name)
+    assert module is handler and callable(getattr(module, function_name))
+    # ...and the package lands where that handler string looks for it.
+    package_copies = [c for c in runtime.all("COPY") if "functions/sentiment/" in c.arguments]
+    assert [c.arguments.split()[-1] for c in package_copies] == ["${LAMBDA_TASK_ROOT}/sentiment/"]
+    assert "functions/sentiment/*.py" in package_copies[0].arguments
+
+
+def test_the_runtime_stage_installs_only_the_functions_requirements(runtime: Stage) -> None:
+    installs = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
+    assert len(installs) == 1
+    (install,) = installs
+    mount = re.search(r"--mount=type=bind,source=(\S+?),target=(\S+)", install)
+    assert mount and mount.group(1) == "functions/sentiment/requirements.txt"
+    command = install.split("pip install", 1)[1].split("&&", 1)[0]
+    tokens = shlex.split(command)
+    packages, requirement_files, index = [], [], 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in ("-r", "--requirement", "-t", "--target"):
+            (requirement_files if token in ("-r", "--requirement") else []).append(tokens[index + 1])
+            index += 2
+            continue
+        if not token.startswith("-"):
+            packages.append(token)
+        index += 1
+    assert requirement_files == [mount.group(2)] and packages == []
+    assert "--no-deps" in tokens and "--only-binary=:all:" in tokens
+    # (onnxruntime/transformers, a folder it prunes, is not the transformers package)
+    assert not [run for run in runtime.all("RUN") if re.search(r"(?<![\w/])(torch|transformers)\b", run.arguments)]
+
+
+def test_the_runtime_requirements_hold_no_torch_or_transformers() -> None:
+    pins = _requirements(REQUIREMENTS)
+    assert {"numpy", "onnxruntime", "tokenizers", "aws-lambda-powertools"} <= set(pins)
+    assert not [name for name in pins if "torch" in name or "transformers" in name or name == "huggingface-hub"]
+
+
+def test_the_model_is_baked_in_where_model_dir_points(runtime: Stage, stages: dict[str, Stage]) -> None:
+    (model_copy,) = [c for c in runtime.all("COPY") if c.arguments.startswith("--from=model ")]
+    source, destination = model_copy.arguments.split()[1:]
+    assert source == "/model/" and destination == "${LAMBDA_TASK_ROOT}/sentiment_model/"
+    env = " ".join(e.arguments for e in runtime.all("ENV"))
+    assert "MODEL_DIR=${LAMBDA_TASK_ROOT}/sentiment_model" in env
+    # Caches, should any library try one, go to /tmp (the only writable path in Lambda).
+    assert "XDG_CACHE_HOME=/tmp/" in env and "HF_HOME=/tmp/" in env
+
+
+def test_the_export_stage_takes_the_documented_build_arguments(
+    dockerfile: tuple[dict[str, str], list[Stage]], stages: dict[str, Stage]
+) -> None:
+    global_args, _ = dockerfile
+    export = stages["model-export"]
+    assert export.base.startswith("python:3.14-slim") and export.platform == "$BUILDPLATFORM"
+    assert export.args() == {
+        "MODEL_ID": "distilbert-base-uncased-finetuned-sst-2-english",
+        "LOCAL_MODEL_DIR": "",
+        "QUANTIZE": "true",
+    }
+    runs = " ".join(run.arguments for run in export.all("RUN"))
+    assert "pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements-export.txt" in runs
+    assert runs.count("python -m training.sentiment.export_onnx") == 2
+    assert runs.count("--output /model") == 2
+    # MODEL_SOURCE picks the stage the runtime copies the model from.
+    assert global_args == {"MODEL_SOURCE": "export"}
+    assert stages["model"].base == "model-${MODEL_SOURCE}"
+    assert {"model-export", "model-prebuilt"} <= set(stages)
+
+
+def test_the_prebuilt_stage_copies_the_artifact_layout(stages: dict[str, Stage]) -> None:
+    prebuilt = stages["model-prebuilt"]
+    directory = prebuilt.args()["PREBUILT_MODEL_DIR"]
+    assert REPO_ROOT / directory == FIXTURE_MODEL_DIR
+    (copy,) = prebuilt.all("COPY")
+    *sources, destination = copy.arguments.split()[1:]
+    assert destination == "/model/"
+    assert sources == [f"${{PREBUILT_MODEL_DIR}}/{name}" for name in ARTIFACT_FILES]
+
+
+def test_only_paths_in_the_build_context_are_read(dockerfile: tuple[dict[str, str], list[Stage]]) -> None:
+    defaults = {"${PREBUILT_MODEL_DIR}": "fixtures/sentiment/model"}
+    for stage in dockerfile[1]:
+        for copy in stage.all("COPY"):
+            if copy.arguments.startswith("--from="):
+                continue
+            sources = [token for token in copy.arguments.split()[:-1] if not token.startswith("--")]
+            for source in sources:
+                for variable, value in defaults.items():
+                    source = source.replace(variable, value)
+                assert source.startswith(CONTEXT_PATHS), f"COPY {source} is outside the build context"
+                assert (REPO_ROOT / source.split("*")[0]).exists(), f"COPY {source}: no such path"
+        for run in stage.all("RUN"):
+            for mount in re.findall(r"--mount=(\S+)", run.arguments):
+                options = dict(option.partition("=")[::2] for option in mount.split(","))
+                if "source" in options:
+                    assert options["source"].startswith(CONTEXT_PATHS)
+                else:  # the whole context, read-only, for LOCAL_MODEL_DIR: export stage only
+                    assert stage.name == "model-export" and options["target"] == "/context"
+
+
+def test_the_export_requirements_pin_the_cpu_torch() -> None:
+    pins = _requirements(EXPORT_REQUIREMENTS)
+    assert pins["torch"] == "2.13.0"
+    assert {"transformers", "onnx", "onnxscript", "onnxruntime", "tokenizers", "numpy"} <= set(pins)
+    runtime_pins = _requirements(REQUIREMENTS)
+    for shared in set(pins) & set(runtime_pins):  # the export validates with the runtime's versions
+        assert pins[shared] == runtime_pins[shared], shared
+
+
+def _pruned_module_prefixes(runtime: Stage) -> list[str]:
+    (install,) = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
+    removed = re.search(r"rm -rf ([^&]+)", install).group(1).split()
+    return [path.replace("/", ".") for path in removed if "/" in path]
+
+
+# --- the import closure, in a fresh interpreter -----------------------------------------------
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys, time
+    started = time.perf_counter()
+    from sentiment.handler import lambda_handler
+    cold_start_s = time.perf_counter() - started
+
+    class Context:
+        function_name, function_version, memory_limit_in_mb = "sentiment-test", "1", 2048
+        aws_request_id = "req-1"
+        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:sentiment-test"
+
+    answers = [
+        lambda_handler({"texts": ["I love this!", "This is terrible", ""]}, Context()),
+        lambda_handler({"action": "health"}, Context()),
+        lambda_handler({"action": "keep_warm"}, Context()),
+        lambda_handler({"texts": 5}, Context()),
+        lambda_handler({"version": "2.0", "rawPath": "/predict", "body": '{"texts": ["ok"]}', "isBase64Encoded": False,
+                        "headers": {}, "requestContext": {"http": {"method": "POST", "path": "/predict"},
+                                                          "stage": "$default"}}, Context()),
+    ]
+    modules = sorted(sys.modules)
+    from importlib.metadata import packages_distributions
+    owners = {name: sorted(set(dists)) for name, dists in packages_distributions().items()}
+    print(json.dumps({"modules": modules, "owners": owners, "answers": answers, "cold_start_s": cold_start_s,
+                      "stdlib": sorted(sys.stdlib_module_names)}, default=str))
+    """
+)
+
+
+def run_fresh(environment: dict[str, str]) -> dict:
+    """Run SCRIPT in a new interpreter with only `environment` (plus PATH and PYTHONPATH)."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{REPO_ROOT / 'functions'}",
+        "HOME": "/nonexistent",  # nothing may need a home directory
+        **environment,
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120, cwd="/"
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def fresh_run() -> dict:
+    return run_fresh(FUNCTION_ENVIRONMENT)
+
+
+def test_a_fresh_cold_start_serves_every_kind_of_request(fresh_run: dict) -> None:
+    predict, health, warm, bad, url = fresh_run["answers"]
+    assert predict["statusCode"] == 200 and predict["body"]["count"] == 3
+    assert health["body"]["model"]["model_id"] == "fixture/tiny-distilbert-sentiment"
+    assert warm == {"status": "warm"}
+    assert bad["statusCode"] == 400
+    assert url["statusCode"] == 200 and json.loads(url["body"])["count"] == 1
+
+
+def test_no_torch_transformers_or_undeclared_distribution_is_imported(fresh_run: dict, runtime: Stage) -> None:
+    modules = fresh_run["modules"]
+    tops = {name.split(".")[0] for name in modules}
+    assert not tops & set(FORBIDDEN_AT_RUN_TIME), sorted(tops & set(FORBIDDEN_AT_RUN_TIME))
+    assert "boto3" not in tops  # only the MODEL_S3_URI path imports the SDK
+    allowed = set(_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
+    stdlib = set(fresh_run["stdlib"])
+    undeclared = {}
+    for top in tops - stdlib - {"sentiment", "__main__", "_distutils_hack"}:
+        owners = {_normal(owner) for owner in fresh_run["owners"].get(top, [])}
+        if top.startswith("_") and not owners:
+            continue  # interpreter-internal modules (_io, _abc, ...)
+        if not owners & allowed:
+            undeclared[top] = sorted(owners)
+    assert not undeclared, f"imported from distributions not in requirements.txt: {undeclared}"
+    # Nothing the Dockerfile prunes from the image is ever imported.
+    pruned = _pruned_module_prefixes(runtime)
+    assert pruned == ["onnxruntime.transformers", "onnxruntime.quantization", "onnxruntime.tools"]
+    assert not [m for m in modules if m.startswith(tuple(pruned)) or (m.startswith("numpy.") and ".tests" in m)]
