@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SOURCES := app.py cdk.json $(shell find stacks functions -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup synth test bench train-mask invoke deploy diff destroy clean
+.PHONY: help setup synth test bench train-mask sentiment-fixture sentiment-export invoke deploy diff destroy clean
 
 help:
 	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
@@ -25,6 +25,8 @@ help:
 	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev]           run a handler locally with its stack's environment"
 	@echo "make bench                                                 benchmarks, figures in benchmarks/results/"
 	@echo "make train-mask                                            retrain the mask predictor's CRF"
+	@echo "make sentiment-export MODEL=<hf id or dir> [OUT=dir]      export a sentiment model to ONNX (int8), validated"
+	@echo "make sentiment-fixture                                     rebuild the tiny committed sentiment test model"
 	@echo "make deploy  STACK=<stack> [ENV=dev]                       cdk deploy one stack (shows account/region first)"
 
 $(VENV)/.installed: requirements-dev.txt
@@ -50,11 +52,24 @@ synth: cdk.out/.synth-$(ENV)
 test: setup
 	$(PYTHON) -m pytest
 
-bench: setup
+# Export tooling and benchmarks need torch + transformers (CPU): never needed by make test.
+$(VENV)/.installed-export: $(VENV)/.installed requirements-export.txt requirements-bench.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-export.txt -r requirements-bench.txt
+	touch $@
+
+bench: setup $(VENV)/.installed-export
 	$(PYTHON) -m benchmarks.mask_predictor
+	$(PYTHON) -m benchmarks.sentiment
 
 train-mask: setup
 	$(PYTHON) -m training.mask_predictor.train
+
+sentiment-fixture: $(VENV)/.installed-export
+	$(PYTHON) -m training.sentiment.build_fixture
+
+sentiment-export: $(VENV)/.installed-export
+	@test -n "$(MODEL)" || { echo "usage: make sentiment-export MODEL=<Hugging Face id or local dir> [OUT=models/sentiment]" >&2; exit 2; }
+	$(PYTHON) -m training.sentiment.export_onnx --model $(MODEL) --output $(or $(OUT),models/sentiment)
 
 invoke: cdk.out/.synth-$(ENV)
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<folder under functions/> EVENT=<event.json>" >&2; exit 2; }
