@@ -60,6 +60,7 @@ $(VENV)/.installed-export: $(VENV)/.installed requirements-export.txt requiremen
 bench: setup $(VENV)/.installed-export
 	$(PYTHON) -m benchmarks.mask_predictor
 	$(PYTHON) -m benchmarks.sentiment
+	$(PYTHON) -m benchmarks.checkbox
 
 train-mask: setup
 	$(PYTHON) -m training.mask_predictor.train

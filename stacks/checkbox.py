@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Environment, Stack
+from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
 
 from stacks.common.alarm_topic import AlarmTopic
@@ -14,9 +15,23 @@ from stacks.settings import EnvironmentSettings
 
 FOLDER = "checkbox"
 IMAGE_BINARY_MEDIA_TYPES = ("multipart/form-data", "image/*", "application/octet-stream")
+_THRESHOLD = apigateway.JsonSchema(
+    type=apigateway.JsonSchemaType.NUMBER, minimum=0, exclusive_minimum=True, maximum=1, exclusive_maximum=True
+)
+# POST /predict as JSON: {"image": "<base64>", "conf": 0.25, "iou": 0.45}
+PREDICT_JSON_BODY = apigateway.JsonSchema(
+    schema=apigateway.JsonSchemaVersion.DRAFT4,
+    type=apigateway.JsonSchemaType.OBJECT,
+    required=["image"],
+    properties={
+        "image": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1),
+        "conf": _THRESHOLD,
+        "iou": _THRESHOLD,
+    },
+)
 ROUTES = (
     Route(path="/health", method="GET"),
-    Route(path="/predict", method="POST", required_headers=("Content-Type",)),
+    Route(path="/predict", method="POST", required_headers=("Content-Type",), json_body_schema=PREDICT_JSON_BODY),
 )
 
 

@@ -27,6 +27,9 @@ class Route:
     path: str  # e.g. "/predict"
     method: str  # e.g. "POST"
     required_headers: Sequence[str] = ()  # rejected by API Gateway with 400 when missing
+    # Checked by API Gateway for application/json bodies; other content types (images,
+    # multipart) pass through to the function, which validates them itself.
+    json_body_schema: apigateway.JsonSchema | None = None
 
 
 class InferenceRestApi(Construct):
@@ -85,20 +88,28 @@ class InferenceRestApi(Construct):
             ),
         )
         validator = self.api.add_request_validator(
-            "Validator", validate_request_parameters=True, validate_request_body=False
+            "Validator", validate_request_parameters=True, validate_request_body=True
         )
         integration = apigateway.LambdaIntegration(target, proxy=True)
         for route in routes:
             resource = self.api.root.resource_for_path(route.path)
+            request_models = None
+            if route.json_body_schema is not None:
+                model = self.api.add_model(
+                    f"{resource.node.id}{route.method.title()}Body", content_type="application/json",
+                    schema=route.json_body_schema,
+                )
+                request_models = {"application/json": model}
             resource.add_method(
                 route.method,
                 integration,
                 request_validator=validator,
+                request_models=request_models,
                 request_parameters={f"method.request.header.{h}": True for h in route.required_headers},
             )
         if not use_iam:
             self._add_api_key_and_usage_plan(api_name, settings)
-        CfnOutput(self, "Url", value=self.api.url, description=f"{api_name} base URL")
+        # RestApi itself outputs the stage URL ("ApiEndpoint..."); no second copy here.
         self._acknowledge_findings(settings)
 
     def _add_api_key_and_usage_plan(self, api_name: str, settings: RestApiSettings) -> None:

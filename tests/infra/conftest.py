@@ -7,8 +7,8 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
-from stacks.settings import ENVIRONMENTS, BudgetSettings, VpcPlacement
-from tests.infra.synth import synth_mask_predictor, synth_sentiment, with_mask_function
+from stacks.settings import ENVIRONMENTS, BudgetSettings, RestApiSettings, VpcPlacement
+from tests.infra.synth import synth_checkbox, synth_mask_predictor, synth_sentiment, with_mask_function
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +68,21 @@ def tuned_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Te
         budget=BudgetSettings(monthly_limit_usd=25.0, email="finance@example.com"),
     )
     return synth_sentiment(replace(base, sentiment=sentiment), tmp_path_factory.mktemp("sentiment-tuned"))
+
+
+@pytest.fixture(scope="session")
+def dev_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    return synth_checkbox(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("checkbox-dev"))
+
+
+@pytest.fixture(scope="session")
+def iam_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    """IAM auth instead of API keys, arm64, model from S3."""
+    base = ENVIRONMENTS["dev"]
+    checkbox = replace(
+        base.checkbox,
+        function=replace(base.checkbox.function, architecture="arm64"),
+        api=RestApiSettings(auth="iam", throttle_rate_per_second=5, throttle_burst=7),
+        model_s3_uri="s3://models-bucket/checkbox/best.onnx",
+    )
+    return synth_checkbox(replace(base, checkbox=checkbox), tmp_path_factory.mktemp("checkbox-iam"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
+from stacks.checkbox import CheckboxStack
 from stacks.common.compliance import add_compliance_checks
 from stacks.mask_predictor import MaskPredictorStack
 from stacks.sentiment import SentimentStack
@@ -24,6 +25,10 @@ def synth_stack(stack_class: type[Stack], workload: str, settings: EnvironmentSe
 
 def synth_mask_predictor(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
     return synth_stack(MaskPredictorStack, "MaskPredictor", settings, outdir)
+
+
+def synth_checkbox(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
+    return synth_stack(CheckboxStack, "Checkbox", settings, outdir)
 
 
 def synth_sentiment(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:

@@ -47,7 +47,7 @@ def test_cli_synth_shows_target_account_and_region_first(cli_synth) -> None:  # 
 
 def test_cli_synth_writes_every_stack_and_no_nag_findings(cli_synth) -> None:  # type: ignore[no-untyped-def]
     outdir, _ = cli_synth
-    assert CloudAssembly(outdir).stack_names() == ["MaskPredictor-prod", "Sentiment-prod"]
+    assert CloudAssembly(outdir).stack_names() == ["MaskPredictor-prod", "Sentiment-prod", "Checkbox-prod"]
     report = json.loads((outdir / "validation-report.json").read_text())
     assert all(not plugin["violations"] for plugin in report["pluginReports"])
 
@@ -103,6 +103,17 @@ def test_invoke_image_function_uses_dockerfile_cmd_and_fixture_model(cli_synth) 
     answer = json.loads(result.stdout)
     assert answer["statusCode"] == 200 and answer["body"]["count"] == 2
     assert [r["sentiment"] for r in answer["body"]["results"]] == ["positive", "negative"]
+
+
+def test_invoke_checkbox_with_a_minimal_proxy_event(cli_synth) -> None:  # type: ignore[no-untyped-def]
+    outdir, _ = cli_synth
+    event = REPO_ROOT / "events" / "checkbox" / "health.json"
+    result = run([sys.executable, "-m", "tools.invoke", "--function", "checkbox", "--event", str(event), "--cdk-out", str(outdir)])
+    assert result.returncode == 0, result.stderr
+    assert "using the committed fixture model fixtures/checkbox/yolov8_tiny/model.onnx" in result.stderr
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["status"] == "ok"
 
 
 def test_invoke_unknown_function_says_which_exist(cli_synth) -> None:  # type: ignore[no-untyped-def]

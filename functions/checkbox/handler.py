@@ -1,0 +1,242 @@
+"""Lambda entry point: `checkbox.handler.lambda_handler`.
+
+Thin on purpose: recognise the event, validate the request, run the pages through the model,
+shape the answer. Configuration, Powertools logger and metrics, and the model are created once
+per execution environment (at import, i.e. during Lambda's init phase), never per request.
+
+API Gateway REST proxy events (payload 1.0; also by direct invoke, as little as
+{"httpMethod": "GET", "path": "/health"}), routed by the Powertools REST resolver:
+  GET  /health   -> 200 {"status": "ok", "model": {path, sha256, input size, class names...}, ...}
+  POST /predict  -> 200 {"pages": [{"page", "width", "height", "detections": [{"class_id",
+                    "class_name", "confidence", "box": {"x1", "y1", "x2", "y2"}}]}],
+                    "model": {...}, "timing_ms": {"decode", "preprocess", "inference", "postprocess"}}
+                    (request bodies: see request.py; boxes in original image pixels)
+  errors         -> 400 {"error": "<what to fix>", "error_type": "ValidationError"}, 404 NotFound,
+                    500 {"error": "internal error", "error_type": "InternalError", "request_id"}
+Direct invoke:  {"action": "keep_warm"} or an EventBridge schedule -> {"status": "warm"} (no
+                inference, no resolver); {"action": "health"} -> as GET /health.
+Metrics (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service): ImagesProcessed,
+PagesProcessed, Detections, ValidationErrors, InternalErrors, HealthChecks, KeepWarmPings,
+and ColdStart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from checkbox import events
+from checkbox.config import FunctionConfig
+from checkbox.detector import Detector
+from checkbox.errors import ErrorResponse, NotFoundError, ValidationError, error_response
+from checkbox.imaging import ImageLimits, configure_pillow, open_image, scaled_pages
+from checkbox.model_store import resolve_model_path
+from checkbox.request import PredictRequest, RequestLimits, body_bytes, media_type, parse_predict
+
+IMAGES_PROCESSED = "ImagesProcessed"
+PAGES_PROCESSED = "PagesProcessed"
+DETECTIONS = "Detections"
+VALIDATION_ERRORS = "ValidationErrors"
+INTERNAL_ERRORS = "InternalErrors"
+HEALTH_CHECKS = "HealthChecks"
+KEEP_WARM_PINGS = "KeepWarmPings"
+HTTP_ROUTES = "GET /health or POST /predict"
+JSON_HEADERS = {"Content-Type": "application/json"}
+BINARY_MEDIA_PREFIXES = ("multipart/", "image/", "application/octet-stream")
+
+CONFIG = FunctionConfig.from_environ(os.environ)
+IMAGE_LIMITS = ImageLimits(max_pixels=CONFIG.max_image_pixels, max_pages=CONFIG.max_pages)
+REQUEST_LIMITS = RequestLimits(
+    max_body_bytes=CONFIG.max_body_bytes, default_conf=CONFIG.default_conf, default_iou=CONFIG.default_iou
+)
+configure_pillow(CONFIG.max_image_pixels)
+logger = Logger(service=CONFIG.service_name)
+metrics = Metrics(namespace=CONFIG.metrics_namespace, service=CONFIG.service_name)
+app = APIGatewayRestResolver()
+
+_started = time.perf_counter()
+DETECTOR = Detector.load(
+    resolve_model_path(CONFIG), intra_op_threads=CONFIG.intra_op_threads, source=CONFIG.model_source
+)
+logger.info(
+    "model loaded",
+    extra={
+        "model": DETECTOR.identity.as_dict(),
+        "intra_op_threads": CONFIG.intra_op_threads,
+        "load_ms": round((time.perf_counter() - _started) * 1000, 1),
+    },
+)
+
+
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    if events.is_keep_warm(event):
+        metrics.add_metric(name=KEEP_WARM_PINGS, unit=MetricUnit.Count, value=1)
+        return {"status": "warm"}
+    if events.is_health_action(event):
+        event = events.health_event()
+    if events.is_rest_event(event):
+        return _handle_http(event, context)
+    failure = _failure(
+        ValidationError(
+            f"unrecognised event: send an API Gateway proxy event such as {events.EXAMPLE},"
+            ' or {"action": "keep_warm"}'
+        ),
+        context,
+    )
+    return _proxy_response(failure)
+
+
+def _handle_http(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        complete = events.complete_rest_event(event, request_id=getattr(context, "aws_request_id", None))
+        return app.resolve(complete, context)
+    except Exception as error:  # a malformed event the resolver cannot read (a route's errors are handled below)
+        return _proxy_response(_failure(error, context))
+
+
+@app.get("/health")
+def _http_health() -> Response:
+    return _json_response(200, _health(app.lambda_context))
+
+
+@app.post("/predict")
+def _http_predict() -> Response:
+    event = app.current_event
+    started = time.perf_counter()
+    content_type = event.headers.get("content-type")
+    body = body_bytes(event.raw_event, max_bytes=REQUEST_LIMITS.max_body_bytes)
+    try:
+        request = parse_predict(body, content_type=content_type, query=event.query_string_parameters, limits=REQUEST_LIMITS)
+        return _json_response(200, _predict(request, parse_ms=(time.perf_counter() - started) * 1000))
+    except ValidationError as error:
+        if not body or event.raw_event.get("isBase64Encoded") or not media_type(content_type).startswith(BINARY_MEDIA_PREFIXES):
+            raise
+        # A binary body API Gateway did not base64-encode reached us as text, its bytes mangled.
+        raise ValidationError(
+            f"{error.message} (the {media_type(content_type)} body arrived as text, not base64: the API must"
+            " declare multipart/form-data and image/* as binary media types)"
+        ) from None
+
+
+@app.not_found
+def _http_not_found(_: Exception) -> Response:
+    event = app.current_event
+    error = NotFoundError(f"no route {event.http_method} {event.path}: use {HTTP_ROUTES}")
+    failure = _failure(error, app.lambda_context)
+    return _json_response(failure.status_code, failure.body)
+
+
+@app.exception_handler(Exception)
+def _http_error(error: Exception) -> Response:
+    failure = _failure(error, app.lambda_context)
+    return _json_response(failure.status_code, failure.body)
+
+
+def _failure(error: Exception, context: Any) -> ErrorResponse:
+    """Every error of every transport goes through here: mapped, logged and counted once."""
+    failure = error_response(error, request_id=getattr(context, "aws_request_id", None))
+    if failure.is_internal:
+        logger.exception("internal error")
+        metrics.add_metric(name=INTERNAL_ERRORS, unit=MetricUnit.Count, value=1)
+    else:
+        logger.info("request rejected", extra={"status_code": failure.status_code, **failure.body})
+        metrics.add_metric(name=VALIDATION_ERRORS, unit=MetricUnit.Count, value=1)
+    return failure
+
+
+def _predict(request: PredictRequest, *, parse_ms: float) -> dict[str, Any]:
+    timing = {"decode": parse_ms, "preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}
+    started = time.perf_counter()
+    pages = []
+    with open_image(request.image, limits=IMAGE_LIMITS) as image:
+        timing["decode"] += (time.perf_counter() - started) * 1000
+        image_format = image.format
+        input_width, input_height = DETECTOR.input_size
+        for page in scaled_pages(image, input_width=input_width, input_height=input_height, limits=IMAGE_LIMITS):
+            timing["decode"] += page.decode_ms
+            timing["preprocess"] += page.resize_ms
+            mark = time.perf_counter()
+            tensor = page.letterbox.tensor(page.pixels)
+            timing["preprocess"] += (time.perf_counter() - mark) * 1000
+            mark = time.perf_counter()
+            output = DETECTOR.run(tensor)
+            timing["inference"] += (time.perf_counter() - mark) * 1000
+            mark = time.perf_counter()
+            detections = DETECTOR.detections(
+                output, page.letterbox, conf=request.conf, iou=request.iou, max_detections=CONFIG.max_detections
+            )
+            timing["postprocess"] += (time.perf_counter() - mark) * 1000
+            pages.append(
+                {"page": page.index, "width": page.letterbox.width, "height": page.letterbox.height, "detections": detections}
+            )
+    detected = sum(len(page["detections"]) for page in pages)
+    metrics.add_metric(name=IMAGES_PROCESSED, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=PAGES_PROCESSED, unit=MetricUnit.Count, value=len(pages))
+    metrics.add_metric(name=DETECTIONS, unit=MetricUnit.Count, value=detected)
+    rounded = {stage: round(ms, 2) for stage, ms in timing.items()}
+    logger.info(
+        "detected",
+        extra={"format": image_format, "source": request.source, "pages": len(pages), "detections": detected,
+               "conf": request.conf, "iou": request.iou, "timing_ms": rounded},
+    )  # fmt: skip
+    return {
+        "pages": pages,
+        "model": _model_summary(),
+        "thresholds": {"conf": request.conf, "iou": request.iou},
+        "timing_ms": rounded,
+    }
+
+
+def _model_summary() -> dict[str, Any]:
+    identity = DETECTOR.identity
+    return {
+        "sha256": identity.sha256,
+        "input": {"width": identity.input_width, "height": identity.input_height},
+        "class_names": list(identity.class_names),
+    }
+
+
+def _health(context: Any) -> dict[str, Any]:
+    metrics.add_metric(name=HEALTH_CHECKS, unit=MetricUnit.Count, value=1)
+    return {
+        "status": "ok",
+        "function_name": getattr(context, "function_name", None) or CONFIG.function_name,
+        "function_version": getattr(context, "function_version", None) or CONFIG.function_version,
+        "model": DETECTOR.identity.as_dict(),
+        "limits": {
+            "max_body_bytes": CONFIG.max_body_bytes,
+            "max_image_pixels": CONFIG.max_image_pixels,
+            "max_pages": CONFIG.max_pages,
+            "max_detections": CONFIG.max_detections,
+        },
+        "defaults": {"conf": CONFIG.default_conf, "iou": CONFIG.default_iou},
+        "intra_op_threads": CONFIG.intra_op_threads,
+    }
+
+
+def _json_response(status_code: int, body: dict[str, Any]) -> Response:
+    return Response(
+        status_code=status_code,
+        content_type="application/json",
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def _proxy_response(failure: ErrorResponse) -> dict[str, Any]:
+    """An API Gateway proxy response built without the resolver (it could not be used)."""
+    return {
+        "statusCode": failure.status_code,
+        "headers": dict(JSON_HEADERS),
+        "multiValueHeaders": {name: [value] for name, value in JSON_HEADERS.items()},
+        "body": json.dumps(failure.body, ensure_ascii=False, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }

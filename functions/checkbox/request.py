@@ -1,0 +1,204 @@
+"""`POST /predict` requests: the body, its content type, the image and the thresholds.
+
+Accepted bodies (the Content-Type header decides):
+  multipart/form-data     fields `file` (the image), optional `conf` and `iou`
+  application/json        {"image": "<base64 of the file>", "conf": 0.25, "iou": 0.45}
+                          (conf, iou optional; a data: URL prefix is tolerated)
+  image/*, application/octet-stream
+                          the image file itself; conf and iou in the query string
+`conf` and `iou` missing from the body fall back to the query string (?conf=0.2&iou=0.5),
+then to DEFAULT_CONF and DEFAULT_IOU. Both must be numbers strictly between 0 and 1.
+
+API Gateway hands binary bodies (the API declares multipart/form-data and image/* binary)
+to Lambda base64-encoded with isBase64Encoded true; the size limit applies to the body as
+the client sent it, and is checked on the encoded length before anything is decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from checkbox.errors import ValidationError
+from checkbox.multipart import parse_form_data
+
+FILE_FIELD = "file"
+IMAGE_KEY = "image"
+CONF = "conf"
+IOU = "iou"
+JSON_EXAMPLE = '{"image": "<base64 of the image file>", "conf": 0.25}'
+ACCEPTED = (
+    f"multipart/form-data with a '{FILE_FIELD}' field, application/json such as {JSON_EXAMPLE},"
+    " or the image itself (image/png, image/jpeg, image/tiff, image/webp)"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestLimits:
+    max_body_bytes: int
+    default_conf: float
+    default_iou: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictRequest:
+    image: bytes
+    conf: float
+    iou: float
+    source: str  # "multipart" | "json" | "image": how the image was sent
+    filename: str | None = None
+
+
+def body_bytes(event: Mapping[str, Any], *, max_bytes: int) -> bytes:
+    """The request body as the client sent it (base64 undone), refused when over the limit."""
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise ValidationError("the event's 'body' must be a string (text, or base64 with isBase64Encoded true)")
+    if event.get("isBase64Encoded"):
+        decoded_size = len(body) // 4 * 3 - body[-2:].count("=") if len(body) % 4 == 0 else len(body) * 3 // 4
+        _check_size(decoded_size, max_bytes)
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("the request body is marked base64-encoded but is not valid base64") from None
+    data = body.encode("utf-8", "surrogateescape")
+    _check_size(len(data), max_bytes)
+    return data
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ValidationError(
+            f"the request body is {size:,} bytes; the limit is {max_bytes:,} bytes: send a smaller image"
+            " (a 300 dpi JPEG scan is well under it; base64 in JSON adds a third)"
+        )
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def parse_predict(
+    body: bytes, *, content_type: str | None, query: Mapping[str, str] | None, limits: RequestLimits
+) -> PredictRequest:
+    """The prediction request in `body`, whatever of the accepted forms it takes."""
+    query = query or {}
+    kind = media_type(content_type)
+    if kind == "multipart/form-data":
+        return _from_form_data(body, content_type or "", query, limits)
+    if kind == "application/json" or kind.endswith("+json"):
+        return _from_json(body, query, limits)
+    if kind.startswith("image/") or kind == "application/octet-stream":
+        if not body:
+            raise ValidationError(f"the request body is empty: send the image file itself as the body ({kind})")
+        return PredictRequest(
+            image=body,
+            conf=threshold(CONF, query.get(CONF), limits.default_conf),
+            iou=threshold(IOU, query.get(IOU), limits.default_iou),
+            source="image",
+        )
+    if not kind:
+        raise ValidationError(f"the request has no Content-Type header: send {ACCEPTED}")
+    raise ValidationError(f"Content-Type {kind!r} is not accepted: send {ACCEPTED}")
+
+
+def _from_form_data(body: bytes, content_type: str, query: Mapping[str, str], limits: RequestLimits) -> PredictRequest:
+    if not body:
+        raise ValidationError(f"the request body is empty: send the image in the multipart field '{FILE_FIELD}'")
+    parts = parse_form_data(body, content_type)
+    fields: dict[str, list[Any]] = {}
+    for part in parts:
+        fields.setdefault(part.name, []).append(part)
+    for name, found in fields.items():
+        if name in (FILE_FIELD, CONF, IOU) and len(found) > 1:
+            raise ValidationError(f"the multipart field '{name}' is sent {len(found)} times: send it once")
+    if FILE_FIELD not in fields:
+        sent = ", ".join(repr(name) for name in fields) or "none"
+        raise ValidationError(
+            f"no '{FILE_FIELD}' field in the multipart body (fields sent: {sent}): send the image as"
+            f" '{FILE_FIELD}', e.g. curl -F {FILE_FIELD}=@scan.jpg -F conf=0.2"
+        )
+    (file_part,) = fields[FILE_FIELD]
+    if not file_part.content:
+        raise ValidationError(f"the multipart field '{FILE_FIELD}' is empty: attach the image file")
+    return PredictRequest(
+        image=file_part.content,
+        conf=threshold(CONF, _form_text(fields, CONF) or query.get(CONF), limits.default_conf),
+        iou=threshold(IOU, _form_text(fields, IOU) or query.get(IOU), limits.default_iou),
+        source="multipart",
+        filename=file_part.filename,
+    )
+
+
+def _form_text(fields: Mapping[str, list[Any]], name: str) -> str | None:
+    if name not in fields:
+        return None
+    try:
+        return fields[name][0].content.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ValidationError(f"the multipart field '{name}' must be a number between 0 and 1, as text") from None
+
+
+def _from_json(body: bytes, query: Mapping[str, str], limits: RequestLimits) -> PredictRequest:
+    if not body.strip():
+        raise ValidationError(f"the request body is empty: send a JSON object such as {JSON_EXAMPLE}")
+    try:
+        payload = json.loads(body)
+    except UnicodeDecodeError:
+        raise ValidationError("the request body is not valid JSON: it is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            f"the request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    if not isinstance(payload, dict):
+        raise ValidationError(f"the JSON body must be an object such as {JSON_EXAMPLE}")
+    if IMAGE_KEY not in payload:
+        raise ValidationError(f"missing '{IMAGE_KEY}': send a JSON object such as {JSON_EXAMPLE}")
+    return PredictRequest(
+        image=decode_base64_image(payload[IMAGE_KEY]),
+        conf=threshold(CONF, payload.get(CONF, query.get(CONF)), limits.default_conf),
+        iou=threshold(IOU, payload.get(IOU, query.get(IOU)), limits.default_iou),
+        source="json",
+    )
+
+
+def decode_base64_image(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValidationError(f"'{IMAGE_KEY}' must be a string holding the image file in base64")
+    text = value.strip()
+    if text.startswith("data:"):  # a data: URL, as browsers' FileReader.readAsDataURL gives
+        header, comma, text = text.partition(",")
+        if not comma or not header.endswith(";base64"):
+            raise ValidationError(f"'{IMAGE_KEY}' is a data: URL without ';base64,': send the image in base64")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        try:  # base64 wrapped in lines (as `base64` prints it)
+            data = base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError(f"'{IMAGE_KEY}' is not valid base64: send the image file's bytes base64-encoded") from None
+    if not data:
+        raise ValidationError(f"'{IMAGE_KEY}' is empty: send the image file's bytes base64-encoded")
+    return data
+
+
+def threshold(name: str, value: Any, default: float) -> float:
+    """A conf or iou value: a number (or numeric text) strictly between 0 and 1."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValidationError(f"'{name}' must be a number strictly between 0 and 1, e.g. {default}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValidationError(f"'{name}' must be a number strictly between 0 and 1, got {str(value)[:30]!r}") from None
+    if not math.isfinite(number) or not 0.0 < number < 1.0:
+        raise ValidationError(f"'{name}' must be strictly between 0 and 1, got {str(value)[:30]}")
+    return number
