@@ -62,7 +62,7 @@ class CheckboxStack(Stack):
                 code=python_image_code(
                     folder=FOLDER,
                     architecture=workload.function.architecture,
-                    context_paths=(f"functions/{FOLDER}", workload.model_file),
+                    context_paths=(f"functions/{FOLDER}", "functions/lambda_common", workload.model_file),
                     build_args={"MODEL_FILE": workload.model_file},
                 )
             ),

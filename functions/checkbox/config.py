@@ -39,14 +39,13 @@ problem, rather than failing later on a request.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from checkbox.errors import ConfigError
+from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, session_threads
 
 ENV_MODEL_PATH = "MODEL_PATH"
 ENV_MODEL_S3_URI = "MODEL_S3_URI"
@@ -67,28 +66,7 @@ ENV_FUNCTION_VERSION = "AWS_LAMBDA_FUNCTION_VERSION"
 DEFAULT_MODEL_PATH = "/var/task/checkbox_model/model.onnx"
 LABELS_FILE = "labels.json"
 
-# Lambda allocates CPU in proportion to memory: one vCPU's worth at 1769 MB, at most 6 vCPUs.
-MB_PER_VCPU = 1769
-MAX_LAMBDA_VCPUS = 6
-# Lambda's synchronous invoke payload limit: no body larger than this can ever arrive.
-LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
-
 _S3_OBJECT_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>\S*[^/\s]\.onnx)")
-
-
-def lambda_vcpus(memory_mb: int) -> int:
-    """The vCPUs Lambda gives a function with `memory_mb` of memory: ceil(memory / 1769), 1..6."""
-    return max(1, min(MAX_LAMBDA_VCPUS, math.ceil(memory_mb / MB_PER_VCPU)))
-
-
-def session_threads(*, memory_mb: int | None, cpu_count: int | None, override: int | None = None) -> int:
-    """onnxruntime intra-op threads: the override if set, else the vCPUs the memory buys (all
-    CPUs when not in Lambda), never more than the CPUs this process can see."""
-    if override is not None:
-        return override
-    available = cpu_count if cpu_count and cpu_count > 0 else 1
-    wanted = lambda_vcpus(memory_mb) if memory_mb else available
-    return max(1, min(wanted, available))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,20 +116,7 @@ class FunctionConfig:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:
-        problems: list[str] = []
-
-        def integer(variable: str, default: int | None, *, low: int, high: int) -> int | None:
-            raw = environ.get(variable, "").strip()
-            if not raw:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                problems.append(f"{variable} must be an integer within {low}..{high}, got {raw!r}")
-                return default
-            if not low <= value <= high:
-                problems.append(f"{variable} must be within {low}..{high}, got {value}")
-            return value
+        env = EnvReader(environ)
 
         def probability(variable: str, default: float) -> float:
             raw = environ.get(variable, "").strip()
@@ -160,14 +125,11 @@ class FunctionConfig:
             try:
                 value = float(raw)
             except ValueError:
-                problems.append(f"{variable} must be a number strictly between 0 and 1, got {raw!r}")
+                env.problems.append(f"{variable} must be a number strictly between 0 and 1, got {raw!r}")
                 return default
             if not 0.0 < value < 1.0:
-                problems.append(f"{variable} must be strictly between 0 and 1, got {raw}")
+                env.problems.append(f"{variable} must be strictly between 0 and 1, got {raw}")
             return value
-
-        def text(variable: str, default: str) -> str:
-            return environ.get(variable, "").strip() or default
 
         model_s3 = None
         s3_text = environ.get(ENV_MODEL_S3_URI, "").strip()
@@ -175,36 +137,35 @@ class FunctionConfig:
             try:
                 model_s3 = S3Object.parse(s3_text)
             except ValueError:
-                problems.append(f"{ENV_MODEL_S3_URI} must look like s3://bucket/path/model.onnx, got {s3_text!r}")
+                env.problems.append(f"{ENV_MODEL_S3_URI} must look like s3://bucket/path/model.onnx, got {s3_text!r}")
 
         model_path = Path(environ.get(ENV_MODEL_PATH, "").strip() or DEFAULT_MODEL_PATH)
         if not s3_text and not model_path.is_file():
-            problems.append(
+            env.problems.append(
                 f"{ENV_MODEL_PATH}={str(model_path)!r} is not a file: set {ENV_MODEL_PATH} to the exported"
                 f" model.onnx or {ENV_MODEL_S3_URI} to s3://bucket/path/model.onnx"
             )
 
-        memory_mb = integer(ENV_MEMORY_SIZE, None, low=128, high=10240)
-        override = integer(ENV_INTRA_OP_THREADS, None, low=1, high=64)
+        memory_mb = env.integer(ENV_MEMORY_SIZE, None, low=128, high=10240)
+        override = env.integer(ENV_INTRA_OP_THREADS, None, low=1, high=64)
         config = cls(
             model_path=model_path,
             model_s3=model_s3,
-            max_image_pixels=integer(ENV_MAX_IMAGE_PIXELS, cls.max_image_pixels, low=1, high=500_000_000),
-            max_pages=integer(ENV_MAX_PAGES, cls.max_pages, low=1, high=1000),
-            max_body_bytes=integer(ENV_MAX_BODY_BYTES, cls.max_body_bytes, low=1, high=LAMBDA_PAYLOAD_LIMIT_BYTES),
+            max_image_pixels=env.integer(ENV_MAX_IMAGE_PIXELS, cls.max_image_pixels, low=1, high=500_000_000),
+            max_pages=env.integer(ENV_MAX_PAGES, cls.max_pages, low=1, high=1000),
+            max_body_bytes=env.integer(ENV_MAX_BODY_BYTES, cls.max_body_bytes, low=1, high=LAMBDA_PAYLOAD_LIMIT_BYTES),
             default_conf=probability(ENV_DEFAULT_CONF, cls.default_conf),
             default_iou=probability(ENV_DEFAULT_IOU, cls.default_iou),
-            max_detections=integer(ENV_MAX_DETECTIONS, cls.max_detections, low=1, high=100_000),
+            max_detections=env.integer(ENV_MAX_DETECTIONS, cls.max_detections, low=1, high=100_000),
             intra_op_threads=session_threads(
                 memory_mb=memory_mb,
                 cpu_count=cpu_count if cpu_count is not None else os.cpu_count(),
                 override=override,
             ),
-            service_name=text(ENV_SERVICE_NAME, cls.service_name),
-            metrics_namespace=text(ENV_METRICS_NAMESPACE, cls.metrics_namespace),
+            service_name=env.text(ENV_SERVICE_NAME, cls.service_name),
+            metrics_namespace=env.text(ENV_METRICS_NAMESPACE, cls.metrics_namespace),
             function_name=environ.get(ENV_FUNCTION_NAME) or None,
             function_version=environ.get(ENV_FUNCTION_VERSION) or None,
-        )  # type: ignore[arg-type]  # integer() returns the int default whenever one is given
-        if problems:
-            raise ConfigError("invalid checkbox function configuration: " + "; ".join(problems))
+        )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
+        env.raise_problems("invalid checkbox function configuration")
         return config

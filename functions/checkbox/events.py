@@ -14,14 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-ACTION_KEY = "action"
-HEALTH = "health"
-KEEP_WARM = "keep_warm"
+from lambda_common.events import ACTION_KEY, HEALTH, KEEP_WARM, is_scheduled_event
+
 EXAMPLE = '{"httpMethod": "GET", "path": "/health"}'
-
-
-def is_scheduled_event(event: dict[str, Any]) -> bool:
-    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
 
 
 def is_keep_warm(event: object) -> bool:

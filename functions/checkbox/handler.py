@@ -35,10 +35,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from checkbox import events
 from checkbox.config import FunctionConfig
 from checkbox.detector import Detector
-from checkbox.errors import ErrorResponse, NotFoundError, ValidationError, error_response
 from checkbox.imaging import ImageLimits, configure_pillow, open_image, scaled_pages
 from checkbox.model_store import resolve_model_path
 from checkbox.request import PredictRequest, RequestLimits, body_bytes, media_type, parse_predict
+from lambda_common.errors import ErrorResponse, NotFoundError, ValidationError, error_response
 
 IMAGES_PROCESSED = "ImagesProcessed"
 PAGES_PROCESSED = "PagesProcessed"

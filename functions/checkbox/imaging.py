@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401  (registers only these)
 
-from checkbox.errors import ValidationError
 from checkbox.yolo import Letterbox
+from lambda_common.errors import ValidationError
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "TIFF", "WEBP")
 ALLOWED_DESCRIPTION = "PNG, JPEG, TIFF or WebP"

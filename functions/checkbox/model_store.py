@@ -4,50 +4,39 @@ With MODEL_S3_URI the .onnx object is downloaded once per cold start under the t
 directory (/tmp in Lambda: the only writable path) as model.onnx, with the labels.json
 beside it in the bucket when there is one, then loaded exactly as a baked-in model is.
 The function's role may read only those two objects (no s3:ListBucket), so S3 answers a
-missing labels.json with 403 rather than 404: both mean "no labels file". boto3 (provided by
-the Lambda Python base image) is imported only on this path, so a baked-in model costs no
-SDK import at cold start.
+missing labels.json with 403 rather than 404: both mean "no labels file". The download itself
+(boto3 imported only then) is lambda_common.s3_download.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from checkbox.config import LABELS_FILE, FunctionConfig, S3Object
 from checkbox.errors import ModelError
+from lambda_common.s3_download import NOT_FOUND_CODES, S3DownloadError, download_file, s3_client
 
 DOWNLOAD_DIR_NAME = "checkbox-model"
 MODEL_FILE = "model.onnx"
-_ABSENT = ("404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden")
+_ABSENT = (*NOT_FOUND_CODES, "403", "AccessDenied", "Forbidden")
 
 
 def download_model(location: S3Object, destination: Path, *, client: Any = None) -> Path:
     """Download the model (as destination/model.onnx) and labels.json if present; the model's path."""
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    s3 = client if client is not None else boto3.client("s3")
+    s3 = s3_client(client)
     destination.mkdir(parents=True, exist_ok=True)
     for key, name, required in ((location.key, MODEL_FILE, True), (location.labels_key, LABELS_FILE, False)):
-        partial = destination / f".{name}.partial"
         try:
-            s3.download_file(location.bucket, key, str(partial))
-        except ClientError as error:
-            partial.unlink(missing_ok=True)
-            code = str(error.response.get("Error", {}).get("Code", ""))
-            if not required and code in _ABSENT:
+            download_file(s3, bucket=location.bucket, key=key, destination=destination / name)
+        except S3DownloadError as error:
+            if not required and error.code in _ABSENT:
                 (destination / name).unlink(missing_ok=True)  # no stale labels from an earlier model
                 continue
-            if code in ("404", "NoSuchKey", "NotFound"):
+            if error.not_found:
                 raise ModelError(f"s3://{location.bucket}/{key} does not exist: check MODEL_S3_URI") from error
-            raise ModelError(f"cannot download s3://{location.bucket}/{key}: {code or error}") from error
-        except BotoCoreError as error:
-            partial.unlink(missing_ok=True)
-            raise ModelError(f"cannot download s3://{location.bucket}/{key}: {error}") from error
-        os.replace(partial, destination / name)
+            raise ModelError(str(error)) from error
     return destination / MODEL_FILE
 
 

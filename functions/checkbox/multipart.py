@@ -21,7 +21,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value
 
-from checkbox.errors import ValidationError
+from lambda_common.errors import ValidationError
 
 MAX_PARTS = 16
 _HEADER_PARSER = BytesHeaderParser(policy=email.policy.HTTP)

@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checkbox.errors import ValidationError
 from checkbox.multipart import parse_form_data
+from lambda_common.errors import ValidationError
 
 FILE_FIELD = "file"
 IMAGE_KEY = "image"

@@ -5,6 +5,7 @@ Kinds:
 - keep-warm: `{"action": "keep_warm"}`, or an EventBridge scheduled event
 - health: `{"action": "health"}`
 - prediction: `{"mask_name": ...}` or `{"mask_names": [...]}` (validation.py)
+The shared recognition lives in lambda_common.events; this module adds the mask wording.
 """
 
 from __future__ import annotations
@@ -15,25 +16,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-from mask_predictor.errors import PayloadTooLargeError, ValidationError
+from lambda_common.errors import PayloadTooLargeError, ValidationError
+from lambda_common.events import direct_action
 from mask_predictor.validation import type_name
-
-ACTION_KEY = "action"
-HEALTH = "health"
-KEEP_WARM = "keep_warm"
-PREDICT = "predict"
-ACTIONS = (HEALTH, KEEP_WARM)
-
-
-def is_function_url_event(event: object) -> bool:
-    if not isinstance(event, dict):
-        return False
-    request_context = event.get("requestContext")
-    return isinstance(request_context, dict) and isinstance(request_context.get("http"), dict)
-
-
-def is_scheduled_event(event: dict[str, Any]) -> bool:
-    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
 
 
 def direct_event_kind(event: object) -> str:
@@ -43,17 +28,7 @@ def direct_event_kind(event: object) -> str:
             f"the event must be a JSON object such as {{\"mask_name\": \"3M Aura 9205+ N95\"}},"
             f" got {type_name(event)}"
         )
-    if is_scheduled_event(event):
-        return KEEP_WARM
-    if ACTION_KEY in event:
-        action = event[ACTION_KEY]
-        if action not in ACTIONS:
-            raise ValidationError(
-                f"unknown action {str(action)[:50]!r}: use {HEALTH!r} or {KEEP_WARM!r}, or send"
-                " 'mask_name' / 'mask_names' without 'action' to predict"
-            )
-        return HEALTH if action == HEALTH else KEEP_WARM
-    return PREDICT
+    return direct_action(event, predict_hint="'mask_name' / 'mask_names' without 'action' to predict")
 
 
 def check_direct_event_size(event: dict[str, Any], *, max_bytes: int) -> None:

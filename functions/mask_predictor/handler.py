@@ -19,9 +19,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+from lambda_common.errors import error_response
+from lambda_common.events import HEALTH, KEEP_WARM, is_function_url_event
 from mask_predictor import events, http_api
 from mask_predictor.config import FunctionConfig
-from mask_predictor.errors import error_response
 from mask_predictor.metrics import INTERNAL_ERRORS, NAMES_PREDICTED, VALIDATION_ERRORS, MetricsWriter
 from mask_predictor.predictor import MaskPredictor
 from mask_predictor.validation import parse_prediction_request
@@ -38,7 +39,7 @@ LOGGER.info("model loaded", extra={"model": PREDICTOR.identity})
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     request_id = getattr(context, "aws_request_id", None)
     counts: dict[str, int] = {}
-    is_http = events.is_function_url_event(event)
+    is_http = is_function_url_event(event)
     try:
         if is_http:
             response = _handle_http(event, context, counts)
@@ -65,9 +66,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 
 def _handle_direct(event: Any, context: Any, counts: dict[str, int]) -> dict[str, Any]:
     kind = events.direct_event_kind(event)
-    if kind == events.KEEP_WARM:
+    if kind == KEEP_WARM:
         return {"status": "warm"}
-    if kind == events.HEALTH:
+    if kind == HEALTH:
         return _health(context)
     events.check_direct_event_size(event, max_bytes=CONFIG.max_request_bytes)
     return _predict(event, counts)
@@ -75,7 +76,7 @@ def _handle_direct(event: Any, context: Any, counts: dict[str, int]) -> dict[str
 
 def _handle_http(event: dict[str, Any], context: Any, counts: dict[str, int]) -> dict[str, Any]:
     request = http_api.parse_request(event)
-    if http_api.route(request) == events.HEALTH:
+    if http_api.route(request) == HEALTH:
         return http_api.response(200, _health(context))
     payload = http_api.json_body(request, max_bytes=CONFIG.max_request_bytes)
     return http_api.response(200, _predict(payload, counts))

@@ -13,13 +13,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-from mask_predictor.errors import (
-    MethodNotAllowedError,
-    NotFoundError,
-    PayloadTooLargeError,
-    ValidationError,
-)
-from mask_predictor.events import HEALTH, PREDICT, request_too_large_message
+from lambda_common.errors import NotFoundError, PayloadTooLargeError, RequestError, ValidationError
+from lambda_common.events import HEALTH, PREDICT
+from mask_predictor.events import request_too_large_message
 from mask_predictor.validation import type_name
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -30,6 +26,16 @@ ROUTES: dict[str, dict[str, str]] = {
     "/": {"POST": PREDICT},
     "/predict": {"POST": PREDICT},
 }
+
+
+# Here rather than in a module of its own: only routing raises it, and every module the
+# handler imports is paid for at cold start.
+class MethodNotAllowedError(RequestError):
+    status_code = 405
+    error_type = "MethodNotAllowed"
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...]) -> None:
+        super().__init__(message, headers={"allow": ", ".join(allowed)})
 
 
 class HttpRequest:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 import os
 
-TYPE_CHECKING = False  # annotations only; see errors.py
+TYPE_CHECKING = False  # annotations only; see handler.py
 if TYPE_CHECKING:
     from typing import Any
 

@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-from mask_predictor.errors import ValidationError
+from lambda_common.errors import ValidationError
 from mask_predictor.scheme import tokenize
 
 SINGLE_KEY = "mask_name"

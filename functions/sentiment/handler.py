@@ -27,9 +27,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from lambda_common.errors import ErrorResponse, NotFoundError, ValidationError, error_response
+from lambda_common.events import HEALTH, KEEP_WARM, is_function_url_event
 from sentiment import events
 from sentiment.config import FunctionConfig
-from sentiment.errors import ErrorResponse, NotFoundError, ValidationError, error_response
 from sentiment.inference import SentimentModel
 from sentiment.model_store import resolve_model_dir
 from sentiment.validation import Limits, check_size, direct_event_size, parse_json_body, parse_texts
@@ -69,7 +70,7 @@ logger.info(
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    if events.is_function_url_event(event):
+    if is_function_url_event(event):
         return _handle_http(event, context)
     return _handle_direct(event, context)
 
@@ -91,10 +92,10 @@ def _handle_http(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _handle_direct(event: Any, context: Any) -> dict[str, Any]:
     try:
         kind = events.direct_event_kind(event)
-        if kind == events.KEEP_WARM:
+        if kind == KEEP_WARM:
             metrics.add_metric(name=KEEP_WARM_PINGS, unit=MetricUnit.Count, value=1)
             return {"status": "warm"}
-        if kind == events.HEALTH:
+        if kind == HEALTH:
             return {"statusCode": 200, "body": _health(context)}
         check_size(direct_event_size(event), max_bytes=LIMITS.max_request_bytes)
         return {"statusCode": 200, "body": _classify(event)}

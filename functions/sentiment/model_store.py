@@ -2,17 +2,17 @@
 
 With MODEL_S3_URI the four artifact files are downloaded once per cold start into a directory
 under the temporary directory (/tmp in Lambda: the only writable path), then loaded exactly as
-a baked-in model is, checksum included. boto3 (provided by the Lambda Python base image) is
-imported only on this path, so a baked-in model costs no SDK import at cold start.
+a baked-in model is, checksum included. The download itself (boto3 imported only then) is
+lambda_common.s3_download.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from lambda_common.s3_download import S3DownloadError, download_file, s3_client
 from sentiment.config import FunctionConfig, S3Location
 from sentiment.errors import ModelError
 from sentiment.inference import ARTIFACT_FILES
@@ -22,25 +22,17 @@ DOWNLOAD_DIR_NAME = "sentiment-model"
 
 def download_model(location: S3Location, destination: Path, *, client: Any = None) -> Path:
     """Download model.onnx, tokenizer.json, labels.json and model.json into `destination`."""
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    s3 = client if client is not None else boto3.client("s3")
+    s3 = s3_client(client)
     destination.mkdir(parents=True, exist_ok=True)
     for name in ARTIFACT_FILES:
         key = location.key(name)
-        partial = destination / f".{name}.partial"
         try:
-            s3.download_file(location.bucket, key, str(partial))
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in ("404", "NoSuchKey", "NotFound"):
+            download_file(s3, bucket=location.bucket, key=key, destination=destination / name)
+        except S3DownloadError as error:
+            if error.not_found:
                 raise ModelError(f"s3://{location.bucket}/{key} does not exist: MODEL_S3_URI must name a"
                                  f" prefix holding {', '.join(ARTIFACT_FILES)}") from error
-            raise ModelError(f"cannot download s3://{location.bucket}/{key}: {code or error}") from error
-        except BotoCoreError as error:
-            raise ModelError(f"cannot download s3://{location.bucket}/{key}: {error}") from error
-        os.replace(partial, destination / name)
+            raise ModelError(str(error)) from error
     return destination
 
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sentiment.errors import PayloadTooLargeError, ValidationError
+from lambda_common.errors import PayloadTooLargeError, ValidationError
 
 EXAMPLE = '{"texts": ["I love this!", "This is terrible"]}'
 

@@ -49,7 +49,8 @@ def pip_install_command(
 
 @jsii.implements(ILocalBundling)
 class LocalPythonFunctionBundling:
-    """Function package as Lambda unpacks it: wheels at the root, the code as one package."""
+    """Function package as Lambda unpacks it: wheels at the root, the code as one package, and
+    each shared package (e.g. functions/lambda_common) beside it under its folder's name."""
 
     def __init__(
         self,
@@ -59,9 +60,11 @@ class LocalPythonFunctionBundling:
         architecture: Architecture,
         python_version: str,
         excludes: Sequence[str] = (),
+        shared_packages: Sequence[Path] = (),
     ) -> None:
         self._source_dir = source_dir
         self._package_name = package_name
+        self._shared_packages = tuple(shared_packages)
         self._architecture = architecture
         self._python_version = python_version
         self._excludes = (*DEFAULT_EXCLUDES, *excludes)
@@ -80,12 +83,11 @@ class LocalPythonFunctionBundling:
             for path in target.rglob("*"):
                 if path.suffix in BUILD_ONLY_SUFFIXES and path.is_file():
                     path.unlink()
-        shutil.copytree(
-            self._source_dir,
-            target / self._package_name,
-            ignore=shutil.ignore_patterns(*self._excludes),
-            dirs_exist_ok=True,
-        )
+        packages = [(self._source_dir, self._package_name), *((path, path.name) for path in self._shared_packages)]
+        for source, name in packages:
+            shutil.copytree(
+                source, target / name, ignore=shutil.ignore_patterns(*self._excludes), dirs_exist_ok=True
+            )
         return True
 
 

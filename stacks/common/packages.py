@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from aws_cdk import BundlingOptions, IgnoreMode, RemovalPolicy
+from aws_cdk import BundlingOptions, DockerVolume, IgnoreMode, RemovalPolicy
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -25,6 +25,8 @@ from stacks.settings import Architecture
 # their inputs and bundling options only, so a change to what the bundler writes would
 # otherwise leave stale assets in place.
 BUNDLER_FINGERPRINT = hashlib.sha256(Path(local_bundling.__file__).read_bytes()).hexdigest()[:16]
+# Code every function ships beside its own package (ZIP root, or /var/task in an image).
+SHARED_PACKAGE_DIR = FUNCTIONS_DIR / "lambda_common"
 
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 PYTHON_VERSION = PYTHON_RUNTIME.name.removeprefix("python")
@@ -56,28 +58,47 @@ class ImagePackage:
     code: lambda_.DockerImageCode
 
 
+def shared_package_fingerprint(directory: Path = SHARED_PACKAGE_DIR) -> str:
+    """A digest of the shared package's shipped files (names and contents): it lies outside the
+    asset's source folder, which is all CDK hashes, so it must enter the hash some other way."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def python_function_code(
     *, folder: str, architecture: Architecture, excludes: Sequence[str] = ()
 ) -> lambda_.Code:
-    """The ZIP for `functions/<folder>`: its pinned requirements as Lambda wheels + the package.
+    """The ZIP for `functions/<folder>`: its pinned requirements as Lambda wheels + the package,
+    with functions/lambda_common beside it as package `lambda_common`.
 
     `excludes` leave parts (e.g. the model, shipped as a layer) out of both the ZIP and the
     asset hash, so changing them does not redeploy the code.
     """
     source_dir = FUNCTIONS_DIR / folder
     ignored = [*DEFAULT_EXCLUDES, *excludes]
+    shared_name = SHARED_PACKAGE_DIR.name
     return lambda_.Code.from_asset(
         str(source_dir),
         exclude=ignored,
         bundling=BundlingOptions(
             image=PYTHON_RUNTIME.bundling_image,
             platform=DOCKER_PLATFORM[architecture],
-            environment={"BUNDLER_FINGERPRINT": BUNDLER_FINGERPRINT},
+            # CDK hashes the source folder and these options: both fingerprints make a change to
+            # the bundler or to lambda_common produce a new asset.
+            environment={
+                "BUNDLER_FINGERPRINT": BUNDLER_FINGERPRINT,
+                "SHARED_PACKAGE_FINGERPRINT": shared_package_fingerprint(),
+            },
             # Only used if local bundling were unavailable; local bundling always answers.
+            volumes=[DockerVolume(host_path=str(SHARED_PACKAGE_DIR), container_path=f"/{shared_name}")],
             command=[
                 "bash", "-c",
                 f"pip install --no-compile -r requirements.txt -t /asset-output"
-                f" && mkdir -p /asset-output/{folder} && cp -r . /asset-output/{folder}",
+                f" && mkdir -p /asset-output/{folder} && cp -r . /asset-output/{folder}"
+                f" && cp -r /{shared_name} /asset-output/{shared_name} && rm -rf /asset-output/{shared_name}/__pycache__",
             ],
             local=LocalPythonFunctionBundling(
                 source_dir=source_dir,
@@ -85,6 +106,7 @@ def python_function_code(
                 architecture=architecture,
                 python_version=PYTHON_VERSION,
                 excludes=excludes,
+                shared_packages=[SHARED_PACKAGE_DIR],
             ),
         ),
     )

@@ -54,6 +54,7 @@ def test_image_agrees_with_the_stack(dev_checkbox: Synth, iam_checkbox: Synth) -
     assert dev.image.build_args == {"MODEL_FILE": "fixtures/checkbox/yolov8_tiny/model.onnx"}
     assert (dev.image.context_dir / "fixtures/checkbox/yolov8_tiny/model.onnx").is_file()
     assert sorted(p.name for p in dev.image.context_dir.iterdir()) == ["fixtures", "functions"]
+    assert sorted(p.name for p in (dev.image.context_dir / "functions").iterdir()) == ["checkbox", "lambda_common"]
 
 
 def test_routes_require_an_api_key_on_every_method(dev_checkbox: Synth) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import struct
 from pathlib import Path
 
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
+from stacks.common.packages import SHARED_PACKAGE_DIR, shared_package_fingerprint
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition, directory_sizes
 
 Synth = tuple[Stack, Template]
@@ -27,6 +29,8 @@ def test_zip_holds_crfsuite_and_code_but_no_training_libraries_or_model(dev_mask
     top_level = {path.name for path in code_dir.iterdir()}
     assert {"mask_predictor", "pycrfsuite"} <= top_level
     assert (code_dir / "mask_predictor" / "handler.py").is_file()
+    assert (code_dir / "lambda_common" / "errors.py").is_file(), "the shared package ships beside the function's"
+    assert not list((code_dir / "lambda_common").rglob("__pycache__"))
     assert not any(name.split("-")[0] in TRAINING_ONLY for name in top_level), top_level
     assert not (code_dir / "mask_predictor" / "model").exists(), "the model ships in its layer"
     assert not list(code_dir.rglob("*.pkl")) and not list(code_dir.rglob("*.joblib"))
@@ -71,3 +75,18 @@ def test_native_wheel_follows_arm64_setting(tuned_mask: Synth) -> None:
     extension = _crfsuite_extension(mask_function(tuned_mask).code_asset_dir)  # type: ignore[arg-type]
     assert "cpython-314-aarch64-linux-gnu" in extension.name
     assert _elf_machine(extension) == ELF_MACHINE["arm64"]
+
+
+def test_the_shared_package_is_part_of_the_zip_assets_hash(tmp_path: Path) -> None:
+    # CDK hashes only functions/<folder> and the bundling options: lambda_common's fingerprint
+    # (one of those options) is what makes a change to it produce a new asset.
+    shared = tmp_path / "lambda_common"
+    shutil.copytree(SHARED_PACKAGE_DIR, shared, ignore=shutil.ignore_patterns("__pycache__"))
+    before = shared_package_fingerprint(shared)
+    assert before == shared_package_fingerprint(SHARED_PACKAGE_DIR)
+    (shared / "__pycache__").mkdir()
+    (shared / "__pycache__" / "errors.cpython-314.pyc").write_bytes(b"cache")
+    assert shared_package_fingerprint(shared) == before, "caches are not shipped, so not hashed"
+    with (shared / "errors.py").open("a") as file:
+        file.write("# changed\n")
+    assert shared_package_fingerprint(shared) != before

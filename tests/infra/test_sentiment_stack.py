@@ -72,7 +72,7 @@ def test_build_args_and_a_minimal_build_context(dev_sentiment: Synth, tuned_sent
     assert dev.dockerfile == "functions/sentiment/Dockerfile"
     top_level = sorted(path.name for path in dev.context_dir.iterdir())
     assert top_level == ["functions", "requirements-export.txt", "training"]
-    assert sorted(p.name for p in (dev.context_dir / "functions").iterdir()) == ["sentiment"]
+    assert sorted(p.name for p in (dev.context_dir / "functions").iterdir()) == ["lambda_common", "sentiment"]
     assert not list(dev.context_dir.rglob("__pycache__"))
 
 

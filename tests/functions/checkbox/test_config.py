@@ -7,22 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from checkbox.config import DEFAULT_MODEL_PATH, FunctionConfig, S3Object, lambda_vcpus, session_threads
-from checkbox.errors import ConfigError
+from checkbox.config import DEFAULT_MODEL_PATH, FunctionConfig, S3Object
+from lambda_common.env import ConfigError
 from tests.functions.checkbox.conftest import TINY_MODEL
-
-
-@pytest.mark.parametrize(("memory_mb", "vcpus"), [(128, 1), (1769, 1), (1770, 2), (3008, 2), (3539, 3), (10240, 6)])
-def test_vcpus_follow_lambdas_memory_to_cpu_ratio(memory_mb: int, vcpus: int) -> None:
-    assert lambda_vcpus(memory_mb) == vcpus
-
-
-@pytest.mark.parametrize(
-    ("memory_mb", "cpu_count", "override", "threads"),
-    [(3008, 2, None, 2), (10240, 8, None, 6), (10240, 2, None, 2), (1024, 8, None, 1), (None, 4, None, 4), (3008, 2, 3, 3)],
-)
-def test_session_threads(memory_mb: int | None, cpu_count: int | None, override: int | None, threads: int) -> None:
-    assert session_threads(memory_mb=memory_mb, cpu_count=cpu_count, override=override) == threads
 
 
 def test_defaults() -> None:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from checkbox.errors import ValidationError
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
+from lambda_common.errors import ValidationError
 from tests.functions.checkbox.conftest import encoded, page_image
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from urllib3 import encode_multipart_formdata
 
-from checkbox.errors import ValidationError
 from checkbox.multipart import boundary_of, parse_form_data
+from lambda_common.errors import ValidationError
 from tests.functions.checkbox.conftest import multipart
 
 

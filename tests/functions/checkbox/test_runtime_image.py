@@ -24,7 +24,7 @@ DOCKERFILE = FUNCTION_DIR / "Dockerfile"
 REQUIREMENTS = FUNCTION_DIR / "requirements.txt"
 RUNTIME_BASE_IMAGE = "public.ecr.aws/lambda/python:3.14"
 # What the stack sends as build context: the function folder and the model file.
-CONTEXT_PATHS = ("functions/checkbox/", "fixtures/checkbox/")
+CONTEXT_PATHS = ("functions/checkbox/", "functions/lambda_common/", "fixtures/checkbox/")
 FORBIDDEN_AT_RUN_TIME = ("torch", "ultralytics", "cv2", "onnx", "pydantic", "boto3", "google", "flatbuffers", "sympy")
 
 
@@ -90,6 +90,9 @@ def test_cmd_names_an_importable_callable_handler(instructions: list[tuple[str, 
     copies = [c for c in _all(instructions, "COPY") if "functions/checkbox/" in c]
     assert [c.split()[-1] for c in copies] == ["${LAMBDA_TASK_ROOT}/checkbox/"]
     assert "functions/checkbox/*.py" in copies[0]
+    # ...with the shared package beside it, where `import lambda_common` finds it.
+    (shared,) = [c for c in _all(instructions, "COPY") if "functions/lambda_common/" in c]
+    assert shared.split()[-2:] == ["functions/lambda_common/*.py", "${LAMBDA_TASK_ROOT}/lambda_common/"]
 
 
 def test_only_the_functions_pinned_requirements_are_installed_without_resolving(instructions: list[tuple[str, str]]) -> None:
@@ -102,6 +105,7 @@ def test_only_the_functions_pinned_requirements_are_installed_without_resolving(
     assert tokens[tokens.index("--target") + 1] == "${LAMBDA_TASK_ROOT}"
     assert [t for t in tokens if not t.startswith("-") and t not in (mount.group(2), "${LAMBDA_TASK_ROOT}")] == []
     assert any("compileall" in run and "${LAMBDA_TASK_ROOT}/checkbox" in run for run in _all(instructions, "RUN"))
+    assert any("compileall" in run and "${LAMBDA_TASK_ROOT}/lambda_common" in run for run in _all(instructions, "RUN"))
 
 
 def test_the_requirements_hold_the_runtime_and_no_training_stack() -> None:
@@ -203,7 +207,7 @@ def test_nothing_outside_the_requirements_is_imported(fresh_run: dict) -> None:
     allowed = set(_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
     stdlib = set(fresh_run["stdlib"])
     undeclared = {}
-    for top in tops - stdlib - {"checkbox", "__main__", "_distutils_hack"}:
+    for top in tops - stdlib - {"checkbox", "lambda_common", "__main__", "_distutils_hack"}:
         owners = {_normal(owner) for owner in fresh_run["owners"].get(top, [])}
         if top.startswith("_") and not owners:
             continue  # interpreter-internal modules (_io, _abc, ...)

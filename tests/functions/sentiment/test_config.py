@@ -6,33 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sentiment.config import FunctionConfig, S3Location, lambda_vcpus, session_threads
-from sentiment.errors import ConfigError
-
-
-@pytest.mark.parametrize(
-    ("memory_mb", "vcpus"),
-    [(128, 1), (512, 1), (1769, 1), (1770, 2), (2048, 2), (3008, 2), (3538, 2), (3539, 3), (5307, 3),
-     (5308, 4), (7076, 4), (7077, 5), (8845, 5), (8846, 6), (10240, 6)],
-)  # fmt: skip
-def test_vcpus_follow_lambdas_memory_to_cpu_ratio(memory_mb: int, vcpus: int) -> None:
-    assert lambda_vcpus(memory_mb) == vcpus
-
-
-@pytest.mark.parametrize(
-    ("memory_mb", "cpu_count", "override", "threads"),
-    [
-        (2048, 2, None, 2),  # the default function: 2 vCPUs
-        (10240, 8, None, 6),  # Lambda's maximum
-        (10240, 2, None, 2),  # never more than the CPUs this process sees
-        (1024, 8, None, 1),
-        (None, 4, None, 4),  # not in Lambda: every CPU
-        (None, None, None, 1),  # os.cpu_count() unknown
-        (2048, 2, 5, 5),  # INTRA_OP_THREADS wins
-    ],
-)
-def test_session_threads(memory_mb: int | None, cpu_count: int | None, override: int | None, threads: int) -> None:
-    assert session_threads(memory_mb=memory_mb, cpu_count=cpu_count, override=override) == threads
+from lambda_common.env import ConfigError
+from sentiment.config import FunctionConfig, S3Location
 
 
 def test_defaults(tmp_path: Path) -> None:

@@ -25,7 +25,9 @@ REQUIREMENTS = FUNCTION_DIR / "requirements.txt"
 EXPORT_REQUIREMENTS = REPO_ROOT / "requirements-export.txt"
 RUNTIME_BASE_IMAGE = "public.ecr.aws/lambda/python:3.14"
 # What the CDK asset sends as build context (everything else is excluded).
-CONTEXT_PATHS = ("functions/sentiment/", "training/sentiment/", "fixtures/sentiment/", "requirements-export.txt")
+CONTEXT_PATHS = (
+    "functions/sentiment/", "functions/lambda_common/", "training/sentiment/", "fixtures/sentiment/", "requirements-export.txt"
+)
 FORBIDDEN_AT_RUN_TIME = ("torch", "transformers", "huggingface_hub", "pydantic", "google", "flatbuffers")
 
 
@@ -135,6 +137,10 @@ def test_cmd_names_an_importable_callable_handler(runtime: Stage, handler: Modul
     package_copies = [c for c in runtime.all("COPY") if "functions/sentiment/" in c.arguments]
     assert [c.arguments.split()[-1] for c in package_copies] == ["${LAMBDA_TASK_ROOT}/sentiment/"]
     assert "functions/sentiment/*.py" in package_copies[0].arguments
+    # ...with the shared package beside it, compiled like it, where `import lambda_common` finds it.
+    (shared,) = [c for c in runtime.all("COPY") if "functions/lambda_common/" in c.arguments]
+    assert shared.arguments.split()[-2:] == ["functions/lambda_common/*.py", "${LAMBDA_TASK_ROOT}/lambda_common/"]
+    assert any("compileall" in run.arguments and "${LAMBDA_TASK_ROOT}/lambda_common" in run.arguments for run in runtime.all("RUN"))
 
 
 def test_the_runtime_stage_installs_only_the_functions_requirements(runtime: Stage) -> None:
@@ -313,7 +319,7 @@ def test_no_torch_transformers_or_undeclared_distribution_is_imported(fresh_run:
     allowed = set(_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
     stdlib = set(fresh_run["stdlib"])
     undeclared = {}
-    for top in tops - stdlib - {"sentiment", "__main__", "_distutils_hack"}:
+    for top in tops - stdlib - {"sentiment", "lambda_common", "__main__", "_distutils_hack"}:
         owners = {_normal(owner) for owner in fresh_run["owners"].get(top, [])}
         if top.startswith("_") and not owners:
             continue  # interpreter-internal modules (_io, _abc, ...)

@@ -1,8 +1,8 @@
-"""Request errors and the one place where any exception becomes an error response.
+"""Request errors, and the one place where any exception becomes an error response.
 
-Code anywhere in the package raises a RequestError subclass for something the caller can fix;
+Code anywhere in a function raises a RequestError subclass for something the caller can fix;
 `error_response` turns it (or any unexpected exception) into a status code, a JSON body and
-headers. The handler only decides how to wrap that for the transport (direct invoke or HTTP).
+headers. Each handler only wraps that for its transport (direct invoke, Function URL, REST).
 """
 
 from __future__ import annotations
@@ -40,14 +40,6 @@ class NotFoundError(RequestError):
     error_type = "NotFound"
 
 
-class MethodNotAllowedError(RequestError):
-    status_code = 405
-    error_type = "MethodNotAllowed"
-
-    def __init__(self, message: str, *, allowed: tuple[str, ...]) -> None:
-        super().__init__(message, headers={"allow": ", ".join(allowed)})
-
-
 class ErrorResponse:
     # A plain class, not a dataclass: `dataclasses` imports `inspect`, ~5 ms of cold start.
     __slots__ = ("status_code", "body", "headers")
@@ -66,8 +58,8 @@ class ErrorResponse:
 
 def error_response(error: BaseException, *, request_id: str | None) -> ErrorResponse:
     """The response for an exception. Only RequestError messages reach the caller; anything
-    else is a fault of ours, answered with a generic 500 that carries the request id so the
-    logged traceback can be found."""
+    else is a fault of ours, answered with a generic 500 carrying the request id, so the
+    logged traceback can be found (and never sent)."""
     if isinstance(error, RequestError):
         return ErrorResponse(
             status_code=error.status_code,

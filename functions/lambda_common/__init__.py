@@ -1,0 +1,9 @@
+"""Code every function package shares: the same logic, kept once.
+
+Shipped inside each function as a top-level package beside it (the ZIP's root, or
+/var/task/lambda_common in an image), so it imports as ``lambda_common`` everywhere.
+Standard library only at import time: the ZIP function's cold start imports some of it.
+
+Modules: errors (request errors -> error response), events (event kinds), env (environment
+variables, vCPUs and threads), s3_download (a model file from S3, boto3 imported on use).
+"""
