@@ -46,7 +46,7 @@ from typing import Any
 from benchmarks.checkbox_form import A4_300DPI, encode, synthetic_form
 from benchmarks.checkbox_model import build_yolov8
 from benchmarks.cold_start import measure_cold_starts
-from benchmarks.lambda_packaging import copy_package
+from benchmarks.lambda_packaging import copy_function_code
 from benchmarks.machine import describe_machine
 from benchmarks.report import markdown_table, write_results
 
@@ -129,7 +129,7 @@ def main() -> None:
         images_path.write_text(json.dumps(images))
 
         code_root = scratch / "code"  # the function package as the image holds it: compiled
-        copy_package(source=FUNCTION_DIR, destination=code_root / "checkbox")
+        copy_function_code(source=FUNCTION_DIR, destination_root=code_root)
         compileall.compile_dir(code_root, quiet=1, invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH)
         env = _function_env(scratch, code_root, model_path)
         _read(model_path)  # into the page cache: the file's size must not count in the cold start

@@ -81,6 +81,16 @@ def copy_package(*, source: Path, destination: Path, extra_excludes: Sequence[st
     )
 
 
+SHARED_PACKAGE_DIR = Path(__file__).resolve().parents[1] / "functions" / "lambda_common"
+
+
+def copy_function_code(*, source: Path, destination_root: Path, extra_excludes: Sequence[str] = ()) -> None:
+    """A function package and the shared `lambda_common` package beside it, as every
+    function ships them (ZIP root or /var/task)."""
+    copy_package(source=source, destination=destination_root / source.name, extra_excludes=extra_excludes)
+    copy_package(source=SHARED_PACKAGE_DIR, destination=destination_root / SHARED_PACKAGE_DIR.name)
+
+
 def zip_directory(*, source: Path, zip_path: Path) -> PackageSize:
     unzipped = 0
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -36,11 +36,14 @@ from benchmarks.lambda_packaging import (
     LAMBDA_PLATFORMS,
     LAMBDA_PYTHON_VERSION,
     PackageSize,
+    copy_function_code,
     copy_package,
     pip_install_for_lambda,
     zip_directory,
 )
 from benchmarks.machine import describe_machine
+from stacks.common.local_bundling import LocalPythonFunctionBundling
+from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR
 from benchmarks.report import markdown_table, write_results
 from benchmarks.stats import summarize, time_calls
 
@@ -51,8 +54,6 @@ TRAINING_DATA = REPO_ROOT / "training" / "mask_predictor" / "data" / "masks.tsv"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # As the stack ships it (stacks/mask_predictor.py): the model in a layer under /opt/<folder>.
 MODEL_LAYER_FOLDER = "mask_predictor_model"
-# What the stack's requirements.txt pins; used only if the file is missing.
-FALLBACK_REQUIREMENTS = ("python-crfsuite==0.9.12",)
 ORIGINAL_REQUIREMENTS = ("sklearn-crfsuite", "joblib", "scikit-learn")
 
 COLD_START_NAME = "3M Aura 9205+ N95"
@@ -102,9 +103,7 @@ def main() -> None:
 
         print(f"cold starts ({arguments.cold_starts} fresh processes each)...", flush=True)
         code_root = scratch / "code"
-        copy_package(
-            source=FUNCTION_DIR, destination=code_root / "mask_predictor", extra_excludes=("model",)
-        )
+        copy_function_code(source=FUNCTION_DIR, destination_root=code_root, extra_excludes=("model",))
         environment = os.environ | {"PYTHONPATH": str(code_root), "MODEL_DIR": str(MODEL_DIR)}
         ours_cold = measure_cold_starts(
             script=f"MASK_NAME = {COLD_START_NAME!r}\n" + OURS_COLD_START_SCRIPT,
@@ -223,17 +222,16 @@ def measure_original_warm(
 
 
 def measure_sizes(*, scratch: Path, pickle_path: Path) -> dict[str, dict[str, Any]]:
+    # The stack's own bundler, exactly as `cdk synth` runs it: the size is the deployed ZIP's.
     function_build = scratch / "function-zip"
-    requirements = FUNCTION_DIR / "requirements.txt"
-    if requirements.exists():
-        pip_install_for_lambda(target=function_build, requirements_file=requirements)
-    else:
-        pip_install_for_lambda(target=function_build, requirements=FALLBACK_REQUIREMENTS)
-    copy_package(
-        source=FUNCTION_DIR,
-        destination=function_build / "mask_predictor",
-        extra_excludes=("model",),
-    )
+    LocalPythonFunctionBundling(
+        source_dir=FUNCTION_DIR,
+        package_name=FUNCTION_DIR.name,
+        architecture="x86_64",
+        python_version=PYTHON_VERSION,
+        excludes=("model",),
+        shared_packages=[SHARED_PACKAGE_DIR],
+    ).try_bundle(str(function_build), None)
     function_zip = zip_directory(source=function_build, zip_path=scratch / "function.zip")
 
     layer_build = scratch / "model-layer"

@@ -53,7 +53,7 @@ from typing import Any
 from packaging.requirements import Requirement
 
 from benchmarks.cold_start import ColdStart, measure_cold_starts
-from benchmarks.lambda_packaging import LAMBDA_PLATFORMS, LAMBDA_PYTHON_VERSION, copy_package
+from benchmarks.lambda_packaging import LAMBDA_PLATFORMS, LAMBDA_PYTHON_VERSION, copy_function_code
 from benchmarks.machine import describe_machine
 from benchmarks.report import markdown_table, write_results
 from benchmarks.sentiment_model import BuiltModels, build_fused_int8, build_models
@@ -171,7 +171,7 @@ def main() -> None:
         batches_path = scratch / "batches.json"
         batches_path.write_text(json.dumps(batches))
         code_root = scratch / "code"  # the function package as the image holds it: compiled
-        copy_package(source=FUNCTION_DIR, destination=code_root / "sentiment", extra_excludes=("model",))
+        copy_function_code(source=FUNCTION_DIR, destination_root=code_root, extra_excludes=("model",))
         compileall.compile_dir(
             code_root, quiet=1, invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH
         )
