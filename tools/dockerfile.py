@@ -1,4 +1,5 @@
-"""Reads what matters of a function's Dockerfile: the runtime stage's base image, CMD and ENV.
+"""Reads a function's Dockerfile: its instructions, stages, and the runtime stage's base image,
+CMD and ENV.
 
 Dockerfiles cannot be built here (no Docker engine), so their settings are checked and used
 statically: tests compare them with the stack, and `make invoke` runs the CMD handler with
@@ -12,10 +13,17 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 # What the AWS Lambda base images define before a Dockerfile's own instructions.
 LAMBDA_BASE_IMAGE_ENV = {"LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime"}
 _VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+_FROM = re.compile(r"(?:--platform=(\S+)\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE)
+
+
+class Instruction(NamedTuple):
+    keyword: str  # upper case: FROM, RUN, COPY...
+    arguments: str
 
 
 @dataclass
@@ -23,57 +31,83 @@ class Stage:
     base_image: str
     name: str | None
     platform: str | None
+    instructions: list[Instruction] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     cmd: list[str] | None = None
 
+    def all(self, keyword: str) -> list[Instruction]:
+        return [instruction for instruction in self.instructions if instruction.keyword == keyword]
 
-def parse_dockerfile(path: Path) -> list[Stage]:
+    def args(self) -> dict[str, str]:
+        """The stage's ARGs and their defaults ('' for none)."""
+        found = {}
+        for instruction in self.all("ARG"):
+            name, _, default = instruction.arguments.partition("=")
+            found[name.strip()] = default.strip()
+        return found
+
+
+@dataclass
+class Dockerfile:
+    global_args: dict[str, str]  # ARGs before the first FROM
+    stages: list[Stage]
+
+
+def instructions(text: str) -> list[Instruction]:
+    """The instructions in order, with continuation lines joined and comments dropped."""
+    logical: list[str] = []
+    pending = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        logical.append(pending + stripped)
+        pending = ""
+    if pending:
+        logical.append(pending)
+    found = []
+    for line in logical:
+        keyword, _, arguments = line.partition(" ")
+        found.append(Instruction(keyword.upper(), arguments.strip()))
+    return found
+
+
+def parse_dockerfile(path: Path) -> Dockerfile:
+    global_args: dict[str, str] = {}
     stages: list[Stage] = []
-    for instruction, argument in _instructions(path.read_text()):
-        if instruction == "FROM":
-            words = argument.split()
-            platform = next((w.split("=", 1)[1] for w in words if w.startswith("--platform=")), None)
-            words = [w for w in words if not w.startswith("--")]
-            name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
-            env = dict(LAMBDA_BASE_IMAGE_ENV) if words[0].startswith("public.ecr.aws/lambda/") else {}
-            stages.append(Stage(base_image=words[0], name=name, platform=platform, env=env))
-        elif instruction == "ENV" and stages:
-            stage = stages[-1]
-            for pair in shlex.split(argument):
+    for instruction in instructions(path.read_text()):
+        keyword, arguments = instruction
+        if keyword == "FROM":
+            match = _FROM.fullmatch(arguments)
+            if match is None:
+                raise ValueError(f"{path}: cannot read FROM {arguments!r}")
+            base_image = match.group(2)
+            env = dict(LAMBDA_BASE_IMAGE_ENV) if base_image.startswith("public.ecr.aws/lambda/") else {}
+            stages.append(Stage(base_image=base_image, name=match.group(3), platform=match.group(1), env=env))
+            continue
+        if not stages:
+            if keyword != "ARG":
+                raise ValueError(f"{path}: only ARG may precede the first FROM, found {keyword}")
+            name, _, default = arguments.partition("=")
+            global_args[name.strip()] = default.strip()
+            continue
+        stage = stages[-1]
+        stage.instructions.append(instruction)
+        if keyword == "ENV":
+            for pair in shlex.split(arguments):
                 key, _, value = pair.partition("=")
                 stage.env[key] = _VARIABLE.sub(lambda m: stage.env.get(m.group(1) or m.group(2), ""), value)
-        elif instruction == "CMD" and stages:
-            stages[-1].cmd = json.loads(argument)  # exec form; Lambda needs the handler string
-    return stages
+        elif keyword == "CMD":
+            stage.cmd = json.loads(arguments)  # exec form; Lambda needs the handler string
+    return Dockerfile(global_args=global_args, stages=stages)
 
 
 def runtime_stage(path: Path) -> Stage:
     """The last stage: what the image runs."""
-    stages = parse_dockerfile(path)
+    stages = parse_dockerfile(path).stages
     if not stages:
         raise ValueError(f"{path} has no FROM instruction")
     return stages[-1]
-
-
-def _instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, argument) pairs, with continuation lines joined and comments dropped."""
-    logical: list[str] = []
-    current = ""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not current and (not stripped or stripped.startswith("#")):
-            continue
-        if stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            current += stripped[:-1] + " "
-            continue
-        logical.append(current + stripped)
-        current = ""
-    if current:
-        logical.append(current)
-    pairs = []
-    for line in logical:
-        instruction, _, argument = line.partition(" ")
-        pairs.append((instruction.upper(), argument.strip()))
-    return pairs

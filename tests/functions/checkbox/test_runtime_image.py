@@ -18,7 +18,9 @@ from types import ModuleType
 import pytest
 
 from tests.functions.checkbox.conftest import FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT, TINY_MODEL, encoded, page_image
-from tools.dockerfile import runtime_stage
+from tests.support.requirements import distribution_name, pinned_requirements
+from tools.dockerfile import Instruction, runtime_stage
+from tools.dockerfile import instructions as read_instructions
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
 REQUIREMENTS = FUNCTION_DIR / "requirements.txt"
@@ -28,58 +30,26 @@ CONTEXT_PATHS = ("functions/checkbox/", "functions/lambda_common/", "fixtures/ch
 FORBIDDEN_AT_RUN_TIME = ("torch", "ultralytics", "cv2", "onnx", "pydantic", "boto3", "google", "flatbuffers", "sympy")
 
 
-def _instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
-    logical, pending = [], ""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
-            continue
-        logical.append(pending + stripped)
-        pending = ""
-    return [(line.split(" ", 1)[0].upper(), line.split(" ", 1)[1].strip()) for line in logical]
-
-
 @pytest.fixture(scope="module")
-def instructions() -> list[tuple[str, str]]:
-    return _instructions(DOCKERFILE.read_text())
+def instructions() -> list[Instruction]:
+    return read_instructions(DOCKERFILE.read_text())
 
 
-def _all(instructions: list[tuple[str, str]], keyword: str) -> list[str]:
+def _all(instructions: list[Instruction], keyword: str) -> list[str]:
     return [arguments for name, arguments in instructions if name == keyword]
-
-
-def _requirements(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            if line.startswith("-r "):
-                continue
-            match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[\w,]+\])?==([0-9][0-9A-Za-z.+!-]*)", line)
-            assert match, f"{path.name}: {line!r} is not pinned as name==version"
-            pins[_normal(match.group(1))] = match.group(2)
-    return pins
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 # --- the Dockerfile -------------------------------------------------------------------------
 
 
-def test_one_stage_the_lambda_python_base_image_without_a_platform(instructions: list[tuple[str, str]]) -> None:
+def test_one_stage_the_lambda_python_base_image_without_a_platform(instructions: list[Instruction]) -> None:
     (base,) = _all(instructions, "FROM")
     assert base.split()[0] == RUNTIME_BASE_IMAGE  # no --platform: the stack pins the function's architecture
     stage = runtime_stage(DOCKERFILE)
     assert (stage.base_image, stage.platform) == (RUNTIME_BASE_IMAGE, None)
 
 
-def test_cmd_names_an_importable_callable_handler(instructions: list[tuple[str, str]], handler: ModuleType) -> None:
+def test_cmd_names_an_importable_callable_handler(instructions: list[Instruction], handler: ModuleType) -> None:
     (cmd,) = _all(instructions, "CMD")
     command = json.loads(cmd)
     assert command == ["checkbox.handler.lambda_handler"] == runtime_stage(DOCKERFILE).cmd
@@ -95,7 +65,7 @@ def test_cmd_names_an_importable_callable_handler(instructions: list[tuple[str, 
     assert shared.split()[-2:] == ["functions/lambda_common/*.py", "${LAMBDA_TASK_ROOT}/lambda_common/"]
 
 
-def test_only_the_functions_pinned_requirements_are_installed_without_resolving(instructions: list[tuple[str, str]]) -> None:
+def test_only_the_functions_pinned_requirements_are_installed_without_resolving(instructions: list[Instruction]) -> None:
     (install,) = [run for run in _all(instructions, "RUN") if "pip install" in run]
     mount = re.search(r"--mount=type=bind,source=(\S+?),target=(\S+)", install)
     assert mount and mount.group(1) == "functions/checkbox/requirements.txt"
@@ -109,15 +79,15 @@ def test_only_the_functions_pinned_requirements_are_installed_without_resolving(
 
 
 def test_the_requirements_hold_the_runtime_and_no_training_stack() -> None:
-    pins = _requirements(REQUIREMENTS)
+    pins = pinned_requirements(REQUIREMENTS)
     assert set(pins) == {"numpy", "onnxruntime", "pillow", "aws-lambda-powertools", "jmespath", "typing-extensions"}
     assert not [name for name in pins if name in ("torch", "torchvision", "ultralytics", "opencv-python", "onnx")]
-    dev_pins = _requirements(REPO_ROOT / "requirements-dev.txt")
+    dev_pins = pinned_requirements(REPO_ROOT / "requirements-dev.txt")
     for shared in set(pins) & set(dev_pins):  # tests run with the versions that ship
         assert pins[shared] == dev_pins[shared], shared
 
 
-def test_the_model_is_baked_in_where_model_path_points(instructions: list[tuple[str, str]]) -> None:
+def test_the_model_is_baked_in_where_model_path_points(instructions: list[Instruction]) -> None:
     (model_arg,) = [a for a in _all(instructions, "ARG") if a.startswith("MODEL_FILE")]
     default = model_arg.split("=", 1)[1]
     assert REPO_ROOT / default == TINY_MODEL  # builds on a fresh clone
@@ -128,7 +98,7 @@ def test_the_model_is_baked_in_where_model_path_points(instructions: list[tuple[
     assert env["XDG_CACHE_HOME"].startswith("/tmp/")
 
 
-def test_only_paths_in_the_build_context_are_read(instructions: list[tuple[str, str]]) -> None:
+def test_only_paths_in_the_build_context_are_read(instructions: list[Instruction]) -> None:
     for arguments in _all(instructions, "COPY"):
         sources = [t for t in arguments.split()[:-1] if not t.startswith("--")]
         for source in sources:
@@ -204,11 +174,11 @@ def test_nothing_outside_the_requirements_is_imported(fresh_run: dict) -> None:
     modules = fresh_run["modules"]
     tops = {name.split(".")[0] for name in modules}
     assert not tops & set(FORBIDDEN_AT_RUN_TIME), sorted(tops & set(FORBIDDEN_AT_RUN_TIME))
-    allowed = set(_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
+    allowed = set(pinned_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
     stdlib = set(fresh_run["stdlib"])
     undeclared = {}
     for top in tops - stdlib - {"checkbox", "lambda_common", "__main__", "_distutils_hack"}:
-        owners = {_normal(owner) for owner in fresh_run["owners"].get(top, [])}
+        owners = {distribution_name(owner) for owner in fresh_run["owners"].get(top, [])}
         if top.startswith("_") and not owners:
             continue  # interpreter-internal modules (_io, _abc, ...)
         if not owners & allowed:

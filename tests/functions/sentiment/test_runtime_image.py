@@ -11,13 +11,14 @@ import shlex
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from sentiment.inference import ARTIFACT_FILES
+from tests.support.requirements import distribution_name, pinned_requirements
+from tools.dockerfile import Dockerfile, Stage, parse_dockerfile
 from tests.functions.sentiment.conftest import FIXTURE_MODEL_DIR, FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
@@ -31,98 +32,26 @@ CONTEXT_PATHS = (
 FORBIDDEN_AT_RUN_TIME = ("torch", "transformers", "huggingface_hub", "pydantic", "google", "flatbuffers")
 
 
-@dataclass
-class Instruction:
-    keyword: str
-    arguments: str
-
-
-@dataclass
-class Stage:
-    base: str
-    name: str | None
-    platform: str | None
-    instructions: list[Instruction] = field(default_factory=list)
-
-    def all(self, keyword: str) -> list[Instruction]:
-        return [i for i in self.instructions if i.keyword == keyword]
-
-    def args(self) -> dict[str, str]:
-        found = {}
-        for instruction in self.all("ARG"):
-            name, _, default = instruction.arguments.partition("=")
-            found[name.strip()] = default.strip()
-        return found
-
-
-def parse_dockerfile(text: str) -> tuple[dict[str, str], list[Stage]]:
-    """Global ARGs and the stages of a Dockerfile (continuations joined, comments dropped)."""
-    logical: list[str] = []
-    pending = ""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
-            continue
-        logical.append(pending + stripped)
-        pending = ""
-    global_args: dict[str, str] = {}
-    stages: list[Stage] = []
-    for line in logical:
-        keyword, _, arguments = line.partition(" ")
-        keyword, arguments = keyword.upper(), arguments.strip()
-        if keyword == "FROM":
-            match = re.fullmatch(r"(?:--platform=(\S+)\s+)?(\S+)(?:\s+AS\s+(\S+))?", arguments, re.IGNORECASE)
-            assert match, f"unparsable FROM {arguments!r}"
-            stages.append(Stage(base=match.group(2), name=match.group(3), platform=match.group(1)))
-        elif not stages:
-            assert keyword == "ARG", f"only ARG may precede the first FROM, got {keyword}"
-            name, _, default = arguments.partition("=")
-            global_args[name] = default
-        else:
-            stages[-1].instructions.append(Instruction(keyword, arguments))
-    return global_args, stages
+@pytest.fixture(scope="module")
+def dockerfile() -> Dockerfile:
+    return parse_dockerfile(DOCKERFILE)
 
 
 @pytest.fixture(scope="module")
-def dockerfile() -> tuple[dict[str, str], list[Stage]]:
-    return parse_dockerfile(DOCKERFILE.read_text())
+def stages(dockerfile: Dockerfile) -> dict[str, Stage]:
+    return {stage.name: stage for stage in dockerfile.stages}
 
 
 @pytest.fixture(scope="module")
-def stages(dockerfile: tuple[dict[str, str], list[Stage]]) -> dict[str, Stage]:
-    return {stage.name: stage for stage in dockerfile[1]}
-
-
-@pytest.fixture(scope="module")
-def runtime(dockerfile: tuple[dict[str, str], list[Stage]]) -> Stage:
-    return dockerfile[1][-1]
-
-
-def _requirements(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][0-9A-Za-z.+!-]*)", line)
-            assert match, f"{path.name}: {line!r} is not pinned as name==version"
-            pins[_normal(match.group(1))] = match.group(2)
-    return pins
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def runtime(dockerfile: Dockerfile) -> Stage:
+    return dockerfile.stages[-1]
 
 
 # --- the Dockerfile -----------------------------------------------------------------------------
 
 
 def test_the_runtime_stage_is_the_lambda_python_base_image(runtime: Stage) -> None:
-    assert runtime.base == RUNTIME_BASE_IMAGE
+    assert runtime.base_image == RUNTIME_BASE_IMAGE
     assert runtime.platform is None  # the platform comes from the build (CDK pins it to the function's)
 
 
@@ -143,7 +72,7 @@ def test_cmd_names_an_importable_callable_handler(runtime: Stage, handler: Modul
     assert any("compileall" in run.arguments and "${LAMBDA_TASK_ROOT}/lambda_common" in run.arguments for run in runtime.all("RUN"))
 
 
-def test_the_runtime_stage_installs_only_the_functions_requirements(runtime: Stage) -> None:
+def test_the_runtime_stage_installs_only_the_functionspinned_requirements(runtime: Stage) -> None:
     installs = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
     assert len(installs) == 1
     (install,) = installs
@@ -168,7 +97,7 @@ def test_the_runtime_stage_installs_only_the_functions_requirements(runtime: Sta
 
 
 def test_the_runtime_requirements_hold_no_torch_or_transformers() -> None:
-    pins = _requirements(REQUIREMENTS)
+    pins = pinned_requirements(REQUIREMENTS)
     assert {"numpy", "onnxruntime", "tokenizers", "aws-lambda-powertools"} <= set(pins)
     assert not [name for name in pins if "torch" in name or "transformers" in name or name == "huggingface-hub"]
 
@@ -184,11 +113,11 @@ def test_the_model_is_baked_in_where_model_dir_points(runtime: Stage, stages: di
 
 
 def test_the_export_stage_takes_the_documented_build_arguments(
-    dockerfile: tuple[dict[str, str], list[Stage]], stages: dict[str, Stage]
+    dockerfile: Dockerfile, stages: dict[str, Stage]
 ) -> None:
-    global_args, _ = dockerfile
+    global_args = dockerfile.global_args
     export = stages["model-export"]
-    assert export.base.startswith("python:3.14-slim") and export.platform == "$BUILDPLATFORM"
+    assert export.base_image.startswith("python:3.14-slim") and export.platform == "$BUILDPLATFORM"
     assert export.args() == {
         "MODEL_ID": "distilbert-base-uncased-finetuned-sst-2-english",
         "LOCAL_MODEL_DIR": "",
@@ -200,7 +129,7 @@ def test_the_export_stage_takes_the_documented_build_arguments(
     assert runs.count("--output /model") == 2
     # MODEL_SOURCE picks the stage the runtime copies the model from.
     assert global_args == {"MODEL_SOURCE": "export"}
-    assert stages["model"].base == "model-${MODEL_SOURCE}"
+    assert stages["model"].base_image == "model-${MODEL_SOURCE}"
     assert {"model-export", "model-prebuilt"} <= set(stages)
 
 
@@ -214,9 +143,9 @@ def test_the_prebuilt_stage_copies_the_artifact_layout(stages: dict[str, Stage])
     assert sources == [f"${{PREBUILT_MODEL_DIR}}/{name}" for name in ARTIFACT_FILES]
 
 
-def test_only_paths_in_the_build_context_are_read(dockerfile: tuple[dict[str, str], list[Stage]]) -> None:
+def test_only_paths_in_the_build_context_are_read(dockerfile: Dockerfile) -> None:
     defaults = {"${PREBUILT_MODEL_DIR}": "fixtures/sentiment/model"}
-    for stage in dockerfile[1]:
+    for stage in dockerfile.stages:
         for copy in stage.all("COPY"):
             if copy.arguments.startswith("--from="):
                 continue
@@ -236,10 +165,10 @@ def test_only_paths_in_the_build_context_are_read(dockerfile: tuple[dict[str, st
 
 
 def test_the_export_requirements_pin_the_cpu_torch() -> None:
-    pins = _requirements(EXPORT_REQUIREMENTS)
+    pins = pinned_requirements(EXPORT_REQUIREMENTS)
     assert pins["torch"] == "2.13.0"
     assert {"transformers", "onnx", "onnxscript", "onnxruntime", "tokenizers", "numpy"} <= set(pins)
-    runtime_pins = _requirements(REQUIREMENTS)
+    runtime_pins = pinned_requirements(REQUIREMENTS)
     for shared in set(pins) & set(runtime_pins):  # the export validates with the runtime's versions
         assert pins[shared] == runtime_pins[shared], shared
 
@@ -316,11 +245,11 @@ def test_no_torch_transformers_or_undeclared_distribution_is_imported(fresh_run:
     tops = {name.split(".")[0] for name in modules}
     assert not tops & set(FORBIDDEN_AT_RUN_TIME), sorted(tops & set(FORBIDDEN_AT_RUN_TIME))
     assert "boto3" not in tops  # only the MODEL_S3_URI path imports the SDK
-    allowed = set(_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
+    allowed = set(pinned_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
     stdlib = set(fresh_run["stdlib"])
     undeclared = {}
     for top in tops - stdlib - {"sentiment", "lambda_common", "__main__", "_distutils_hack"}:
-        owners = {_normal(owner) for owner in fresh_run["owners"].get(top, [])}
+        owners = {distribution_name(owner) for owner in fresh_run["owners"].get(top, [])}
         if top.startswith("_") and not owners:
             continue  # interpreter-internal modules (_io, _abc, ...)
         if not owners & allowed:
