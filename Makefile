@@ -17,12 +17,14 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SOURCES := app.py cdk.json $(shell find stacks functions -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup synth test bench train-mask sentiment-fixture sentiment-export invoke deploy diff destroy clean
+.PHONY: help setup synth test bench train-mask sentiment-fixture sentiment-export batch-fixtures invoke serve load deploy diff destroy clean
 
 help:
 	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
 	@echo "make test                                                  all tests (no AWS, no Docker)"
 	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev]           run a handler locally with its stack's environment"
+	@echo "make serve   [ENV=dev] [SERVE_HTTP_PORT= SERVE_LAMBDA_PORT= SERVE_S3_PORT=] [SERVE_ARGS=]  all four functions on 127.0.0.1 (Ctrl-C stops)"
+	@echo "make load    [ENV=dev]                                     load test against a local server; figures in benchmarks/results/local_load.md"
 	@echo "make bench                                                 benchmarks, figures in benchmarks/results/"
 	@echo "make train-mask                                            retrain the mask predictor's CRF"
 	@echo "make sentiment-export MODEL=<hf id or dir> [OUT=dir]      export a sentiment model to ONNX (int8), validated"
@@ -61,6 +63,7 @@ bench: setup $(VENV)/.installed-export
 	$(PYTHON) -m benchmarks.mask_predictor
 	$(PYTHON) -m benchmarks.sentiment
 	$(PYTHON) -m benchmarks.checkbox
+	$(PYTHON) -m benchmarks.batch_predict
 
 train-mask: setup
 	$(PYTHON) -m training.mask_predictor.train
@@ -75,6 +78,14 @@ sentiment-export: $(VENV)/.installed-export
 invoke: cdk.out/.synth-$(ENV)
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<folder under functions/> EVENT=<event.json>" >&2; exit 2; }
 	@$(PYTHON) -m tools.invoke --function $(FN) --event $(EVENT) --cdk-out cdk.out
+
+# The functions on loopback: Invoke API :3001, HTTP routes :3000, S3 :4566 (python -m tools.serve --help).
+serve: cdk.out/.synth-$(ENV)
+	$(PYTHON) -m tools.serve --cdk-out cdk.out $(SERVE_ARGS)
+
+# Starts its own server on free ports: 5,000 mask + 500 sentiment requests; any error exits 1.
+load: cdk.out/.synth-$(ENV)
+	$(PYTHON) -m benchmarks.load --cdk-out cdk.out
 
 deploy: setup
 	@test -n "$(STACK)" || { echo "usage: make deploy STACK=<stack, e.g. MaskPredictor-$(ENV)>" >&2; exit 2; }

@@ -7,6 +7,7 @@ import sys
 
 from aws_cdk import App
 
+from stacks.batch_predict import BatchPredictStack
 from stacks.checkbox import CheckboxStack
 from stacks.common.compliance import add_compliance_checks
 from stacks.mask_predictor import MaskPredictorStack
@@ -29,6 +30,7 @@ def main() -> None:
     MaskPredictorStack(app, settings.stack_name("MaskPredictor"), settings=settings)
     SentimentStack(app, settings.stack_name("Sentiment"), settings=settings)
     CheckboxStack(app, settings.stack_name("Checkbox"), settings=settings)
+    BatchPredictStack(app, settings.stack_name("BatchPredict"), settings=settings)
     add_compliance_checks(app)
     app.synth()
 

@@ -70,12 +70,14 @@ class CloudAssembly:
         return json.loads((self.directory / f"{stack_name}.template.json").read_text())
 
     def functions(self) -> Iterator[FunctionDefinition]:
+        """The workloads' functions: CDK's own deploy-time handlers (inline code, such as the
+        one writing S3 bucket notifications) are left out."""
         for stack_name in self.stack_names():
             template = self.template(stack_name)
             resources = template["Resources"]
             asset_dirs, images = self._assets(stack_name)
             for logical_id, resource in resources.items():
-                if resource["Type"] == "AWS::Lambda::Function":
+                if resource["Type"] == "AWS::Lambda::Function" and "ZipFile" not in resource["Properties"]["Code"]:
                     yield _function_definition(stack_name, logical_id, resources, asset_dirs, images)
 
     def function(self, folder: str) -> FunctionDefinition:

@@ -41,13 +41,15 @@ class LocalLambdaContext:
     timeout_seconds: int
     function_version: str = "$LATEST"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = ""  # default: the function's unqualified ARN
     _deadline: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.timeout_seconds
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{LOCAL_REGION}:000000000000:function:{self.function_name}"
-        )
+        if not self.invoked_function_arn:
+            self.invoked_function_arn = (
+                f"arn:aws:lambda:{LOCAL_REGION}:000000000000:function:{self.function_name}"
+            )
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = f"local/{self.aws_request_id}"
 

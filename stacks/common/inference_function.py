@@ -26,6 +26,10 @@ from stacks.settings import FunctionSettings, MonitoringSettings, VpcPlacement
 
 METRICS_NAMESPACE = "MlInference"
 LIVE_ALIAS = "live"
+SYNCHRONOUS_CALLERS_ONLY = (
+    "Callers invoke synchronously and receive every error themselves; the only"
+    " asynchronous events are keep-warm pings, disposable by design (no retries)."
+)
 
 
 class InferenceFunction(Construct):
@@ -42,6 +46,7 @@ class InferenceFunction(Construct):
         monitoring: MonitoringSettings,
         alarm_topic: sns.ITopic,
         environment: Mapping[str, str],
+        no_dead_letter_queue_reason: str = SYNCHRONOUS_CALLERS_ONLY,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function_name = function_name
@@ -108,7 +113,7 @@ class InferenceFunction(Construct):
             service_name=service_name,
         )
         self._add_outputs()
-        self._acknowledge_findings()
+        self._acknowledge_findings(no_dead_letter_queue_reason)
 
     def _add_outputs(self) -> None:
         CfnOutput(self, "FunctionName", value=self.function.function_name,
@@ -119,15 +124,9 @@ class InferenceFunction(Construct):
             CfnOutput(self, "FunctionUrl", value=self.url.url,
                       description="Function URL (AWS_IAM auth: requests must be SigV4-signed)")
 
-    def _acknowledge_findings(self) -> None:
-        acknowledge(
-            self.function,
-            rule_id="Serverless-LambdaDLQ",
-            reason=(
-                "Callers invoke synchronously and receive every error themselves; the only"
-                " asynchronous events are keep-warm pings, disposable by design (no retries)."
-            ),
-        )
+    def _acknowledge_findings(self, no_dead_letter_queue_reason: str) -> None:
+        # A stack with its own asynchronous sources says how their failures are kept.
+        acknowledge(self.function, rule_id="Serverless-LambdaDLQ", reason=no_dead_letter_queue_reason)
         policy = self.role.node.find_child("DefaultPolicy")
         acknowledge(
             policy,

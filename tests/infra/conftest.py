@@ -7,8 +7,23 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
-from stacks.settings import ENVIRONMENTS, BudgetSettings, RestApiSettings, VpcPlacement
-from tests.infra.synth import synth_checkbox, synth_mask_predictor, synth_sentiment, with_mask_function
+from stacks.settings import (
+    ENVIRONMENTS,
+    BatchStateMachineSettings,
+    BucketLocation,
+    BudgetSettings,
+    RestApiSettings,
+    S3TriggerSettings,
+    VpcPlacement,
+)
+from tests.infra.synth import (
+    synth_batch_predict,
+    synth_checkbox,
+    synth_mask_predictor,
+    synth_sentiment,
+    with_batch_predict,
+    with_mask_function,
+)
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +101,55 @@ def iam_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Templ
         model_s3_uri="s3://models-bucket/checkbox/best.onnx",
     )
     return synth_checkbox(replace(base, checkbox=checkbox), tmp_path_factory.mktemp("checkbox-iam"))
+
+
+@pytest.fixture(scope="session")
+def dev_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    return synth_batch_predict(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("batch-dev"))
+
+
+@pytest.fixture(scope="session")
+def prod_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    return synth_batch_predict(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("batch-prod"))
+
+
+@pytest.fixture(scope="session")
+def triggered_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    """The S3 trigger on (named feature columns), keep-warm on, arm64, a tuned state machine."""
+    base = ENVIRONMENTS["dev"]
+    settings = with_batch_predict(
+        base,
+        function=replace(base.batch_predict.function, architecture="arm64", keep_warm_minutes=10),
+        state_machine=BatchStateMachineSettings(
+            max_items_per_batch=2000,
+            max_input_bytes_per_batch=100_000,
+            objects_per_batch=4,
+            max_concurrency=3,
+            tolerated_failure_percentage=5,
+            timeout_hours=6,
+        ),
+        abort_incomplete_multipart_upload_days=3,
+        trigger=S3TriggerSettings(
+            model_key="trusted/churn/v3/model.joblib",
+            feature_columns=("tenure", "monthly_charges"),
+            prediction_column="churn",
+            max_event_age_seconds=3600,
+        ),
+    )
+    return synth_batch_predict(settings, tmp_path_factory.mktemp("batch-triggered"))
+
+
+@pytest.fixture(scope="session")
+def existing_buckets_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    """Existing buckets named in settings (one shared by data and results), extra trusted pickle
+    locations inside and outside the model prefix, and the trigger on."""
+    settings = with_batch_predict(
+        ENVIRONMENTS["dev"],
+        models=BucketLocation(bucket_name="acme-ml-models", prefix="sklearn/"),
+        data=BucketLocation(bucket_name="acme-ml-batch", prefix="incoming/"),
+        results=BucketLocation(bucket_name="acme-ml-batch", prefix="scored/"),
+        trusted_pickle_subprefix=None,
+        trusted_pickle_prefixes=("s3://acme-ml-models/sklearn/reviewed/", "s3://acme-ml-legacy/pickles/"),
+        trigger=S3TriggerSettings(model_key="churn/model.skops"),
+    )
+    return synth_batch_predict(settings, tmp_path_factory.mktemp("batch-existing"))

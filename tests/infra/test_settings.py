@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from stacks.settings import (
     ENVIRONMENTS,
+    BatchPredictSettings,
+    BatchStateMachineSettings,
+    BucketLocation,
     FunctionSettings,
     MonitoringSettings,
+    S3TriggerSettings,
     SettingsError,
     VpcPlacement,
     settings_for,
@@ -57,3 +63,146 @@ def test_monitoring_and_vpc_settings_validate() -> None:
         MonitoringSettings(log_retention_days=10)
     with pytest.raises(SettingsError, match="one private subnet id per availability zone"):
         VpcPlacement(vpc_id="vpc-1", availability_zones=("us-east-1a",), private_subnet_ids=())
+
+
+# --- batch predictor -----------------------------------------------------------------------------
+
+BATCH_FUNCTION = FunctionSettings(memory_mb=3008, timeout_seconds=900)
+
+
+def test_batch_predict_defaults_per_environment() -> None:
+    dev, prod = ENVIRONMENTS["dev"].batch_predict, ENVIRONMENTS["prod"].batch_predict
+    for settings in (dev, prod):
+        assert (settings.function.memory_mb, settings.function.timeout_seconds) == (3008, 900)
+        assert settings.function.keep_warm_minutes is None
+        assert (settings.models, settings.data, settings.results) == (
+            BucketLocation(prefix="models/"), BucketLocation(prefix="input/"), BucketLocation(prefix="predictions/"),
+        )  # fmt: skip
+        assert settings.trusted_pickle_subprefix == "trusted/" and settings.trusted_pickle_prefixes == ()
+        assert settings.trigger is None
+        assert settings.abort_incomplete_multipart_upload_days == 1
+    assert (dev.access_log_retention_days, prod.access_log_retention_days) == (90, 365)
+    assert (dev.state_machine.max_concurrency, prod.state_machine.max_concurrency) == (10, 50)
+
+
+def test_batch_function_timeout_is_capped_at_lambdas_15_minutes() -> None:
+    with pytest.raises(SettingsError, match="timeout_seconds must be within 1..900"):
+        BatchPredictSettings(function=FunctionSettings(memory_mb=3008, timeout_seconds=901))
+
+
+@pytest.mark.parametrize(
+    ("data_prefix", "results_prefix"),
+    [
+        ("input/", "input/out/"),
+        ("input/", "input/"),
+        # Results containing the data prefix: outputs keyed by the input's relative path could land in it.
+        ("jobs/input/", ""),
+        ("", "out/"),
+    ],
+)
+def test_results_inside_the_data_location_are_refused(data_prefix: str, results_prefix: str) -> None:
+    with pytest.raises(SettingsError, match="overlaps the data location.*trigger would invoke itself"):
+        BatchPredictSettings(
+            function=BATCH_FUNCTION,
+            data=BucketLocation(bucket_name="shared-bucket", prefix=data_prefix),
+            results=BucketLocation(bucket_name="shared-bucket", prefix=results_prefix),
+        )
+
+
+def test_results_beside_the_data_are_fine() -> None:
+    same_bucket = BatchPredictSettings(
+        function=BATCH_FUNCTION,
+        data=BucketLocation(bucket_name="shared-bucket", prefix="input/"),
+        results=BucketLocation(bucket_name="shared-bucket", prefix="inputs-scored/"),
+    )
+    assert same_bucket.results.prefix == "inputs-scored/"
+    # Buckets the stack creates are distinct buckets: the same prefixes cannot collide.
+    created = BatchPredictSettings(function=BATCH_FUNCTION, data=BucketLocation(prefix=""), results=BucketLocation(prefix=""))
+    assert not created.results.overlaps(created.data)
+    other_bucket = BucketLocation(bucket_name="other-bucket", prefix="input/")
+    assert not BucketLocation(bucket_name="shared-bucket", prefix="input/").overlaps(other_bucket)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "s3://acme-models/trusted",  # not a prefix
+        "https://acme-models/trusted/",
+        "s3://Acme_Models/trusted/",  # not a bucket name
+        "s3://acme-models/a,b/",  # would split the comma-separated variable
+        "s3://acme-models/*/",
+        "s3://acme-models",
+    ],
+)
+def test_trusted_pickle_prefixes_must_be_s3_prefix_uris(uri: str) -> None:
+    with pytest.raises(SettingsError):
+        BatchPredictSettings(function=BATCH_FUNCTION, trusted_pickle_prefixes=(uri,))
+
+
+def test_trusted_pickle_locations_accept_prefixes_and_whole_buckets() -> None:
+    settings = BatchPredictSettings(
+        function=BATCH_FUNCTION, trusted_pickle_prefixes=("s3://acme-models/reviewed/v2/", "s3://acme-legacy/")
+    )
+    assert settings.trusted_pickle_prefixes == ("s3://acme-models/reviewed/v2/", "s3://acme-legacy/")
+    with pytest.raises(SettingsError, match="trust pickles anywhere under the model prefix"):
+        BatchPredictSettings(function=BATCH_FUNCTION, trusted_pickle_subprefix="")
+    with pytest.raises(SettingsError, match="trusted_pickle_subprefix"):
+        BatchPredictSettings(function=BATCH_FUNCTION, trusted_pickle_subprefix="trusted")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "bucket_name"),
+    [("input", None), ("/input/", None), ("in*/", None), ("a//b/", None), ("input/", "Bad_Bucket"), ("input/", "ab")],
+)
+def test_bucket_locations_validate_prefix_and_name(prefix: str, bucket_name: str | None) -> None:
+    with pytest.raises(SettingsError):
+        BucketLocation(prefix=prefix, bucket_name=bucket_name)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"model_key": "s3://models/model.skops"}, "relative to the model prefix"),
+        ({"model_key": "churn/"}, "relative to the model prefix"),
+        ({"feature_columns": ("a,b",)}, "column names"),
+        ({"prediction_column": ""}, "column names"),
+        ({"suffixes": ("csv",)}, "suffixes"),
+        ({"suffixes": (".gz", ".csv.gz")}, "end with one another"),
+        ({"suffixes": (".csv", ".csv")}, "must not repeat"),
+        ({"retry_attempts": 3}, "retry_attempts"),
+        ({"max_event_age_seconds": 30}, "max_event_age_seconds"),
+    ],
+)
+def test_trigger_settings_refuse_undeployable_values(changes: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        S3TriggerSettings(**{"model_key": "churn/model.skops", **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"max_input_bytes_per_batch": 262_145}, "max_input_bytes_per_batch"),
+        ({"max_items_per_batch": 0}, "max_items_per_batch"),
+        ({"objects_per_batch": 0}, "objects_per_batch"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"tolerated_failure_percentage": 101}, "tolerated_failure_percentage"),
+        ({"timeout_hours": 0}, "timeout_hours"),
+    ],
+)
+def test_state_machine_settings_refuse_undeployable_values(changes: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        BatchStateMachineSettings(**changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"multipart_part_mb": 4}, "multipart_part_mb"),
+        ({"batch_rows": 0}, "batch_rows"),
+        ({"model_cache_size": 0}, "model_cache_size"),
+        ({"abort_incomplete_multipart_upload_days": 0}, "abort_incomplete_multipart_upload_days"),
+    ],
+)
+def test_batch_tuning_settings_validate(changes: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        replace(ENVIRONMENTS["dev"].batch_predict, **changes)

@@ -30,7 +30,9 @@ def snapshot_json(snapshot):  # type: ignore[no-untyped-def]
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack_fixture", ["dev_mask", "prod_mask", "dev_sentiment", "prod_sentiment", "dev_checkbox"])
+@pytest.mark.parametrize(
+    "stack_fixture", ["dev_mask", "prod_mask", "dev_sentiment", "prod_sentiment", "dev_checkbox", "dev_batch", "prod_batch"]
+)
 def test_template_snapshot(stack_fixture: str, request: pytest.FixtureRequest, snapshot_json) -> None:  # type: ignore[no-untyped-def]
     _, template = request.getfixturevalue(stack_fixture)
     assert masked(template) == snapshot_json

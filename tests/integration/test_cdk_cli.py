@@ -47,7 +47,7 @@ def test_cli_synth_shows_target_account_and_region_first(cli_synth) -> None:  # 
 
 def test_cli_synth_writes_every_stack_and_no_nag_findings(cli_synth) -> None:  # type: ignore[no-untyped-def]
     outdir, _ = cli_synth
-    assert CloudAssembly(outdir).stack_names() == ["MaskPredictor-prod", "Sentiment-prod", "Checkbox-prod"]
+    assert CloudAssembly(outdir).stack_names() == ["MaskPredictor-prod", "Sentiment-prod", "Checkbox-prod", "BatchPredict-prod"]
     report = json.loads((outdir / "validation-report.json").read_text())
     assert all(not plugin["violations"] for plugin in report["pluginReports"])
 
@@ -65,6 +65,11 @@ def test_synth_report_prints_a_row_per_function(cli_synth) -> None:  # type: ign
     assert "2,000,000 requests/month at 20 ms" in result.stdout
     image_cells = [cell.strip() for cell in image_row.split(" | ")]
     assert image_cells[:8] == ["Sentiment-prod", "sentiment-prod", "Image", "x86_64", "python:3.14", "2048 MB", "60 s", "image (built on deploy)"]
+    rows = {cells[0]: cells for cells in ([cell.strip() for cell in line.split(" | ")] for line in result.stdout.splitlines()[2:]) if len(cells) > 1}
+    assert rows["BatchPredict-prod"][:9] == [
+        "BatchPredict-prod", "batch-predict-prod", "Image", "x86_64", "python:3.14", "3008 MB", "900 s", "image (built on deploy)", "off",
+    ]  # fmt: skip
+    assert float(rows["BatchPredict-prod"][10]) < float(rows["BatchPredict-prod"][9])
 
 
 def test_invoke_runs_the_handler_with_the_stack_environment(cli_synth) -> None:  # type: ignore[no-untyped-def]

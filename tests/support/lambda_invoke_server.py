@@ -2,8 +2,9 @@
 
 It answers ``POST /2015-03-31/functions/{FunctionName}/invocations`` the way Lambda does, as
 far as an unmodified boto3 Lambda client can tell: status codes, ``x-amzn-ErrorType`` error
-codes, ``X-Amz-Function-Error`` for failing handlers, and the 6 MB synchronous payload quotas.
-Every request is recorded so tests can check what a client actually sent.
+codes, ``X-Amz-Function-Error`` for failing handlers, and the 6 MB synchronous payload quotas
+(the wire format is `make serve`'s, from tools.local_serve.invoke_protocol). Every request is
+recorded so tests can check what a client actually sent.
 
     with LambdaInvokeServer() as server:
         server.register("my-function", my_module.lambda_handler)
@@ -13,30 +14,35 @@ Every request is recorded so tests can check what a client actually sent.
 
 from __future__ import annotations
 
-import json
-import logging
-import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
-logger = logging.getLogger(__name__)
+from tools.local_serve import invoke_protocol as protocol
+from tools.local_serve.http_server import LoopbackHTTPServer, Request
+from tools.local_serve.invoke_protocol import (
+    ACCOUNT_ID,
+    REGION,
+    REQUEST_LIMIT_BYTES,
+    RESPONSE_LIMIT_BYTES,
+    Answer,
+)
+
+__all__ = [
+    "ACCOUNT_ID",
+    "REGION",
+    "REQUEST_LIMIT_BYTES",
+    "RESPONSE_LIMIT_BYTES",
+    "LambdaInvokeServer",
+    "LocalLambdaContext",
+    "RecordedInvocation",
+]
 
 Handler = Callable[[Any, Any], Any]
-
-REQUEST_LIMIT_BYTES = 6_291_456  # Lambda's synchronous request quota
-RESPONSE_LIMIT_BYTES = 6_291_556  # and its synchronous response quota
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-_INVOKE_PATH_PREFIX = "/2015-03-31/functions/"
-_INVOKE_PATH_SUFFIX = "/invocations"
 
 
 @dataclass(frozen=True)
@@ -80,13 +86,12 @@ class LocalLambdaContext:
         timeout_seconds: float = 30.0,
     ) -> LocalLambdaContext:
         """A context for one invocation, as Lambda builds it (also to call a handler directly)."""
-        version = qualifier if qualifier and qualifier[0].isdigit() else "$LATEST"
-        arn = f"arn:aws:lambda:{region_name}:{ACCOUNT_ID}:function:{function_name}"
+        version = qualifier if qualifier and qualifier[0].isdigit() else protocol.LATEST
         request_id = str(uuid.uuid4())
         return cls(
             function_name=function_name,
             function_version=version,
-            invoked_function_arn=f"{arn}:{qualifier}" if qualifier else arn,
+            invoked_function_arn=protocol.function_arn(function_name, qualifier, region_name=region_name),
             memory_limit_in_mb=memory_limit_in_mb,
             aws_request_id=request_id,
             log_group_name=f"/aws/lambda/{function_name}",
@@ -106,13 +111,6 @@ class _Registration:
     timeout_seconds: float
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
-
-
 class LambdaInvokeServer:
     """Threaded HTTP server on 127.0.0.1, on a free port; start/stop it or use it in `with`."""
 
@@ -122,29 +120,18 @@ class LambdaInvokeServer:
         self._invocations: list[RecordedInvocation] = []
         self._throttled_calls_left = 0
         self._lock = threading.Lock()
-        self._httpd = _QuietThreadingHTTPServer(("127.0.0.1", 0), _make_request_handler(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackHTTPServer(respond=self._respond, name="lambda-invoke")
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self._http.endpoint_url
 
     def start(self) -> LambdaInvokeServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how long stop() may wait for the loop to notice
-            name="lambda-invoke-server",
-            daemon=True,
-        )
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        self._http.stop()
 
     def __enter__(self) -> LambdaInvokeServer:
         return self.start()
@@ -185,35 +172,27 @@ class LambdaInvokeServer:
             self._invocations.clear()
 
     def function_arn(self, function_name: str, qualifier: str | None = None) -> str:
-        arn = f"arn:aws:lambda:{self.region_name}:{ACCOUNT_ID}:function:{function_name}"
-        return f"{arn}:{qualifier}" if qualifier else arn
+        return protocol.function_arn(function_name, qualifier, region_name=self.region_name)
 
     # -- request handling (called on the server's threads) --------------------------------
 
-    def _answer(self, *, path: str, headers: Any, body: bytes) -> _Answer:
-        url = urlsplit(path)
-        if not (
-            url.path.startswith(_INVOKE_PATH_PREFIX) and url.path.endswith(_INVOKE_PATH_SUFFIX)
-        ):
-            return _error(HTTPStatus.NOT_FOUND, "UnknownOperationException", "Unknown operation")
-        function_ref = unquote(url.path[len(_INVOKE_PATH_PREFIX) : -len(_INVOKE_PATH_SUFFIX)])
-        function_name, qualifier = _split_function_ref(function_ref)
-        qualifier = parse_qs(url.query).get("Qualifier", [qualifier])[0]
-        invocation_type = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-
-        answer, payload = self._run(
-            function_name=function_name,
-            qualifier=qualifier,
-            invocation_type=invocation_type,
-            body=body,
-        )
+    def _respond(self, request: Request) -> Answer:
+        target = protocol.parse_invoke_path(request.path) if request.method == "POST" else None
+        if target is None:
+            return protocol.unknown_operation()
+        if request.body is None:
+            return protocol.error_answer(
+                HTTPStatus.LENGTH_REQUIRED, "InvalidRequestContentException", "Content-Length required"
+            )
+        invocation_type = request.headers.get("X-Amz-Invocation-Type") or protocol.REQUEST_RESPONSE
+        answer, payload = self._run(target=target, invocation_type=invocation_type, body=request.body)
         with self._lock:
             self._invocations.append(
                 RecordedInvocation(
-                    function_name=function_name,
-                    qualifier=qualifier,
+                    function_name=target.function_name,
+                    qualifier=target.qualifier,
                     invocation_type=invocation_type,
-                    request_bytes=len(body),
+                    request_bytes=len(request.body),
                     payload=payload,
                     status_code=int(answer.status),
                     response_body=answer.body,
@@ -221,41 +200,23 @@ class LambdaInvokeServer:
             )
         return answer
 
-    def _run(
-        self, *, function_name: str, qualifier: str | None, invocation_type: str, body: bytes
-    ) -> tuple[_Answer, Any]:
+    def _run(self, *, target: protocol.InvokeTarget, invocation_type: str, body: bytes) -> tuple[Answer, Any]:
+        function_name, qualifier = target.function_name, target.qualifier
         with self._lock:
             registration = self._functions.get(function_name)
         if registration is None or (
-            qualifier
-            and registration.qualifiers is not None
-            and qualifier not in registration.qualifiers
+            qualifier and registration.qualifiers is not None and qualifier not in registration.qualifiers
         ):
-            return _not_found(self.function_arn(function_name, qualifier)), None
+            return protocol.function_not_found(self.function_arn(function_name, qualifier)), None
         if len(body) > REQUEST_LIMIT_BYTES:
-            return _error(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                "RequestTooLargeException",
-                f"Request must be smaller than {REQUEST_LIMIT_BYTES} bytes"
-                " for the InvokeFunction operation",
-            ), None
+            return protocol.request_too_large(REQUEST_LIMIT_BYTES), None
         if self._take_throttled_call():
-            return _error(
-                HTTPStatus.TOO_MANY_REQUESTS,
-                "TooManyRequestsException",
-                "Rate Exceeded.",
-                Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
-            ), None
-        try:
-            event = json.loads(body) if body else {}
-        except ValueError as error:
-            return _error(
-                HTTPStatus.BAD_REQUEST,
-                "InvalidRequestContentException",
-                f"Could not parse request body into json: {error}",
-            ), None
-        if invocation_type == "DryRun":
-            return _Answer(status=HTTPStatus.NO_CONTENT), event
+            return protocol.too_many_requests(), None
+        event, refusal = protocol.decode_payload(body)
+        if refusal is not None:
+            return refusal, None
+        if invocation_type == protocol.DRY_RUN:
+            return Answer(status=HTTPStatus.NO_CONTENT), event
 
         context = LocalLambdaContext.create(
             function_name=function_name,
@@ -265,19 +226,15 @@ class LambdaInvokeServer:
             timeout_seconds=registration.timeout_seconds,
         )
         request_id = context.aws_request_id
-        response_body, function_error = _run_handler(registration.handler, event, context)
-        if invocation_type == "Event":  # Lambda queues it; the caller learns nothing of the outcome
-            return _Answer(
-                status=HTTPStatus.ACCEPTED, headers=(("x-amzn-RequestId", request_id),)
-            ), event
-        headers = [
-            ("Content-Type", "application/json"),
-            ("x-amzn-RequestId", request_id),
-            ("X-Amz-Executed-Version", context.function_version),
-        ]
-        if function_error:
-            headers.append(("X-Amz-Function-Error", function_error))
-        return _Answer(status=HTTPStatus.OK, body=response_body, headers=tuple(headers)), event
+        response_body, function_error = protocol.run_handler(registration.handler, event, context)
+        if invocation_type == protocol.EVENT:  # Lambda queues it; the caller learns nothing of the outcome
+            return protocol.accepted(request_id), event
+        return protocol.invoked(
+            body=response_body,
+            function_error=function_error,
+            request_id=request_id,
+            executed_version=context.function_version,
+        ), event
 
     def _take_throttled_call(self) -> bool:
         with self._lock:
@@ -285,124 +242,3 @@ class LambdaInvokeServer:
                 return False
             self._throttled_calls_left -= 1
             return True
-
-
-def _run_handler(
-    handler: Handler, event: Any, context: LocalLambdaContext
-) -> tuple[bytes, str | None]:
-    """The response body and the X-Amz-Function-Error value, as the Python runtime produces them."""
-    try:
-        result = handler(event, context)
-    except Exception as error:  # the runtime reports any exception as an Unhandled function error
-        return _function_error(
-            error_type=type(error).__name__,
-            message=str(error),
-            request_id=context.aws_request_id,
-            stack_trace=traceback.format_tb(error.__traceback__),
-        ), "Unhandled"
-    try:
-        # Python 3.12+ runtimes return non-ASCII characters unescaped.
-        body = json.dumps(result, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError) as error:
-        return _function_error(
-            error_type="Runtime.MarshalError",
-            message=f"Unable to marshal response: {error}",
-            request_id=context.aws_request_id,
-        ), "Unhandled"
-    if len(body) > RESPONSE_LIMIT_BYTES:
-        return _function_error(
-            error_type="Function.ResponseSizeTooLarge",
-            message=(
-                f"Response payload size ({len(body)} bytes) exceeded maximum allowed payload "
-                f"size ({RESPONSE_LIMIT_BYTES} bytes)."
-            ),
-            request_id=context.aws_request_id,
-        ), "Unhandled"
-    return body, None
-
-
-def _function_error(
-    *, error_type: str, message: str, request_id: str, stack_trace: list[str] | None = None
-) -> bytes:
-    return json.dumps(
-        {
-            "errorMessage": message,
-            "errorType": error_type,
-            "requestId": request_id,
-            "stackTrace": stack_trace or [],
-        }
-    ).encode("utf-8")
-
-
-def _split_function_ref(function_ref: str) -> tuple[str, str | None]:
-    """Name and qualifier from a name, ``name:qualifier``, or a full or partial function ARN."""
-    parts = function_ref.split(":")
-    if (
-        "function" in parts
-    ):  # arn:aws:lambda:region:account:function:name[:qualifier] or account:function:name
-        parts = parts[parts.index("function") + 1 :]
-    return parts[0], (parts[1] if len(parts) > 1 else None)
-
-
-def _not_found(function_arn: str) -> _Answer:
-    return _error(
-        HTTPStatus.NOT_FOUND, "ResourceNotFoundException", f"Function not found: {function_arn}"
-    )
-
-
-def _error(status: int, error_type: str, message: str, **extra: str) -> _Answer:
-    """Lambda's error shape: botocore reads the code from x-amzn-ErrorType and the Message key."""
-    body = json.dumps({"Type": "User", "Message": message, **extra}).encode("utf-8")
-    return _Answer(
-        status=status,
-        body=body,
-        headers=(
-            ("Content-Type", "application/json"),
-            ("x-amzn-ErrorType", error_type),
-            ("x-amzn-RequestId", str(uuid.uuid4())),
-        ),
-    )
-
-
-class _QuietThreadingHTTPServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that drops its pooled keep-alive connection is normal, not a server fault.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-def _make_request_handler(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
-    class InvokeRequestHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
-        disable_nagle_algorithm = (
-            True  # headers and body go out in two writes; don't delay the second
-        )
-
-        def do_POST(self) -> None:
-            length = self.headers.get("Content-Length")
-            if length is None:
-                self._send(
-                    _error(
-                        HTTPStatus.LENGTH_REQUIRED,
-                        "InvalidRequestContentException",
-                        "Content-Length required",
-                    )
-                )
-                return
-            # Read the whole body even when it will be refused, so the connection stays usable.
-            body = self.rfile.read(int(length))
-            self._send(server._answer(path=self.path, headers=self.headers, body=body))
-
-        def _send(self, answer: _Answer) -> None:
-            self.send_response(answer.status)
-            for name, value in answer.headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-            logger.debug("%s %s", self.address_string(), format % args)
-
-    return InvokeRequestHandler

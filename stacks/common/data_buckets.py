@@ -1,0 +1,107 @@
+"""The model, input-data and results buckets of a batch workload: created, or imported by name.
+
+A created bucket blocks public access, refuses plain HTTP, is encrypted, versioned (an
+overwritten model or result can be recovered), aborts interrupted multipart uploads (their
+parts are billed but invisible), logs every request to a dedicated access-log bucket, and is
+retained when the stack is deleted (it holds data, not infrastructure). An existing bucket is
+imported by name without a lookup: its owner configures it, the stack only grants on it.
+
+Encryption is S3-managed (SSE-S3): S3 server access logging cannot deliver into an SSE-KMS
+bucket, and a customer-managed key would add $1/month plus a KMS request per object read or
+written (a Distributed Map job reads and writes many objects) while protecting against no
+threat that block-public-access, TLS-only and prefix-scoped IAM leave open here.
+
+Access logs rather than a cdk-nag acknowledgement: who read which model and which input is the
+audit question for this workload; server access logs answer it at storage cost only, where
+CloudTrail data events would cost per request.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.common.compliance import acknowledge
+from stacks.common.s3_prefix_access import S3Location
+from stacks.settings import BucketLocation
+
+# Without this flag CDK grants log delivery through a bucket ACL, which buckets that enforce
+# bucket-owner object ownership (the default) refuse; pinned here so every app synthesizes the
+# bucket-policy form, whatever its cdk.json says.
+SERVER_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+
+class DataBuckets(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        models: BucketLocation,
+        data: BucketLocation,
+        results: BucketLocation,
+        abort_incomplete_multipart_upload_days: int,
+        access_log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.node.set_context(SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, True)
+        self._abort_after = Duration.days(abort_incomplete_multipart_upload_days)
+        creates_any = any(location.bucket_name is None for location in (models, data, results))
+        self.access_logs = self._access_log_bucket(access_log_retention_days) if creates_any else None
+        self.models = self._location("Models", models, "model files (skops, ONNX, trusted joblib)")
+        self.data = self._location("Data", data, "input data (CSV, JSON Lines, Parquet)")
+        self.results = self._location("Results", results, "predictions")
+
+    def _location(self, name: str, settings: BucketLocation, holds: str) -> S3Location:
+        if settings.bucket_name is not None:
+            bucket = s3.Bucket.from_bucket_name(self, name, settings.bucket_name)
+        else:
+            bucket = s3.Bucket(
+                self,
+                name,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                encryption=s3.BucketEncryption.S3_MANAGED,
+                enforce_ssl=True,
+                versioned=True,
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="abort-incomplete-multipart-uploads",
+                        abort_incomplete_multipart_upload_after=self._abort_after,
+                    )
+                ],
+                server_access_logs_bucket=self.access_logs,
+                server_access_logs_prefix=f"{name.lower()}/",
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+        CfnOutput(self, f"{name}BucketName", value=bucket.bucket_name,
+                  description=f"Bucket of the {holds}, under prefix '{settings.prefix}'")
+        return S3Location(bucket=bucket, prefix=settings.prefix)
+
+    def _access_log_bucket(self, retention_days: int) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption log delivery supports
+            enforce_ssl=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-access-logs",
+                    expiration=Duration.days(retention_days),
+                    abort_incomplete_multipart_upload_after=self._abort_after,
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            bucket,
+            rule_id="AwsSolutions-S1",
+            reason=(
+                "This is the server access log bucket of the model, data and results buckets; logging"
+                " its own requests would mostly record the log deliveries themselves."
+            ),
+        )
+        return bucket

@@ -1,0 +1,105 @@
+"""An S3 trigger that never drops an event silently.
+
+Objects created under a prefix (one notification per file suffix) invoke a function alias
+asynchronously. Lambda retries a failed event, then hands it, with the error, to an encrypted
+SQS queue; an alarm fires as soon as that queue holds a message. The S3 event in the message's
+`requestPayload` can be replayed with `aws lambda invoke --invocation-type Event`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stacks.common.compliance import acknowledge
+from stacks.common.nag_finding import managed_policy_rule
+from stacks.common.s3_prefix_access import S3Location
+
+# The singleton CDK adds to a stack to write bucket notification configurations.
+NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+FAILED_EVENTS_RETENTION = Duration.days(14)  # SQS's maximum: time to investigate and replay
+
+
+class S3Trigger(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        source: S3Location,
+        suffixes: Sequence[str],
+        target: lambda_.Alias,
+        retry_attempts: int,
+        max_event_age: Duration,
+        alarm_topic: sns.ITopic,
+        alarm_name_prefix: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.failure_queue = sqs.Queue(
+            self,
+            "FailedEvents",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,  # no KMS grant needed by the function
+            enforce_ssl=True,
+            retention_period=FAILED_EVENTS_RETENTION,
+        )
+        for rule_id in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(
+                self.failure_queue,
+                rule_id=rule_id,
+                reason=(
+                    "This queue is itself the dead-letter destination: the alias' on-failure destination for"
+                    " trigger events Lambda gave up on. Nothing consumes it automatically; its alarm calls a human."
+                ),
+            )
+        self.invoke_config = target.configure_async_invoke(
+            on_failure=destinations.SqsDestination(self.failure_queue),
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+        )
+        for suffix in suffixes:
+            source.bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.LambdaDestination(target),
+                s3.NotificationKeyFilter(prefix=source.prefix or None, suffix=suffix),
+            )
+        self.failure_alarm = self.failure_queue.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic="Maximum"
+        ).create_alarm(
+            self,
+            "FailedEventsAlarm",
+            alarm_name=f"{alarm_name_prefix}-FailedTriggerEvents",
+            alarm_description=(
+                f"S3 trigger events of {alarm_name_prefix} failed after retries and wait in the failure"
+                " queue: read the error in each message, fix, then replay its requestPayload."
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.failure_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        self._acknowledge_notifications_handler()
+
+    def _acknowledge_notifications_handler(self) -> None:
+        """The function CDK adds to write the bucket's notification configuration at deploy time
+        (its s3:PutBucketNotification grant is already scoped to the data bucket)."""
+        handler = Stack.of(self).node.find_child(NOTIFICATIONS_HANDLER_ID)
+        role = handler.node.find_child("Role")
+        acknowledge(
+            role,
+            rule_id=managed_policy_rule(
+                role, iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicExecutionRole")
+            ),
+            reason="CDK's deploy-time BucketNotificationsHandler only writes its own logs with it; CDK fixes its role.",
+        )
