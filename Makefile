@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SOURCES := app.py cdk.json $(shell find stacks functions -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup synth test bench train-mask sentiment-fixture sentiment-export batch-fixtures invoke serve load deploy diff destroy clean
+.PHONY: help setup synth test bench train-mask sentiment-fixture sentiment-export batch-fixtures batch-local-s3 invoke serve load deploy diff destroy clean
 
 help:
 	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
@@ -29,6 +29,8 @@ help:
 	@echo "make train-mask                                            retrain the mask predictor's CRF"
 	@echo "make sentiment-export MODEL=<hf id or dir> [OUT=dir]      export a sentiment model to ONNX (int8), validated"
 	@echo "make sentiment-fixture                                     rebuild the tiny committed sentiment test model"
+	@echo "make batch-fixtures                                        rebuild the batch predictor's demo models and sample CSV"
+	@echo "make batch-local-s3 [S3=http://127.0.0.1:5000]            seed a local S3 for make invoke FN=batch_predict"
 	@echo "make deploy  STACK=<stack> [ENV=dev]                       cdk deploy one stack (shows account/region first)"
 
 $(VENV)/.installed: requirements-dev.txt
@@ -74,6 +76,12 @@ sentiment-fixture: $(VENV)/.installed-export
 sentiment-export: $(VENV)/.installed-export
 	@test -n "$(MODEL)" || { echo "usage: make sentiment-export MODEL=<Hugging Face id or local dir> [OUT=models/sentiment]" >&2; exit 2; }
 	$(PYTHON) -m training.sentiment.export_onnx --model $(MODEL) --output $(or $(OUT),models/sentiment)
+
+batch-fixtures: setup
+	$(PYTHON) -m training.batch_predict.build_fixtures
+
+batch-local-s3: setup
+	$(PYTHON) -m training.batch_predict.local_s3 --endpoint-url $(or $(S3),http://127.0.0.1:5000)
 
 invoke: cdk.out/.synth-$(ENV)
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<folder under functions/> EVENT=<event.json>" >&2; exit 2; }

@@ -14,7 +14,9 @@ event: model, data, output CSV, the 20 feature columns.
 - original: boto3 reads the whole object, pandas parses it, the model predicts, pandas
   renders the whole CSV in memory and it is put in one request (the code users had).
 - ours: the batch predictor's handler (`lambda_handler`), streaming record batches from S3
-  through the model into a multipart upload.
+  through the model into a multipart upload. It runs as in its image: `python -S` with only
+  the image's packages importable (tools/image_task_root.py), since scikit-learn and skops
+  import pandas or torch whenever they are installed, as they are here.
 Time is the job's wall time without the imports (model download and load included); peak
 memory is the process's maximum RSS, imports included.
 """
@@ -40,8 +42,10 @@ import joblib
 from benchmarks.batch_predict_data import FEATURE_COLUMNS, train_models, write_inputs
 from benchmarks.machine import describe_machine
 from benchmarks.report import markdown_table, write_results
+from tools.image_task_root import image_task_root
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+FUNCTION_DIR = REPO_ROOT / "functions" / "batch_predict"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 MODEL_BUCKET, DATA_BUCKET, RESULTS_BUCKET = "bench-models", "bench-data", "bench-results"
 TRUSTED_PREFIX = "trusted/"
@@ -100,7 +104,6 @@ def function_environment(endpoint: str) -> dict[str, str]:
         "POWERTOOLS_SERVICE_NAME": "batch_predict",
         "POWERTOOLS_METRICS_NAMESPACE": "MlInference",
         "POWERTOOLS_METRICS_DISABLED": "true",
-        "PYTHONPATH": f"{REPO_ROOT / 'functions'}{os.pathsep}{REPO_ROOT}",
     }
 
 
@@ -122,14 +125,25 @@ def prepare(s3: Any, *, inputs: Mapping[int, Mapping[str, Path]]) -> dict[str, s
     return model_uris
 
 
-def run_job(approach: str, event: Mapping[str, Any], *, environment: Mapping[str, str]) -> dict[str, float]:
+def run_job(
+    approach: str, event: Mapping[str, Any], *, environment: Mapping[str, str], task_root: Path
+) -> dict[str, float]:
+    """One job in a fresh process: the original with this virtualenv, ours with the image's
+    packages only (`task_root`, no site-packages)."""
+    code_path = [str(REPO_ROOT / "functions"), str(REPO_ROOT)]
+    if approach == "ours":
+        interpreter = [sys.executable, "-S"]
+        python_path = os.pathsep.join([str(task_root), *code_path])
+    else:
+        interpreter = [sys.executable]
+        python_path = os.pathsep.join(code_path)
     with tempfile.TemporaryDirectory() as scratch:
         event_path, result_path = Path(scratch) / "event.json", Path(scratch) / "result.json"
         event_path.write_text(json.dumps(event))
         completed = subprocess.run(
-            [sys.executable, "-m", "benchmarks.batch_predict_job", approach,
+            [*interpreter, "-m", "benchmarks.batch_predict_job", approach,
              "--event", str(event_path), "--result", str(result_path)],
-            env={**os.environ, **environment},
+            env={**os.environ, **environment, "PYTHONPATH": python_path},
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
@@ -142,6 +156,11 @@ def run_job(approach: str, event: Mapping[str, Any], *, environment: Mapping[str
 def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
     inputs = {rows: write_inputs(data_dir, rows=rows) for rows in rows_list}
     runs = []
+    task_root = image_task_root(
+        dockerfile=FUNCTION_DIR / "Dockerfile",
+        requirements=FUNCTION_DIR / "requirements.txt",
+        destination=Path(tempfile.mkdtemp(prefix="batch-predict-image-")) / "task",
+    )
     with s3_server() as endpoint:
         environment = function_environment(endpoint)
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
@@ -160,7 +179,7 @@ def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
                             "feature_columns": list(FEATURE_COLUMNS),
                             "overwrite": True,
                         }
-                        result = run_job(approach, event, environment=environment)
+                        result = run_job(approach, event, environment=environment, task_root=task_root)
                         if result["rows"] != rows:
                             raise RuntimeError(f"{approach} predicted {result['rows']} rows, expected {rows}")
                         run = {"rows": rows, "model": model_name, "format": input_format,

@@ -305,8 +305,8 @@ class BatchPredictSettings:
     trigger: S3TriggerSettings | None = None
     state_machine: BatchStateMachineSettings = field(default_factory=BatchStateMachineSettings)
     # Function tuning (the function's defaults are the same values).
-    batch_rows: int = 65536
-    multipart_part_mb: int = 16
+    batch_rows: int = 16384
+    multipart_part_mb: int = 8
     model_cache_size: int = 2
 
     def __post_init__(self) -> None:
@@ -331,8 +331,8 @@ class BatchPredictSettings:
             raise SettingsError("access_log_retention_days must be >= 1")
         if not 1 <= self.batch_rows <= 10_000_000:
             raise SettingsError("batch_rows must be within 1..10000000")
-        if not 5 <= self.multipart_part_mb <= 5120:
-            raise SettingsError("multipart_part_mb must be within 5..5120 (S3's part size limits)")
+        if not 5 <= self.multipart_part_mb <= 1024:
+            raise SettingsError("multipart_part_mb must be within 5..1024 (S3 parts are at least 5 MiB; the function buffers three)")
         if not 1 <= self.model_cache_size <= 16:
             raise SettingsError("model_cache_size must be within 1..16")
 

@@ -1,6 +1,8 @@
 """A write-only file whose bytes become one S3 object through a multipart upload, or nothing.
 
-Memory stays at one part (MULTIPART_PART_MB) whatever the output's size. The object appears
+Parts are uploaded by background threads while the job goes on producing the next one (at
+most IN_FLIGHT_PARTS at a time), so the network overlaps the work; memory stays at a few
+parts (MULTIPART_PART_MB each) whatever the output's size. The object appears
 only when `complete()` succeeds; any failure before that (of the upload, or of the job writing
 into it: use it as a context manager) aborts the upload, so neither a half-written object nor
 an open upload (billed storage) is left behind. Without `overwrite` the upload completes with
@@ -10,6 +12,7 @@ If-None-Match: * — S3 then refuses atomically if the key was created meanwhile
 from __future__ import annotations
 
 import io
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,6 +22,8 @@ from batch_predict.s3_objects import error_code
 from batch_predict.s3_uri import S3Object
 
 _ALREADY_EXISTS = ("PreconditionFailed", "412")
+# Parts uploading at once, beside the one being filled: the memory bound is (this + 1) parts.
+IN_FLIGHT_PARTS = 2
 
 
 def output_exists_error(obj: S3Object) -> ValidationError:
@@ -38,6 +43,8 @@ class MultipartUpload(io.RawIOBase):
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
+        self._pending: list[Future[dict[str, Any]]] = []
+        self._uploader = ThreadPoolExecutor(max_workers=IN_FLIGHT_PARTS, thread_name_prefix="upload-part")
         self._written = 0
         self._finished = False
 
@@ -72,15 +79,18 @@ class MultipartUpload(io.RawIOBase):
 
     @property
     def parts_uploaded(self) -> int:
+        self._collect(wait_for_all=True)
         return len(self._parts)
 
     def complete(self) -> int:
         """Upload what is buffered and make the object appear; its size in bytes."""
         if self._finished:
             raise ValueError(f"the upload of {self.obj.uri} is already finished")
-        if self._buffer or not self._parts:  # the last part may be small (or even the only one)
+        if self._buffer or self._part_count == 0:  # the last part may be small (or even the only one)
             self._upload_part(bytes(self._buffer))
             self._buffer.clear()
+        self._collect(wait_for_all=True)
+        self._uploader.shutdown()
         conditions = {} if self._overwrite else {"IfNoneMatch": "*"}
         try:
             self._s3.complete_multipart_upload(
@@ -101,6 +111,10 @@ class MultipartUpload(io.RawIOBase):
     def abort(self) -> None:
         """Discard everything uploaded so far. Safe to call more than once, or before any part."""
         self._buffer.clear()
+        # A part still uploading would outlive the abort and keep the upload open: let it land first.
+        wait(self._pending)
+        self._pending.clear()
+        self._uploader.shutdown()
         if self._finished or self._upload_id is None:
             self._finished = True
             return
@@ -119,14 +133,29 @@ class MultipartUpload(io.RawIOBase):
                     raise
                 # otherwise the job's own error is the one to report (the abort's is chained in logs)
 
+    @property
+    def _part_count(self) -> int:
+        return len(self._parts) + len(self._pending)
+
     def _upload_part(self, data: bytes) -> None:
         if self._upload_id is None:  # created on the first part: a job rejected early costs no request
             answer = self._s3.create_multipart_upload(
                 Bucket=self.obj.bucket, Key=self.obj.key, ContentType=self._content_type
             )
             self._upload_id = answer["UploadId"]
-        number = len(self._parts) + 1
+        # Wait for room first: a failed part stops the job here, at the next part it produces.
+        self._collect(wait_for_all=False)
+        self._pending.append(self._uploader.submit(self._send_part, self._part_count + 1, data))
+
+    def _send_part(self, number: int, data: bytes) -> dict[str, Any]:
         answer = self._s3.upload_part(
             Bucket=self.obj.bucket, Key=self.obj.key, UploadId=self._upload_id, PartNumber=number, Body=data
         )
-        self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
+    def _collect(self, *, wait_for_all: bool) -> None:
+        """Record finished parts in order (raising the first failure); block until fewer than
+        IN_FLIGHT_PARTS are pending, or none when `wait_for_all`."""
+        limit = 0 if wait_for_all else IN_FLIGHT_PARTS - 1
+        while self._pending and (len(self._pending) > limit or self._pending[0].done()):
+            self._parts.append(self._pending.pop(0).result())

@@ -22,7 +22,7 @@ import pyarrow as pa
 from lambda_common.errors import ValidationError
 from batch_predict.config import FunctionConfig
 from batch_predict.features import feature_matrix, require_columns, resolve_feature_columns
-from batch_predict.formats import DataFormat, detect_format
+from batch_predict.formats import CSV, DataFormat, detect_format
 from batch_predict.locations import require_distinct, require_inside
 from batch_predict.model_store import ModelStore
 from batch_predict.models import Model, ModelIdentity, Prediction
@@ -149,12 +149,16 @@ def write_predictions(
     """Predict every batch and write it, with its predictions, into `sink`; (rows, batches)."""
     writer: OutputWriter | None = None
     rows = batch_count = 0
+    # CSV out: features that arrived as text go out as the same text (exactly the input, and
+    # formatting millions of floats again would be half the job's time). Typed formats
+    # (JSON Lines, Parquet) carry them as numbers.
+    features_as_text = output_format.name == CSV
     for batch in batches:
         if batch.num_rows == 0:
             continue
         matrix, converted = feature_matrix(batch, features, first_row=rows + 1, rows_name=rows_name)
         prediction = model.predict(matrix, probabilities=options.include_probabilities)
-        output = output_batch(batch, converted, prediction, options)
+        output = output_batch(batch, {} if features_as_text else converted, prediction, options)
         if writer is None:
             writer = open_writer(sink, output_format, output.schema)
         writer.write(output)
@@ -168,8 +172,8 @@ def write_predictions(
 def output_batch(
     batch: pa.RecordBatch, converted: dict[str, pa.Array], prediction: Prediction, options: PredictionOptions
 ) -> pa.RecordBatch:
-    """The input's columns (features that arrived as text now numbers), the prediction column,
-    then one probability_<class> column per class if asked for."""
+    """The input's columns (those in `converted` replaced by their numeric version), the
+    prediction column, then one probability_<class> column per class if asked for."""
     names = list(batch.schema.names)
     arrays = [converted.get(name, batch.column(index)) for index, name in enumerate(names)]
     added = [(options.prediction_column, _arrow(prediction.labels))]

@@ -91,6 +91,9 @@ def _get(s3: Any, info: ObjectInfo, **extra: str) -> dict[str, Any]:
         raise
 
 
+READ_SLICE_BYTES = 1024 * 1024
+
+
 class RangedObjectFile(io.RawIOBase):
     """A read-only, seekable file over one S3 object version, one ranged GET per read: what
     Parquet needs (its footer is at the end, its column chunks anywhere)."""
@@ -125,7 +128,9 @@ class RangedObjectFile(io.RawIOBase):
         body = _get(self._s3, self._info, Range=f"bytes={self._position}-{end - 1}")["Body"]
         filled = 0
         while filled < end - self._position:
-            chunk = body.read(end - self._position - filled)
+            # In slices: one read of the whole range would hold it twice more (the HTTP
+            # library's buffer and the bytes returned) beside `buffer`.
+            chunk = body.read(min(READ_SLICE_BYTES, end - self._position - filled))
             if not chunk:
                 break
             view[filled : filled + len(chunk)] = chunk

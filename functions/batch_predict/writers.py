@@ -48,6 +48,9 @@ def open_writer(sink: Any, data_format: DataFormat, schema: pa.Schema) -> Output
     return ParquetWriter(sink, schema)
 
 
+CSV_SLICE_ROWS = 8192
+
+
 class CsvWriter(OutputWriter):
     def __init__(self, target: Any, schema: pa.Schema) -> None:
         self._target = target
@@ -58,13 +61,16 @@ class CsvWriter(OutputWriter):
         self._quoted = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 
     def write(self, batch: pa.RecordBatch) -> None:
-        buffer = pa.BufferOutputStream()
-        try:
-            pa_csv.write_csv(batch, buffer, self._unquoted)
-        except pa.ArrowInvalid:  # a value holds a comma, quote or line break: quote where needed
+        # In slices: the text of a whole batch of floats is several times its binary size.
+        for offset in range(0, batch.num_rows, CSV_SLICE_ROWS):
+            rows = batch.slice(offset, CSV_SLICE_ROWS)
             buffer = pa.BufferOutputStream()
-            pa_csv.write_csv(batch, buffer, self._quoted)
-        self._target.write(buffer.getvalue())
+            try:
+                pa_csv.write_csv(rows, buffer, self._unquoted)
+            except pa.ArrowInvalid:  # a value holds a comma, quote or line break: quote where needed
+                buffer = pa.BufferOutputStream()
+                pa_csv.write_csv(rows, buffer, self._quoted)
+            self._target.write(buffer.getvalue())
 
     def close(self) -> None:
         if isinstance(self._target, gzip.GzipFile):

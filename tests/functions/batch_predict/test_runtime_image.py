@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import textwrap
-from importlib.metadata import distribution, version
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,13 @@ from tests.functions.batch_predict.conftest import (
     FUNCTION_DIR, REPO_ROOT, TRUSTED_PREFIX, data_uri, encode, input_table, joblib_bytes, model_uri, onnx_bytes,
     output_uri, put, skops_bytes, unique,
 )
-from tests.support.requirements import pinned_requirements
+from tools.pinned_requirements import pinned_requirements
 from tools.dockerfile import Stage, parse_dockerfile
+from tools.image_task_root import image_task_root, pruning
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
 REQUIREMENTS = FUNCTION_DIR / "requirements.txt"
 RUNTIME_BASE_IMAGE = "public.ecr.aws/lambda/python:3.14"
-# In the Lambda Python base image already (the runtime's own boto3 and its dependencies).
-BASE_IMAGE_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
 FORBIDDEN_AT_RUN_TIME = {"pandas", "skl2onnx", "onnx", "torch", "moto", "pytest"}
 
 
@@ -74,42 +72,6 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def pruning(runtime: Stage) -> tuple[set[str], set[str]]:
-    """What the Dockerfile deletes after pip install: (paths, packages whose tests/ go)."""
-    (install,) = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
-    paths = set(re.search(r"rm -rf ([^&]+)", install).group(1).split())
-    packages = set(re.search(r"find (.+?) -depth -type d -name tests", install).group(1).split())
-    return paths, packages
-
-
-def task_root(destination: Path, distributions: set[str], *, pruned: set[str], pruned_tests: set[str]) -> Path:
-    """A directory holding only `distributions`, pruned as the Dockerfile prunes them (a tree of
-    symlinks into this virtualenv): the image's /var/task plus the base image's boto3. pandas,
-    torch or pytest, which this virtualenv has and scikit-learn imports when present, are
-    absent there and here."""
-    destination.mkdir()
-    for name in sorted(distributions):
-        installed = distribution(name)
-        tops = {Path(str(file)).parts[0] for file in installed.files or () if not str(file).startswith("..")}
-        for top in tops - {"__pycache__"}:
-            source = Path(installed.locate_file(top))
-            if top in pruned or not source.exists() or (destination / top).exists():
-                continue
-            if source.is_file():
-                (destination / top).symlink_to(source)
-                continue
-            for directory, subdirectories, files in os.walk(source):
-                relative = Path(directory).relative_to(source.parent)
-                subdirectories[:] = [
-                    sub for sub in subdirectories
-                    if str(relative / sub) not in pruned and not (top in pruned_tests and sub == "tests")
-                ]
-                (destination / relative).mkdir(exist_ok=True)
-                for file in files:
-                    (destination / relative / file).symlink_to(Path(directory) / file)
-    return destination
-
-
 @pytest.fixture(scope="module")
 def fresh_run(
     s3: Any, classifier: Any, function_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory,
@@ -127,12 +89,8 @@ def fresh_run(
         for model, source, ext in zip(models, inputs, (".parquet", ".csv.gz", ".jsonl.gz"), strict=True)
     ]
     events += [{"action": "health"}, {"model_s3_uri": 5}]
-    pruned, pruned_tests = pruning(runtime)
-    root = task_root(
-        tmp_path_factory.mktemp("image") / "task",
-        set(pinned_requirements(REQUIREMENTS)) | BASE_IMAGE_DISTRIBUTIONS,
-        pruned=pruned,
-        pruned_tests=pruned_tests,
+    root = image_task_root(
+        dockerfile=DOCKERFILE, requirements=REQUIREMENTS, destination=tmp_path_factory.mktemp("image") / "task"
     )
     environment = {
         "PATH": "/usr/bin:/bin",

@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from tests.functions.checkbox.conftest import FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT, TINY_MODEL, encoded, page_image
-from tests.support.requirements import distribution_name, pinned_requirements
+from tools.pinned_requirements import distribution_name, pinned_requirements
 from tools.dockerfile import Instruction, runtime_stage
 from tools.dockerfile import instructions as read_instructions
 

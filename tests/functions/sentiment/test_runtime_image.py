@@ -17,7 +17,7 @@ from types import ModuleType
 import pytest
 
 from sentiment.inference import ARTIFACT_FILES
-from tests.support.requirements import distribution_name, pinned_requirements
+from tools.pinned_requirements import distribution_name, pinned_requirements
 from tools.dockerfile import Dockerfile, Stage, parse_dockerfile
 from tests.functions.sentiment.conftest import FIXTURE_MODEL_DIR, FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT
 

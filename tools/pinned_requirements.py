@@ -14,7 +14,7 @@ def distribution_name(name: str) -> str:
 
 
 def pinned_requirements(path: Path) -> dict[str, str]:
-    """Normalised name -> version of every line; an unpinned line fails the calling test.
+    """Normalised name -> version of every line; an unpinned line is a ValueError.
     `-r other.txt` includes are skipped (their file is read on its own)."""
     pins = {}
     for line in path.read_text().splitlines():
@@ -22,6 +22,7 @@ def pinned_requirements(path: Path) -> dict[str, str]:
         if not line or line.startswith("-r "):
             continue
         match = _PIN.fullmatch(line)
-        assert match, f"{path.name}: {line!r} is not pinned as name==version"
+        if match is None:
+            raise ValueError(f"{path.name}: {line!r} is not pinned as name==version")
         pins[distribution_name(match.group(1))] = match.group(2)
     return pins
