@@ -68,7 +68,7 @@ def train_models() -> dict[str, object]:
     features = pd.DataFrame(values, columns=list(FEATURE_COLUMNS))
     models: dict[str, object] = {
         "logistic_regression": LogisticRegression(max_iter=1000),
-        "random_forest": RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=1),
+        "random_forest": RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0),
     }
     for model in models.values():
         model.fit(features, labels)  # type: ignore[attr-defined]

@@ -305,7 +305,7 @@ class BatchPredictSettings:
     trigger: S3TriggerSettings | None = None
     state_machine: BatchStateMachineSettings = field(default_factory=BatchStateMachineSettings)
     # Function tuning (the function's defaults are the same values).
-    batch_rows: int = 16384
+    batch_rows: int = 32768
     multipart_part_mb: int = 8
     model_cache_size: int = 2
 

@@ -13,7 +13,7 @@ Environment variables (the stack must use these names; it cannot import function
 | TRIGGER_MODEL_S3_URI         | (unset)       | model for S3 notifications (objects under DATA_PREFIX)   |
 | TRIGGER_FEATURE_COLUMNS      | (model's)     | comma-separated feature columns for S3 notifications     |
 | TRIGGER_PREDICTION_COLUMN    | prediction    | prediction column for S3 notifications                   |
-| BATCH_ROWS                   | 16384         | most rows per record batch (per model call)              |
+| BATCH_ROWS                   | 32768         | most rows per record batch (per model call)              |
 | MULTIPART_PART_MB            | 8             | multipart upload part size, MiB (5..1024)                |
 | MODEL_CACHE_SIZE             | 2             | models kept while warm, keyed by (URI, ETag) (1..32)     |
 | INTRA_OP_THREADS             | (computed)    | onnxruntime threads; default: the vCPUs of the memory    |
@@ -80,7 +80,7 @@ class FunctionConfig:
     trigger_model: S3Object | None = None
     trigger_feature_columns: tuple[str, ...] | None = None
     trigger_prediction_column: str = DEFAULT_PREDICTION_COLUMN
-    batch_rows: int = 16384
+    batch_rows: int = 32768
     multipart_part_mb: int = 8
     model_cache_size: int = 2
     intra_op_threads: int = 1

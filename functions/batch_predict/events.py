@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from lambda_common.errors import ValidationError
 from lambda_common.events import ACTION_KEY, direct_action
-from batch_predict.requests import EXAMPLE, type_name
+from lambda_common.json_types import type_name
+from batch_predict.requests import EXAMPLE
 from batch_predict.s3_trigger import is_s3_notification
 
 S3_NOTIFICATION = "s3_notification"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_common.errors import ValidationError
+from lambda_common.json_types import type_name
 from batch_predict.config import DEFAULT_PREDICTION_COLUMN
 from batch_predict.formats import CSV, DataFormat, named_format
 from batch_predict.s3_uri import S3Location, S3Object, S3UriError
@@ -24,23 +25,6 @@ CSV_ROWS = "csv_rows"
 S3_OBJECTS = "s3_objects"
 ITEM_KINDS = (CSV_ROWS, S3_OBJECTS)
 MAX_COLUMN_NAME_CHARS = 256
-
-
-def type_name(value: object) -> str:
-    """The JSON name of a decoded value's type, as a caller would call it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 @dataclass(frozen=True, kw_only=True)

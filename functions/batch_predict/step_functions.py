@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from lambda_common.errors import ValidationError
+from lambda_common.json_types import type_name
 from batch_predict.config import FunctionConfig
 from batch_predict.features import require_columns
 from batch_predict.formats import CSV, DataFormat, detect_format, replace_extension
@@ -29,7 +30,7 @@ from batch_predict.model_store import ModelStore
 from batch_predict.multipart import MultipartUpload
 from batch_predict.predict import require_probabilities, resolve_features, run_job, write_predictions
 from batch_predict.readers import read_csv_header
-from batch_predict.requests import CSV_ROWS, S3_OBJECTS, JobRequest, MapBatch, PlanRequest, PredictionOptions, type_name
+from batch_predict.requests import CSV_ROWS, S3_OBJECTS, JobRequest, MapBatch, PlanRequest, PredictionOptions
 from batch_predict.s3_objects import any_object_under, head
 from batch_predict.s3_uri import S3Object, S3UriError
 

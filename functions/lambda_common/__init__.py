@@ -5,5 +5,6 @@ Shipped inside each function as a top-level package beside it (the ZIP's root, o
 Standard library only at import time: the ZIP function's cold start imports some of it.
 
 Modules: errors (request errors -> error response), events (event kinds), env (environment
-variables, vCPUs and threads), s3_download (a model file from S3, boto3 imported on use).
+variables, vCPUs and threads), s3_download (a model file from S3, boto3 imported on use),
+json_types (a value's JSON type name for error messages).
 """

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from lambda_common.errors import ValidationError
 from lambda_common.events import direct_action
-from sentiment.validation import EXAMPLE, type_name
+from lambda_common.json_types import type_name
+from sentiment.validation import EXAMPLE
 
 
 def direct_event_kind(event: object) -> str:

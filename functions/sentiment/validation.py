@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_common.errors import PayloadTooLargeError, ValidationError
+from lambda_common.json_types import type_name
 
 EXAMPLE = '{"texts": ["I love this!", "This is terrible"]}'
 
@@ -18,23 +19,6 @@ class Limits:
     max_texts: int
     max_text_chars: int
     max_request_bytes: int
-
-
-def type_name(value: object) -> str:
-    """The JSON name of a decoded value's type, as a caller would call it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def check_size(size: int, *, max_bytes: int) -> None:

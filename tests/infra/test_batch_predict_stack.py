@@ -155,7 +155,7 @@ def test_environment_is_exactly_the_contracts_variables(dev_batch: Synth) -> Non
         "RESULTS_BUCKET": "<Results>",
         "RESULTS_PREFIX": "predictions/",
         "TRUSTED_PICKLE_PREFIXES": "s3://<Models>/models/trusted/",
-        "BATCH_ROWS": "16384",
+        "BATCH_ROWS": "32768",
         "MULTIPART_PART_MB": "8",
         "MODEL_CACHE_SIZE": "2",
     }

@@ -4,7 +4,7 @@ in the Lambda base image) against a local Lambda Runtime API: no Docker needed.
 The container functions are discovered from the app synthesized for dev, so a new one is
 started here as soon as its stack is in app.py (and fails until it has an event below). The
 files are laid out as the image lays them out: functions/ stands in for /var/task, which
-holds /var/task/<package> and /var/task/lambda_common (tests/infra/test_image_settings.py
+holds /var/task/<package> and /var/task/lambda_common (tests/support/synthesized_app.py
 checks each Dockerfile copies them so). The environment is the function's, from its
 template and its Dockerfile's ENV, with the committed fixture model in place of the one an
 image build bakes in. A handler string that does not resolve must make the client report an
@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from stacks.common.packages import PYTHON_VERSION
-from tests.infra.test_image_settings import KNOWN_IMAGE_FUNCTIONS, dockerfile_of, image_functions, synthesized_app
+from tests.support.synthesized_app import KNOWN_IMAGE_FUNCTIONS, dockerfile_of, image_functions, synthesized_app
 from tests.support.lambda_runtime_api import InitError, LambdaRuntimeApi, RuntimeInitFailed
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 from tools.dockerfile import runtime_stage

@@ -55,10 +55,10 @@ def test_the_stacks_environment_is_read() -> None:
 
 def test_defaults() -> None:
     config = FunctionConfig.from_environ(VALID, cpu_count=2)
-    assert (config.batch_rows, config.multipart_part_mb, config.model_cache_size) == (16384, 8, 2)
+    assert (config.batch_rows, config.multipart_part_mb, config.model_cache_size) == (32768, 8, 2)
     assert config.trusted_pickle_prefixes == () and config.trigger_model is None
     assert config.trigger_prediction_column == "prediction" and config.trigger_feature_columns is None
-    assert config.read_block_bytes == 256 * 1024  # 16384 rows x 16 bytes
+    assert config.read_block_bytes == 512 * 1024  # 32768 rows x 16 bytes
     assert (config.service_name, config.metrics_namespace) == ("batch-predict", "MlInference")
 
 
