@@ -28,11 +28,10 @@ A bad value stops the cold start with one ConfigError naming every problem.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lambda_common.env import EnvReader, session_threads
+from lambda_common.env import EnvReader, configured_threads, function_identity
 from lambda_common.errors import ValidationError
 from batch_predict.model_policy import model_kind, require_trusted_source
 from batch_predict.s3_uri import S3Location, S3Object, S3UriError, is_bucket_name
@@ -50,12 +49,6 @@ ENV_TRIGGER_PREDICTION_COLUMN = "TRIGGER_PREDICTION_COLUMN"
 ENV_BATCH_ROWS = "BATCH_ROWS"
 ENV_MULTIPART_PART_MB = "MULTIPART_PART_MB"
 ENV_MODEL_CACHE_SIZE = "MODEL_CACHE_SIZE"
-ENV_INTRA_OP_THREADS = "INTRA_OP_THREADS"
-ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
-ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
-ENV_MEMORY_SIZE = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
-ENV_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-ENV_FUNCTION_VERSION = "AWS_LAMBDA_FUNCTION_VERSION"
 
 DEFAULT_PREDICTION_COLUMN = "prediction"
 MIB = 1024 * 1024
@@ -142,8 +135,7 @@ class FunctionConfig:
                 )
 
         trigger_columns = _column_list(env, ENV_TRIGGER_FEATURE_COLUMNS)
-        memory_mb = env.integer(ENV_MEMORY_SIZE, None, low=128, high=10240)
-        threads_override = env.integer(ENV_INTRA_OP_THREADS, None, low=1, high=64)
+        threads = configured_threads(env, cpu_count=cpu_count)
         batch_rows = env.integer(ENV_BATCH_ROWS, cls.batch_rows, low=1, high=1_048_576)
         part_mb = env.integer(ENV_MULTIPART_PART_MB, cls.multipart_part_mb, low=MIN_PART_MB, high=1024)
         cache_size = env.integer(ENV_MODEL_CACHE_SIZE, cls.model_cache_size, low=1, high=32)
@@ -160,15 +152,8 @@ class FunctionConfig:
             batch_rows=batch_rows,
             multipart_part_mb=part_mb,
             model_cache_size=cache_size,
-            intra_op_threads=session_threads(
-                memory_mb=memory_mb,
-                cpu_count=cpu_count if cpu_count is not None else os.cpu_count(),
-                override=threads_override,
-            ),
-            service_name=env.text(ENV_SERVICE_NAME, cls.service_name),
-            metrics_namespace=env.text(ENV_METRICS_NAMESPACE, cls.metrics_namespace),
-            function_name=environ.get(ENV_FUNCTION_NAME) or None,
-            function_version=environ.get(ENV_FUNCTION_VERSION) or None,
+            intra_op_threads=threads,
+            **function_identity(env, service_name=cls.service_name, metrics_namespace=cls.metrics_namespace),
         )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
 
 

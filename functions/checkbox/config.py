@@ -39,13 +39,12 @@ problem, rather than failing later on a request.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, session_threads
+from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 
 ENV_MODEL_PATH = "MODEL_PATH"
 ENV_MODEL_S3_URI = "MODEL_S3_URI"
@@ -55,12 +54,6 @@ ENV_MAX_BODY_BYTES = "MAX_BODY_BYTES"
 ENV_DEFAULT_CONF = "DEFAULT_CONF"
 ENV_DEFAULT_IOU = "DEFAULT_IOU"
 ENV_MAX_DETECTIONS = "MAX_DETECTIONS"
-ENV_INTRA_OP_THREADS = "INTRA_OP_THREADS"
-ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
-ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
-ENV_MEMORY_SIZE = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
-ENV_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-ENV_FUNCTION_VERSION = "AWS_LAMBDA_FUNCTION_VERSION"
 
 # Where functions/checkbox/Dockerfile bakes the model (${LAMBDA_TASK_ROOT}/checkbox_model/).
 DEFAULT_MODEL_PATH = "/var/task/checkbox_model/model.onnx"
@@ -146,8 +139,7 @@ class FunctionConfig:
                 f" model.onnx or {ENV_MODEL_S3_URI} to s3://bucket/path/model.onnx"
             )
 
-        memory_mb = env.integer(ENV_MEMORY_SIZE, None, low=128, high=10240)
-        override = env.integer(ENV_INTRA_OP_THREADS, None, low=1, high=64)
+        threads = configured_threads(env, cpu_count=cpu_count)
         config = cls(
             model_path=model_path,
             model_s3=model_s3,
@@ -157,15 +149,8 @@ class FunctionConfig:
             default_conf=probability(ENV_DEFAULT_CONF, cls.default_conf),
             default_iou=probability(ENV_DEFAULT_IOU, cls.default_iou),
             max_detections=env.integer(ENV_MAX_DETECTIONS, cls.max_detections, low=1, high=100_000),
-            intra_op_threads=session_threads(
-                memory_mb=memory_mb,
-                cpu_count=cpu_count if cpu_count is not None else os.cpu_count(),
-                override=override,
-            ),
-            service_name=env.text(ENV_SERVICE_NAME, cls.service_name),
-            metrics_namespace=env.text(ENV_METRICS_NAMESPACE, cls.metrics_namespace),
-            function_name=environ.get(ENV_FUNCTION_NAME) or None,
-            function_version=environ.get(ENV_FUNCTION_VERSION) or None,
+            intra_op_threads=threads,
+            **function_identity(env, service_name=cls.service_name, metrics_namespace=cls.metrics_namespace),
         )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
         env.raise_problems("invalid checkbox function configuration")
         return config

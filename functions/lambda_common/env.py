@@ -8,11 +8,21 @@ request.
 from __future__ import annotations
 
 import math
+import os
 
 # Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+# Set by the InferenceFunction construct (Powertools' names) and by Lambda itself.
+ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+ENV_MEMORY_SIZE = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+ENV_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
+ENV_FUNCTION_VERSION = "AWS_LAMBDA_FUNCTION_VERSION"
+# An optional override of the onnxruntime threads session_threads() computes.
+ENV_INTRA_OP_THREADS = "INTRA_OP_THREADS"
 
 # Lambda allocates CPU in proportion to memory: one vCPU's worth at 1769 MB, at most 6 vCPUs.
 MB_PER_VCPU = 1769
@@ -67,3 +77,24 @@ def session_threads(*, memory_mb: int | None, cpu_count: int | None, override: i
     available = cpu_count if cpu_count and cpu_count > 0 else 1
     wanted = lambda_vcpus(memory_mb) if memory_mb else available
     return max(1, min(wanted, available))
+
+
+def configured_threads(env: EnvReader, *, cpu_count: int | None) -> int:
+    """session_threads() for this environment: INTRA_OP_THREADS if set, else from the
+    function's memory size (`cpu_count` None: this machine's)."""
+    memory_mb = env.integer(ENV_MEMORY_SIZE, None, low=128, high=10240)
+    override = env.integer(ENV_INTRA_OP_THREADS, None, low=1, high=64)
+    return session_threads(
+        memory_mb=memory_mb, cpu_count=cpu_count if cpu_count is not None else os.cpu_count(), override=override
+    )
+
+
+def function_identity(env: EnvReader, *, service_name: str, metrics_namespace: str) -> dict[str, str | None]:
+    """The config fields every function reports in logs and health checks: its Powertools
+    service and namespace (defaults given), and its name and version as Lambda sets them."""
+    return {
+        "service_name": env.text(ENV_SERVICE_NAME, service_name),
+        "metrics_namespace": env.text(ENV_METRICS_NAMESPACE, metrics_namespace),
+        "function_name": env.environ.get(ENV_FUNCTION_NAME) or None,
+        "function_version": env.environ.get(ENV_FUNCTION_VERSION) or None,
+    }

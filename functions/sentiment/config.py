@@ -28,13 +28,12 @@ failing later on a request.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, session_threads
+from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 
 ENV_MODEL_DIR = "MODEL_DIR"
 ENV_MODEL_S3_URI = "MODEL_S3_URI"
@@ -42,12 +41,6 @@ ENV_MAX_TEXTS = "MAX_TEXTS"
 ENV_MAX_TEXT_CHARS = "MAX_TEXT_CHARS"
 ENV_MAX_REQUEST_BYTES = "MAX_REQUEST_BYTES"
 ENV_BATCH_SIZE = "BATCH_SIZE"
-ENV_INTRA_OP_THREADS = "INTRA_OP_THREADS"
-ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
-ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
-ENV_MEMORY_SIZE = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
-ENV_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-ENV_FUNCTION_VERSION = "AWS_LAMBDA_FUNCTION_VERSION"
 
 _S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?")
 
@@ -115,8 +108,7 @@ class FunctionConfig:
             elif not model_dir.is_dir():
                 env.problems.append(f"{ENV_MODEL_DIR}={model_dir_text!r} is not an existing directory")
 
-        memory_mb = env.integer(ENV_MEMORY_SIZE, None, low=128, high=10240)
-        override = env.integer(ENV_INTRA_OP_THREADS, None, low=1, high=64)
+        threads = configured_threads(env, cpu_count=cpu_count)
         config = cls(
             model_dir=model_dir,
             model_s3=model_s3,
@@ -126,15 +118,8 @@ class FunctionConfig:
                 ENV_MAX_REQUEST_BYTES, cls.max_request_bytes, low=2, high=LAMBDA_PAYLOAD_LIMIT_BYTES
             ),
             batch_size=env.integer(ENV_BATCH_SIZE, cls.batch_size, low=1, high=1024),
-            intra_op_threads=session_threads(
-                memory_mb=memory_mb,
-                cpu_count=cpu_count if cpu_count is not None else os.cpu_count(),
-                override=override,
-            ),
-            service_name=env.text(ENV_SERVICE_NAME, cls.service_name),
-            metrics_namespace=env.text(ENV_METRICS_NAMESPACE, cls.metrics_namespace),
-            function_name=environ.get(ENV_FUNCTION_NAME) or None,
-            function_version=environ.get(ENV_FUNCTION_VERSION) or None,
+            intra_op_threads=threads,
+            **function_identity(env, service_name=cls.service_name, metrics_namespace=cls.metrics_namespace),
         )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
         env.raise_problems("invalid sentiment function configuration")
         return config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lambda_common.env import ConfigError, EnvReader, lambda_vcpus, session_threads
+from lambda_common.env import ConfigError, EnvReader, configured_threads, function_identity, lambda_vcpus, session_threads
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,26 @@ def test_every_problem_is_collected_into_one_config_error() -> None:
         " LOW must be within 1..10, got 0; HIGH must be within 1..10, got 11"
     )
     assert isinstance(raised.value, ValueError)
+
+
+def test_configured_threads_read_memory_size_and_override() -> None:
+    assert configured_threads(EnvReader({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3538"}), cpu_count=8) == 2
+    assert configured_threads(EnvReader({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3538", "INTRA_OP_THREADS": "1"}), cpu_count=8) == 1
+    env = EnvReader({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"})
+    assert configured_threads(env, cpu_count=4) == 4  # unreadable memory size: every CPU, and a problem recorded
+    assert len(env.problems) == 1 and "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" in env.problems[0]
+
+
+def test_function_identity_from_powertools_and_lambda_variables() -> None:
+    environ = {
+        "POWERTOOLS_SERVICE_NAME": "svc",
+        "AWS_LAMBDA_FUNCTION_NAME": "fn-dev",
+        "AWS_LAMBDA_FUNCTION_VERSION": "7",
+    }
+    assert function_identity(EnvReader(environ), service_name="default", metrics_namespace="Ns") == {
+        "service_name": "svc",
+        "metrics_namespace": "Ns",
+        "function_name": "fn-dev",
+        "function_version": "7",
+    }
+    assert function_identity(EnvReader({}), service_name="default", metrics_namespace="Ns")["function_name"] is None
