@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from tools.cloud_assembly import FunctionDefinition
-
 from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, runtime_stage
+from tools.local_serve.invoke_protocol import LATEST, function_arn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -34,24 +34,45 @@ LOCAL_MODEL_FIXTURES: dict[str, dict[str, Path]] = {
 
 @dataclass
 class LocalLambdaContext:
-    """The attributes and method of Lambda's Python context object that handlers use."""
+    """The attributes and method of Lambda's Python context object that handlers (and
+    Powertools) use."""
 
     function_name: str
     memory_limit_in_mb: int
-    timeout_seconds: int
-    function_version: str = "$LATEST"
+    timeout_seconds: float
+    function_version: str = LATEST
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     invoked_function_arn: str = ""  # default: the function's unqualified ARN
+    identity: Any = None
+    client_context: Any = None
     _deadline: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.timeout_seconds
         if not self.invoked_function_arn:
-            self.invoked_function_arn = (
-                f"arn:aws:lambda:{LOCAL_REGION}:000000000000:function:{self.function_name}"
-            )
+            self.invoked_function_arn = function_arn(self.function_name, region_name=LOCAL_REGION)
         self.log_group_name = f"/aws/lambda/{self.function_name}"
-        self.log_stream_name = f"local/{self.aws_request_id}"
+        self.log_stream_name = f"local/[{self.function_version}]{self.aws_request_id.replace('-', '')}"
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        function_name: str,
+        qualifier: str | None = None,
+        region_name: str = LOCAL_REGION,
+        memory_limit_in_mb: int = 512,
+        timeout_seconds: float = 30.0,
+    ) -> LocalLambdaContext:
+        """A context for one invocation of `function_name[:qualifier]`, as Lambda builds it:
+        a numeric qualifier is the version, an alias or none runs $LATEST."""
+        return cls(
+            function_name=function_name,
+            memory_limit_in_mb=memory_limit_in_mb,
+            timeout_seconds=timeout_seconds,
+            function_version=qualifier if qualifier and qualifier[0].isdigit() else LATEST,
+            invoked_function_arn=function_arn(function_name, qualifier, region_name=region_name),
+        )
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -15,13 +15,12 @@ recorded so tests can check what a client actually sent.
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from tools.local_lambda import LocalLambdaContext
 from tools.local_serve import invoke_protocol as protocol
 from tools.local_serve.http_server import LoopbackHTTPServer, Request
 from tools.local_serve.invoke_protocol import (
@@ -58,49 +57,6 @@ class RecordedInvocation:
     @property
     def response_bytes(self) -> int:
         return len(self.response_body)
-
-
-@dataclass
-class LocalLambdaContext:
-    """The attributes of Lambda's context object that handlers and Powertools read."""
-
-    function_name: str
-    function_version: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    deadline_monotonic: float
-    identity: Any = None
-    client_context: Any = None
-
-    @classmethod
-    def create(
-        cls,
-        *,
-        function_name: str,
-        qualifier: str | None = None,
-        region_name: str = REGION,
-        memory_limit_in_mb: int = 512,
-        timeout_seconds: float = 30.0,
-    ) -> LocalLambdaContext:
-        """A context for one invocation, as Lambda builds it (also to call a handler directly)."""
-        version = qualifier if qualifier and qualifier[0].isdigit() else protocol.LATEST
-        request_id = str(uuid.uuid4())
-        return cls(
-            function_name=function_name,
-            function_version=version,
-            invoked_function_arn=protocol.function_arn(function_name, qualifier, region_name=region_name),
-            memory_limit_in_mb=memory_limit_in_mb,
-            aws_request_id=request_id,
-            log_group_name=f"/aws/lambda/{function_name}",
-            log_stream_name=f"local/[{version}]{request_id.replace('-', '')}",
-            deadline_monotonic=time.monotonic() + timeout_seconds,
-        )
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline_monotonic - time.monotonic()) * 1000))
 
 
 @dataclass(frozen=True)
