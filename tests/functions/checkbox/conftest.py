@@ -12,7 +12,6 @@ import json
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,6 +20,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from checkbox.detector import Detector
+from tools.local_lambda import LocalLambdaContext
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FUNCTION_DIR = REPO_ROOT / "functions" / "checkbox"
@@ -84,23 +84,15 @@ def known_handler(handler: ModuleType, known_v8: Detector, monkeypatch: pytest.M
     return handler
 
 
-@dataclass
-class FakeLambdaContext:
-    """The attributes of Lambda's context object the handler (and Powertools) read."""
-
-    function_name: str = FUNCTION_NAME
-    function_version: str = "7"
-    memory_limit_in_mb: int = 3008
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
-
-
 @pytest.fixture
-def context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+def context() -> LocalLambdaContext:
+    return LocalLambdaContext(
+        function_name=FUNCTION_NAME,
+        memory_limit_in_mb=3008,
+        timeout_seconds=29,
+        function_version="7",
+        invoked_function_arn=f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live",
+    )
 
 
 def rest_event(

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.functions.checkbox.conftest import DetectorSpy, FakeLambdaContext, emitted_metrics, json_body
+from tests.functions.checkbox.conftest import DetectorSpy, emitted_metrics, json_body
+from tools.local_lambda import LocalLambdaContext
 
 EVENTS_DIR = Path(__file__).parent / "events"
 
@@ -20,20 +21,20 @@ def _event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS_DIR / name).read_text())
 
 
-def test_the_minimal_health_event_works(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_the_minimal_health_event_works(handler: ModuleType, context: LocalLambdaContext) -> None:
     response = handler.lambda_handler({"httpMethod": "GET", "path": "/health"}, context)
     assert response["statusCode"] == 200
     body = json_body(response)
     assert body["status"] == "ok" and body["model"]["class_names"] == ["checked", "unchecked"]
 
 
-def test_the_minimal_event_is_not_modified(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_the_minimal_event_is_not_modified(handler: ModuleType, context: LocalLambdaContext) -> None:
     event = {"httpMethod": "get", "path": "/health"}
     assert handler.lambda_handler(event, context)["statusCode"] == 200  # method case as API Gateway normalises it
     assert event == {"httpMethod": "get", "path": "/health"}
 
 
-def test_a_minimal_predict_event_with_a_json_body(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_a_minimal_predict_event_with_a_json_body(handler: ModuleType, context: LocalLambdaContext) -> None:
     sample = json.loads(_event("apigw_post_predict_json.json")["body"])
     event = {"httpMethod": "POST", "path": "/predict", "headers": {"content-type": "application/json"},
              "body": json.dumps(sample)}  # fmt: skip
@@ -42,12 +43,12 @@ def test_a_minimal_predict_event_with_a_json_body(handler: ModuleType, context: 
     assert json_body(response)["pages"][0]["width"] == 400
 
 
-def test_a_minimal_event_without_a_route_is_404(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_a_minimal_event_without_a_route_is_404(handler: ModuleType, context: LocalLambdaContext) -> None:
     response = handler.lambda_handler({"httpMethod": "DELETE", "path": "/predict"}, context)
     assert response["statusCode"] == 404
 
 
-def test_the_health_action_is_answered_like_get_health(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_the_health_action_is_answered_like_get_health(handler: ModuleType, context: LocalLambdaContext) -> None:
     direct = json_body(handler.lambda_handler({"action": "health"}, context))
     via_api = json_body(handler.lambda_handler(_event("apigw_get_health.json"), context))
     assert direct == via_api
@@ -55,7 +56,7 @@ def test_the_health_action_is_answered_like_get_health(handler: ModuleType, cont
 
 @pytest.mark.parametrize("name", ["direct_keep_warm.json", "eventbridge_scheduled.json"])
 def test_keep_warm_pings_skip_the_model_and_the_resolver(
-    handler: ModuleType, context: FakeLambdaContext, detector_spy: DetectorSpy, monkeypatch: pytest.MonkeyPatch,
+    handler: ModuleType, context: LocalLambdaContext, detector_spy: DetectorSpy, monkeypatch: pytest.MonkeyPatch,
     capsys: Any, name: str,
 ) -> None:  # fmt: skip
     def no_resolver(*args: Any, **kwargs: Any) -> Any:
@@ -73,7 +74,7 @@ def test_keep_warm_pings_skip_the_model_and_the_resolver(
     [{"texts": ["hello"]}, {"action": "dance"}, [], "GET /health", None, {"path": "/health"}, {"httpMethod": 7, "path": "/"}],
     ids=["other-payload", "unknown-action", "list", "string", "null", "no-method", "bad-method"],
 )
-def test_an_unrecognised_event_gets_a_400_proxy_response(handler: ModuleType, context: FakeLambdaContext, event: Any) -> None:
+def test_an_unrecognised_event_gets_a_400_proxy_response(handler: ModuleType, context: LocalLambdaContext, event: Any) -> None:
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 400
     assert response["headers"] == {"Content-Type": "application/json"}
@@ -93,7 +94,7 @@ def test_an_unrecognised_event_gets_a_400_proxy_response(handler: ModuleType, co
         ("direct_health_minimal.json", 200),
     ],
 )
-def test_the_sample_events(handler: ModuleType, context: FakeLambdaContext, name: str, status: int) -> None:
+def test_the_sample_events(handler: ModuleType, context: LocalLambdaContext, name: str, status: int) -> None:
     response = handler.lambda_handler(_event(name), context)
     assert response["statusCode"] == status, response["body"]
     if name.startswith("apigw_post"):
@@ -101,7 +102,7 @@ def test_the_sample_events(handler: ModuleType, context: FakeLambdaContext, name
         assert (body["pages"][0]["width"], body["pages"][0]["height"]) == (400, 200)
 
 
-def test_health_checks_are_counted_with_the_service_dimension(handler: ModuleType, context: FakeLambdaContext, capsys: Any) -> None:
+def test_health_checks_are_counted_with_the_service_dimension(handler: ModuleType, context: LocalLambdaContext, capsys: Any) -> None:
     capsys.readouterr()
     handler.lambda_handler({"httpMethod": "GET", "path": "/health"}, context)
     metrics = emitted_metrics(capsys.readouterr().out)

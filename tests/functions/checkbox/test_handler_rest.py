@@ -15,7 +15,6 @@ from PIL import Image
 from urllib3 import encode_multipart_formdata
 
 from tests.functions.checkbox.conftest import (
-    FakeLambdaContext,
     emitted_metrics,
     encoded,
     json_body,
@@ -25,6 +24,7 @@ from tests.functions.checkbox.conftest import (
     rest_event,
 )
 from tests.functions.checkbox.test_imaging import multipage_tiff, png_claiming
+from tools.local_lambda import LocalLambdaContext
 
 PNG = encoded(page_image(1000, 300), "PNG")
 JPEG = encoded(page_image(1000, 300), "JPEG")
@@ -39,7 +39,7 @@ def _ok(response: dict[str, Any]) -> dict[str, Any]:
 # --- routes ---------------------------------------------------------------------------------
 
 
-def test_get_health_reports_the_models_identity(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_get_health_reports_the_models_identity(handler: ModuleType, context: LocalLambdaContext) -> None:
     body = _ok(handler.lambda_handler(rest_event("GET", "/health"), context))
     assert body["status"] == "ok"
     assert (body["function_name"], body["function_version"]) == ("checkbox-test", "7")
@@ -54,7 +54,7 @@ def test_get_health_reports_the_models_identity(handler: ModuleType, context: Fa
     assert body["defaults"] == {"conf": 0.25, "iou": 0.45}
 
 
-def test_post_predict_multipart_response_shape(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_post_predict_multipart_response_shape(handler: ModuleType, context: LocalLambdaContext) -> None:
     body = _ok(handler.lambda_handler(predict_event(PNG, conf="0.2", iou="0.5"), context))
     assert set(body) == {"pages", "model", "thresholds", "timing_ms"}
     (page,) = body["pages"]
@@ -71,7 +71,7 @@ def test_post_predict_multipart_response_shape(handler: ModuleType, context: Fak
     assert all(isinstance(ms, float) and ms >= 0 for ms in body["timing_ms"].values())
 
 
-def test_the_tiny_fixture_detects_something_on_a_form(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_the_tiny_fixture_detects_something_on_a_form(handler: ModuleType, context: LocalLambdaContext) -> None:
     """The committed fixture has random weights, but a deterministic answer: a regression anchor
     for the whole real path (decode, letterbox, session, decode, NMS, mapping)."""
     from benchmarks.checkbox_form import encode, synthetic_form
@@ -84,13 +84,13 @@ def test_the_tiny_fixture_detects_something_on_a_form(handler: ModuleType, conte
     assert again["pages"] == body["pages"]
 
 
-def test_multipart_from_urllib3_as_requests_sends_it(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_multipart_from_urllib3_as_requests_sends_it(handler: ModuleType, context: LocalLambdaContext) -> None:
     body, content_type = encode_multipart_formdata({"file": ("scan.jpg", JPEG, "image/jpeg"), "conf": "0.3"})
     data = _ok(handler.lambda_handler(rest_event("POST", "/predict", body, content_type=content_type), context))
     assert data["thresholds"]["conf"] == 0.3 and data["pages"][0]["width"] == 1000
 
 
-def test_json_with_a_base64_image(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_json_with_a_base64_image(handler: ModuleType, context: LocalLambdaContext) -> None:
     payload = json.dumps({"image": base64.b64encode(PNG).decode(), "conf": 0.3, "iou": 0.6})
     via_json = _ok(handler.lambda_handler(rest_event("POST", "/predict", payload, content_type="application/json"), context))
     via_form = _ok(handler.lambda_handler(predict_event(PNG, conf="0.3", iou="0.6"), context))
@@ -98,7 +98,7 @@ def test_json_with_a_base64_image(handler: ModuleType, context: FakeLambdaContex
     assert via_json["thresholds"] == {"conf": 0.3, "iou": 0.6}
 
 
-def test_json_tolerates_a_data_url_and_wrapped_base64(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_json_tolerates_a_data_url_and_wrapped_base64(handler: ModuleType, context: LocalLambdaContext) -> None:
     wrapped = base64.encodebytes(PNG).decode()  # 76-character lines, as `base64` prints
     for image in (f"data:image/png;base64,{base64.b64encode(PNG).decode()}", wrapped):
         payload = json.dumps({"image": image})
@@ -106,32 +106,32 @@ def test_json_tolerates_a_data_url_and_wrapped_base64(handler: ModuleType, conte
         assert body["thresholds"] == {"conf": 0.25, "iou": 0.45}  # the defaults
 
 
-def test_json_sent_as_binary_is_decoded_too(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_json_sent_as_binary_is_decoded_too(handler: ModuleType, context: LocalLambdaContext) -> None:
     payload = json.dumps({"image": base64.b64encode(PNG).decode()})
     event = rest_event("POST", "/predict", payload, content_type="application/json; charset=utf-8", binary=True)
     assert event["isBase64Encoded"] is True
     _ok(handler.lambda_handler(event, context))
 
 
-def test_the_raw_image_as_the_body_with_thresholds_in_the_query(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_the_raw_image_as_the_body_with_thresholds_in_the_query(handler: ModuleType, context: LocalLambdaContext) -> None:
     event = rest_event("POST", "/predict", JPEG, content_type="image/jpeg", query={"conf": "0.35"})
     body = _ok(handler.lambda_handler(event, context))
     assert body["thresholds"] == {"conf": 0.35, "iou": 0.45}
 
 
-def test_a_multipage_tiff_gives_one_entry_per_page(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_a_multipage_tiff_gives_one_entry_per_page(handler: ModuleType, context: LocalLambdaContext) -> None:
     data = multipage_tiff([(800, 1100), (1100, 800), (300, 300)], compression="tiff_lzw")
     body = _ok(handler.lambda_handler(predict_event(data, filename="scan.tif", content_type="image/tiff"), context))
     assert [(p["page"], p["width"], p["height"]) for p in body["pages"]] == [(0, 800, 1100), (1, 1100, 800), (2, 300, 300)]
 
 
-def test_webp(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_webp(handler: ModuleType, context: LocalLambdaContext) -> None:
     body = _ok(handler.lambda_handler(predict_event(encoded(page_image(641, 479), "WEBP"), content_type="image/webp"), context))
     assert (body["pages"][0]["width"], body["pages"][0]["height"]) == (641, 479)
 
 
 def test_a_prediction_emits_metrics_with_the_service_dimension(
-    handler: ModuleType, context: FakeLambdaContext, capsys: Any
+    handler: ModuleType, context: LocalLambdaContext, capsys: Any
 ) -> None:
     capsys.readouterr()
     body = _ok(handler.lambda_handler(predict_event(multipage_tiff([(200, 200)] * 2)), context))
@@ -145,7 +145,7 @@ def test_a_prediction_emits_metrics_with_the_service_dimension(
 # --- bad input: 400 naming the problem ------------------------------------------------------
 
 
-def _bad(handler: ModuleType, context: FakeLambdaContext, event: dict[str, Any], capsys: Any) -> str:
+def _bad(handler: ModuleType, context: LocalLambdaContext, event: dict[str, Any], capsys: Any) -> str:
     capsys.readouterr()
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 400, response["body"]
@@ -243,7 +243,7 @@ def _form_two_files() -> dict[str, Any]:
 
 @pytest.mark.parametrize(("name", "make_event", "message"), BAD_REQUESTS, ids=[name for name, _, _ in BAD_REQUESTS])
 def test_bad_input_gets_a_400_that_says_what_to_fix(
-    handler: ModuleType, context: FakeLambdaContext, capsys: Any, name: str, make_event: Callable[[], dict], message: str
+    handler: ModuleType, context: LocalLambdaContext, capsys: Any, name: str, make_event: Callable[[], dict], message: str
 ) -> None:
     error = _bad(handler, context, make_event(), capsys)
     assert message in error
@@ -251,7 +251,7 @@ def test_bad_input_gets_a_400_that_says_what_to_fix(
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_decoded(
-    handler: ModuleType, context: FakeLambdaContext, capsys: Any, monkeypatch: pytest.MonkeyPatch
+    handler: ModuleType, context: LocalLambdaContext, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_decoding(*args: Any, **kwargs: Any) -> bytes:
         raise AssertionError("an oversize body must not be base64-decoded")
@@ -262,7 +262,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_decoded(
 
 
 def test_a_binary_body_that_arrived_as_text_says_the_api_lacks_binary_media_types(
-    handler: ModuleType, context: FakeLambdaContext, capsys: Any
+    handler: ModuleType, context: LocalLambdaContext, capsys: Any
 ) -> None:
     body, content_type = multipart({"file": ("scan.png", PNG, "image/png")})
     event = rest_event("POST", "/predict", body.decode("utf-8", errors="replace"), content_type=content_type)
@@ -272,7 +272,7 @@ def test_a_binary_body_that_arrived_as_text_says_the_api_lacks_binary_media_type
     assert "arrived as text, not base64: the API must declare multipart/form-data and image/* as binary media types" in message
 
 
-def test_an_exif_orientation_does_not_break_the_pixel_limit(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_an_exif_orientation_does_not_break_the_pixel_limit(handler: ModuleType, context: LocalLambdaContext) -> None:
     exif = Image.Exif()
     exif[0x0112] = 8
     data = encoded(page_image(600, 200), "JPEG", exif=exif.tobytes())
@@ -288,7 +288,7 @@ def test_an_exif_orientation_does_not_break_the_pixel_limit(handler: ModuleType,
     ("method", "path"), [("GET", "/predict"), ("POST", "/health"), ("GET", "/"), ("PUT", "/predict"), ("GET", "/nope")]
 )
 def test_unknown_routes_are_404_naming_the_routes(
-    handler: ModuleType, context: FakeLambdaContext, method: str, path: str
+    handler: ModuleType, context: LocalLambdaContext, method: str, path: str
 ) -> None:
     response = handler.lambda_handler(rest_event(method, path), context)
     assert response["statusCode"] == 404
@@ -299,7 +299,7 @@ def test_unknown_routes_are_404_naming_the_routes(
 
 
 def test_an_unexpected_fault_is_a_500_without_details_and_counts_internal_errors(
-    handler: ModuleType, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch, capsys: Any,
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch, capsys: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     def explode(tensor: Any) -> Any:
@@ -318,7 +318,7 @@ def test_an_unexpected_fault_is_a_500_without_details_and_counts_internal_errors
 
 
 def test_a_memory_error_is_a_500_too(
-    handler: ModuleType, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def exhausted(*args: Any, **kwargs: Any) -> Any:
         raise MemoryError
@@ -328,7 +328,7 @@ def test_a_memory_error_is_a_500_too(
     assert response["statusCode"] == 500 and json_body(response)["error_type"] == "InternalError"
 
 
-def test_an_event_the_resolver_cannot_read_is_a_500(handler: ModuleType, context: FakeLambdaContext, capsys: Any) -> None:
+def test_an_event_the_resolver_cannot_read_is_a_500(handler: ModuleType, context: LocalLambdaContext, capsys: Any) -> None:
     event = rest_event("GET", "/health")
     event["requestContext"] = "not an object"  # never so in a real event
     capsys.readouterr()

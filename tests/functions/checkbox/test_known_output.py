@@ -17,12 +17,12 @@ from PIL import Image
 from checkbox.detector import Detector
 from checkbox.yolo import Letterbox
 from tests.functions.checkbox.conftest import (
-    FakeLambdaContext,
     encoded,
     json_body,
     page_image,
     predict_event,
 )
+from tools.local_lambda import LocalLambdaContext
 from training.checkbox.known_outputs import KNOWN_RECT, KNOWN_V5, KNOWN_V8
 
 NAMES = ("checked", "unchecked")
@@ -189,7 +189,7 @@ def test_a_rectangular_input_matches_the_reference(known_rect: Detector, page: t
     ids=lambda value: f"{value[0]}x{value[1]}" if isinstance(value, tuple) else None,
 )
 def test_boxes_come_back_in_original_pixels_through_the_handler(
-    known_handler: ModuleType, context: FakeLambdaContext, page: tuple[int, int], image_format: str, mime: str
+    known_handler: ModuleType, context: LocalLambdaContext, page: tuple[int, int], image_format: str, mime: str
 ) -> None:
     data = encoded(page_image(*page), image_format)
     response = known_handler.lambda_handler(predict_event(data, content_type=mime), context)
@@ -200,7 +200,7 @@ def test_boxes_come_back_in_original_pixels_through_the_handler(
 
 
 def test_an_exif_rotated_jpeg_is_answered_in_upright_pixels(
-    known_handler: ModuleType, context: FakeLambdaContext
+    known_handler: ModuleType, context: LocalLambdaContext
 ) -> None:
     """Stored 3508 x 2480 with orientation 6 (rotate 90° clockwise to view): a 2480 x 3508
     portrait page, and boxes in the portrait's pixels."""

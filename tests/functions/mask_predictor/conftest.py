@@ -5,9 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import pytest
 
 from mask_predictor.predictor import MaskPredictor
+from tools.local_lambda import LocalLambdaContext
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 MODEL_DIR = REPO_ROOT / "functions" / "mask_predictor" / "model"
@@ -50,23 +49,20 @@ def predictor() -> MaskPredictor:
     return MaskPredictor.from_directory(MODEL_DIR)
 
 
-@dataclass
-class FakeLambdaContext:
-    """The attributes of Lambda's context object the handler reads."""
-
-    function_name: str = "mask-predictor-test"
-    function_version: str = "7"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:mask-predictor-test:7"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+def lambda_context() -> LocalLambdaContext:
+    """The context Lambda would pass this function (version 7, 512 MB, 30 s)."""
+    return LocalLambdaContext(
+        function_name="mask-predictor-test",
+        memory_limit_in_mb=512,
+        timeout_seconds=30,
+        function_version="7",
+        invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:mask-predictor-test:7",
+    )
 
 
 @pytest.fixture
-def context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+def context() -> LocalLambdaContext:
+    return lambda_context()
 
 
 @pytest.fixture

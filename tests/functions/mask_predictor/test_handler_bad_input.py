@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from .conftest import FakeLambdaContext
+from tools.local_lambda import LocalLambdaContext
 
 LoadEvent = Callable[[str], dict[str, Any]]
 
 
-def direct_error(handler: ModuleType, event: Any, context: FakeLambdaContext) -> tuple[int, str, str]:
+def direct_error(handler: ModuleType, event: Any, context: LocalLambdaContext) -> tuple[int, str, str]:
     answer = handler.lambda_handler(event, context)
     assert set(answer) == {"statusCode", "error", "error_type"}, answer
     return answer["statusCode"], answer["error_type"], answer["error"]
@@ -24,7 +24,7 @@ def direct_error(handler: ModuleType, event: Any, context: FakeLambdaContext) ->
 def http_error(
     handler: ModuleType,
     load_event: LoadEvent,
-    context: FakeLambdaContext,
+    context: LocalLambdaContext,
     *,
     body: str | None,
     base64_encoded: bool = False,
@@ -69,7 +69,7 @@ BAD_DIRECT_EVENTS: list[tuple[Any, tuple[str, ...]]] = [
 
 @pytest.mark.parametrize(("event", "needles"), BAD_DIRECT_EVENTS, ids=[repr(e)[:40] for e, _ in BAD_DIRECT_EVENTS])
 def test_bad_direct_event_is_400_naming_the_problem(
-    handler: ModuleType, context: FakeLambdaContext, event: Any, needles: tuple[str, ...]
+    handler: ModuleType, context: LocalLambdaContext, event: Any, needles: tuple[str, ...]
 ) -> None:
     status, error_type, message = direct_error(handler, event, context)
 
@@ -79,7 +79,7 @@ def test_bad_direct_event_is_400_naming_the_problem(
 
 
 def test_too_many_names_is_400_naming_the_limit(
-    handler: ModuleType, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(handler, "CONFIG", handler.CONFIG._replace(max_batch_names=3))
 
@@ -89,14 +89,14 @@ def test_too_many_names_is_400_naming_the_limit(
     assert "4 names" in message and "limit is 3" in message and "batches" in message
 
 
-def test_default_batch_limit_is_1000(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_default_batch_limit_is_1000(handler: ModuleType, context: LocalLambdaContext) -> None:
     status, _, message = direct_error(handler, {"mask_names": ["N95"] * 1001}, context)
 
     assert status == 400 and "limit is 1000" in message
 
 
 def test_oversized_direct_event_is_413(
-    handler: ModuleType, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     event = {"mask_names": ["3M Aura 9205+ N95 Particulate Respirator"] * 100}
     size = len(json.dumps(event, separators=(",", ":")).encode())
@@ -109,7 +109,7 @@ def test_oversized_direct_event_is_413(
 
 
 def test_direct_event_exactly_at_the_limit_is_accepted(
-    handler: ModuleType, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     event = {"mask_names": ["Dräger X-plore 1720 V FFP2"] * 10}
     size = len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode())
@@ -140,7 +140,7 @@ BAD_HTTP_BODIES: list[tuple[str | None, bool, tuple[str, ...]]] = [
 def test_bad_http_body_is_400_naming_the_problem(
     handler: ModuleType,
     load_event: LoadEvent,
-    context: FakeLambdaContext,
+    context: LocalLambdaContext,
     body: str | None,
     base64_encoded: bool,
     needles: tuple[str, ...],
@@ -158,7 +158,7 @@ def test_bad_http_body_is_400_naming_the_problem(
 def test_oversized_http_body_is_413(
     handler: ModuleType,
     load_event: LoadEvent,
-    context: FakeLambdaContext,
+    context: LocalLambdaContext,
     monkeypatch: pytest.MonkeyPatch,
     base64_encoded: bool,
 ) -> None:
@@ -175,7 +175,7 @@ def test_oversized_http_body_is_413(
 
 
 def test_default_http_size_limit_is_256_kib(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     body = json.dumps({"mask_name": "x" * 262_144})
 
@@ -184,7 +184,7 @@ def test_default_http_size_limit_is_256_kib(
     assert (status, error_type) == (413, "PayloadTooLarge")
 
 
-def test_malformed_function_url_event_is_400(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_malformed_function_url_event_is_400(handler: ModuleType, context: LocalLambdaContext) -> None:
     response = handler.lambda_handler({"requestContext": {"http": {}}}, context)
 
     assert response["statusCode"] == 400

@@ -12,7 +12,7 @@ import pytest
 
 from mask_predictor.scheme import LABELS
 
-from .conftest import FakeLambdaContext
+from tools.local_lambda import LocalLambdaContext
 
 LoadEvent = Callable[[str], dict[str, Any]]
 
@@ -34,7 +34,7 @@ class NoInference:
 
 
 def test_single_name_returns_the_result_itself(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     result = handler.lambda_handler(load_event("direct_single.json"), context)
 
@@ -51,7 +51,7 @@ def test_single_name_returns_the_result_itself(
 
 
 def test_batch_returns_results_in_request_order_with_count(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     event = load_event("direct_batch.json")
     names = event["mask_names"]
@@ -65,7 +65,7 @@ def test_batch_returns_results_in_request_order_with_count(
 
 
 def test_batch_order_is_kept_for_many_and_repeated_names(
-    handler: ModuleType, context: FakeLambdaContext
+    handler: ModuleType, context: LocalLambdaContext
 ) -> None:
     names = [f"Moldex {2200 + index} N95" for index in range(50)] + ["3M 8210 N95", "3M 8210 N95"]
     reversed_names = list(reversed(names))
@@ -79,7 +79,7 @@ def test_batch_order_is_kept_for_many_and_repeated_names(
 
 
 def test_empty_batch_gets_empty_results(
-    handler: ModuleType, context: FakeLambdaContext, emf_lines: Callable[[], list[dict[str, Any]]]
+    handler: ModuleType, context: LocalLambdaContext, emf_lines: Callable[[], list[dict[str, Any]]]
 ) -> None:
     assert handler.lambda_handler({"mask_names": []}, context) == {"results": [], "count": 0}
     (record,) = emf_lines()
@@ -87,7 +87,7 @@ def test_empty_batch_gets_empty_results(
 
 
 def test_health_reports_function_and_model_identity(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     health = handler.lambda_handler(load_event("direct_health.json"), context)
 
@@ -111,7 +111,7 @@ def test_health_without_context_falls_back_to_lambda_environment(handler: Module
 def test_keep_warm_answers_without_running_inference(
     handler: ModuleType,
     load_event: LoadEvent,
-    context: FakeLambdaContext,
+    context: LocalLambdaContext,
     monkeypatch: pytest.MonkeyPatch,
     emf_lines: Callable[[], list[dict[str, Any]]],
     event_file: str,
@@ -127,7 +127,7 @@ def test_keep_warm_answers_without_running_inference(
 
 def test_unexpected_exception_is_a_500_without_details(
     handler: ModuleType,
-    context: FakeLambdaContext,
+    context: LocalLambdaContext,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     emf_lines: Callable[[], list[dict[str, Any]]],
@@ -157,7 +157,7 @@ def test_unexpected_exception_is_a_500_without_details(
 def test_unexpected_exception_over_http_is_a_500_response(
     handler: ModuleType,
     load_event: LoadEvent,
-    context: FakeLambdaContext,
+    context: LocalLambdaContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(name: str) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def test_unexpected_exception_over_http_is_a_500_response(
 
 
 def test_every_invocation_writes_one_emf_line_with_the_names_predicted(
-    handler: ModuleType, context: FakeLambdaContext, emf_lines: Callable[[], list[dict[str, Any]]]
+    handler: ModuleType, context: LocalLambdaContext, emf_lines: Callable[[], list[dict[str, Any]]]
 ) -> None:
     emf_lines()  # discard earlier output
     handler.lambda_handler({"mask_names": ["3M 8210 N95", "Moldex 2200 N95"]}, context)

@@ -12,7 +12,7 @@ import pytest
 
 from mask_predictor.scheme import LABELS
 
-from .conftest import FakeLambdaContext
+from tools.local_lambda import LocalLambdaContext
 
 LoadEvent = Callable[[str], dict[str, Any]]
 
@@ -24,7 +24,7 @@ def body_of(response: dict[str, Any]) -> Any:
 
 
 def test_get_health_is_200_with_model_identity(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     response = handler.lambda_handler(load_event("function_url_get_health.json"), context)
 
@@ -35,7 +35,7 @@ def test_get_health_is_200_with_model_identity(
     assert health["model"] == handler.PREDICTOR.identity
 
 
-def test_post_root_with_one_name(handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext) -> None:
+def test_post_root_with_one_name(handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext) -> None:
     response = handler.lambda_handler(load_event("function_url_post_root_single.json"), context)
 
     assert response["statusCode"] == 200
@@ -45,7 +45,7 @@ def test_post_root_with_one_name(handler: ModuleType, load_event: LoadEvent, con
     assert list(result["components"]) == list(LABELS)
 
 
-def test_post_predict_with_a_batch(handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext) -> None:
+def test_post_predict_with_a_batch(handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext) -> None:
     event = load_event("function_url_post_predict_batch.json")
     names = json.loads(event["body"])["mask_names"]
 
@@ -58,7 +58,7 @@ def test_post_predict_with_a_batch(handler: ModuleType, load_event: LoadEvent, c
     assert answer["results"][2]["tokens"] == ["BNX", "H95", "Black", "Medium"]
 
 
-def test_post_with_base64_body(handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext) -> None:
+def test_post_with_base64_body(handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext) -> None:
     event = load_event("function_url_post_predict_base64.json")
     assert event["isBase64Encoded"] is True
 
@@ -71,7 +71,7 @@ def test_post_with_base64_body(handler: ModuleType, load_event: LoadEvent, conte
 
 
 def test_trailing_slash_reaches_the_same_route(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     event = load_event("function_url_get_health.json")
     event["rawPath"] = "/health/"
@@ -80,7 +80,7 @@ def test_trailing_slash_reaches_the_same_route(
 
 
 def test_unknown_path_is_404_naming_the_routes(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     response = handler.lambda_handler(load_event("function_url_get_unknown_path.json"), context)
 
@@ -91,7 +91,7 @@ def test_unknown_path_is_404_naming_the_routes(
 
 
 def test_wrong_method_is_405_with_allow_header(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     response = handler.lambda_handler(load_event("function_url_get_predict.json"), context)
 
@@ -103,7 +103,7 @@ def test_wrong_method_is_405_with_allow_header(
 
 
 def test_post_to_health_is_405_allowing_get(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     event = load_event("function_url_post_root_single.json")
     event["rawPath"] = "/health"
@@ -116,7 +116,7 @@ def test_post_to_health_is_405_allowing_get(
 
 
 def test_http_body_with_action_is_not_an_action(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
 ) -> None:
     """Over HTTP, health is GET /health; a POSTed action is just a request without names."""
     event = load_event("function_url_post_root_single.json")
@@ -129,7 +129,7 @@ def test_http_body_with_action_is_not_an_action(
 
 
 def test_base64_body_counts_decoded_bytes_for_the_size_limit(
-    handler: ModuleType, load_event: LoadEvent, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw = json.dumps({"mask_names": ["3M 8210 N95"] * 20}).encode()
     encoded = base64.b64encode(raw).decode()

@@ -20,7 +20,7 @@ from mask_predictor.metrics import (
     emf_record,
 )
 
-from .conftest import FakeLambdaContext
+from tools.local_lambda import LocalLambdaContext
 
 
 def assert_valid_emf(record: dict) -> None:
@@ -91,7 +91,7 @@ def test_properties_cannot_override_metrics_or_dimension() -> None:
 
 
 def test_handler_writes_valid_emf_per_invocation(
-    handler: ModuleType, context: FakeLambdaContext, emf_lines: Callable[[], list[dict[str, Any]]]
+    handler: ModuleType, context: LocalLambdaContext, emf_lines: Callable[[], list[dict[str, Any]]]
 ) -> None:
     emf_lines()
     handler.lambda_handler({"mask_name": "3M 8210 N95"}, context)

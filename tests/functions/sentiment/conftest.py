@@ -9,7 +9,6 @@ import json
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from sentiment.inference import SentimentModel
+from tools.local_lambda import LocalLambdaContext
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FIXTURE_MODEL_DIR = REPO_ROOT / "fixtures" / "sentiment" / "model"  # int8, as the image ships by default
@@ -78,23 +78,15 @@ def handler(fixture_model_dir: Path) -> ModuleType:
         return importlib.import_module("sentiment.handler")
 
 
-@dataclass
-class FakeLambdaContext:
-    """The attributes of Lambda's context object the handler (and Powertools) read."""
-
-    function_name: str = FUNCTION_NAME
-    function_version: str = "3"
-    memory_limit_in_mb: int = 2048
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:3"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
 @pytest.fixture
-def context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+def context() -> LocalLambdaContext:
+    return LocalLambdaContext(
+        function_name=FUNCTION_NAME,
+        memory_limit_in_mb=2048,
+        timeout_seconds=60,
+        function_version="3",
+        invoked_function_arn=f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:3",
+    )
 
 
 def function_url_event(

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.functions.sentiment.conftest import FakeLambdaContext, emitted_metrics
+from tests.functions.sentiment.conftest import emitted_metrics
+from tools.local_lambda import LocalLambdaContext
 
 
 class ModelSpy:
@@ -34,7 +35,7 @@ def model_spy(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModelSpy:
     return spy
 
 
-def test_prediction_has_the_callers_exact_shape(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_prediction_has_the_callers_exact_shape(handler: ModuleType, context: LocalLambdaContext) -> None:
     response = handler.lambda_handler({"texts": ["I love this!", "This is terrible"]}, context)
     assert set(response) == {"statusCode", "body"}
     assert response["statusCode"] == 200
@@ -47,7 +48,7 @@ def test_prediction_has_the_callers_exact_shape(handler: ModuleType, context: Fa
     json.dumps(response)  # what Lambda will serialize
 
 
-def test_results_follow_the_order_of_the_texts(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_results_follow_the_order_of_the_texts(handler: ModuleType, context: LocalLambdaContext) -> None:
     texts = ["This is terrible. " * 40, "I love this!", "", "Worst customer service ever.", "Great job!"]
     single = [handler.lambda_handler({"texts": [text]}, context)["body"]["results"][0] for text in texts]
     together = handler.lambda_handler({"texts": texts}, context)["body"]["results"]
@@ -56,12 +57,12 @@ def test_results_follow_the_order_of_the_texts(handler: ModuleType, context: Fak
     assert [r["score"] for r in together] == pytest.approx([r["score"] for r in single], abs=0.15)
 
 
-def test_an_empty_list_gets_count_zero(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_an_empty_list_gets_count_zero(handler: ModuleType, context: LocalLambdaContext) -> None:
     assert handler.lambda_handler({"texts": []}, context) == {"statusCode": 200, "body": {"results": [], "count": 0}}
 
 
 def test_health_reports_the_models_identity_without_inference(
-    handler: ModuleType, context: FakeLambdaContext, model_spy: ModelSpy, fixture_model_dir: Any
+    handler: ModuleType, context: LocalLambdaContext, model_spy: ModelSpy, fixture_model_dir: Any
 ) -> None:
     metadata = json.loads((fixture_model_dir / "model.json").read_text())
     response = handler.lambda_handler({"action": "health"}, context)
@@ -101,7 +102,7 @@ def test_health_reports_the_models_identity_without_inference(
     ids=["keep_warm_action", "eventbridge_schedule"],
 )
 def test_keep_warm_answers_without_inference(
-    handler: ModuleType, context: FakeLambdaContext, model_spy: ModelSpy, event: dict[str, Any], capsys: Any
+    handler: ModuleType, context: LocalLambdaContext, model_spy: ModelSpy, event: dict[str, Any], capsys: Any
 ) -> None:
     assert handler.lambda_handler(event, context) == {"status": "warm"}
     assert model_spy.calls == []
@@ -132,7 +133,7 @@ BIG = "😀" * 4999  # 4999 characters, 19996 bytes of UTF-8
     ids=lambda value: None if isinstance(value, (dict, list, str)) else str(value),
 )
 def test_bad_input_gets_a_message_that_says_what_to_fix(
-    handler: ModuleType, context: FakeLambdaContext, capsys: Any, event: Any, status: int, message: str
+    handler: ModuleType, context: LocalLambdaContext, capsys: Any, event: Any, status: int, message: str
 ) -> None:
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == status
@@ -144,14 +145,14 @@ def test_bad_input_gets_a_message_that_says_what_to_fix(
     assert "InternalErrors" not in metrics
 
 
-def test_the_largest_accepted_request_is_classified(handler: ModuleType, context: FakeLambdaContext) -> None:
+def test_the_largest_accepted_request_is_classified(handler: ModuleType, context: LocalLambdaContext) -> None:
     # 250 texts of 4999 four-byte characters: 5.0 MB of UTF-8, just under MAX_REQUEST_BYTES.
     response = handler.lambda_handler({"texts": [BIG] * 250}, context)
     assert response["statusCode"] == 200 and response["body"]["count"] == 250
 
 
 def test_an_unexpected_fault_is_a_500_without_details_logged_and_counted(
-    handler: ModuleType, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch, capsys: Any,
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch, capsys: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     def explode(texts: Any) -> Any:
@@ -175,7 +176,7 @@ def test_an_unexpected_fault_is_a_500_without_details_logged_and_counted(
     assert "onnxruntime blew up" in str(record.exc_info[1])  # the details go to the logs only
 
 
-def test_a_classification_counts_its_texts(handler: ModuleType, context: FakeLambdaContext, capsys: Any) -> None:
+def test_a_classification_counts_its_texts(handler: ModuleType, context: LocalLambdaContext, capsys: Any) -> None:
     handler.lambda_handler({"texts": ["a", "b", "c"]}, context)
     metric = emitted_metrics(capsys.readouterr().out)["TextsClassified"]
     assert metric["value"] == [3.0] and metric["dimensions"] == {"service": "sentiment"}

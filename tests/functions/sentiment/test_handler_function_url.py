@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.functions.sentiment.conftest import FakeLambdaContext, emitted_metrics
+from tests.functions.sentiment.conftest import emitted_metrics
+from tools.local_lambda import LocalLambdaContext
 
 UrlEvent = Callable[..., dict[str, Any]]
 BODY = json.dumps({"texts": ["I love this!", "This is terrible"]})
@@ -23,7 +24,7 @@ def _json_body(response: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize("path", ["/", "/predict"])
 def test_post_classifies_like_a_direct_invoke(
-    handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent, path: str
+    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, path: str
 ) -> None:
     response = handler.lambda_handler(url_event("POST", path, BODY), context)
     assert response["statusCode"] == 200
@@ -32,25 +33,25 @@ def test_post_classifies_like_a_direct_invoke(
     assert _json_body(response)["count"] == 2
 
 
-def test_a_base64_encoded_body_is_decoded(handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent) -> None:
+def test_a_base64_encoded_body_is_decoded(handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent) -> None:
     event = url_event("POST", "/predict", BODY.encode(), base64_encoded=True, content_type="application/octet-stream")
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 200
     assert [r["sentiment"] for r in _json_body(response)["results"]] == ["positive", "negative"]
 
 
-def test_non_ascii_texts_round_trip(handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent) -> None:
+def test_non_ascii_texts_round_trip(handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent) -> None:
     body = json.dumps({"texts": ["Ce café est délicieux 😀", "¡Me encanta!"]}, ensure_ascii=False)
     response = handler.lambda_handler(url_event("POST", "/", body), context)
     assert response["statusCode"] == 200 and _json_body(response)["count"] == 2
 
 
-def test_an_empty_list_gets_count_zero(handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent) -> None:
+def test_an_empty_list_gets_count_zero(handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent) -> None:
     response = handler.lambda_handler(url_event("POST", "/predict", '{"texts": []}'), context)
     assert (response["statusCode"], _json_body(response)) == (200, {"results": [], "count": 0})
 
 
-def test_get_health(handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent) -> None:
+def test_get_health(handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent) -> None:
     response = handler.lambda_handler(url_event("GET", "/health"), context)
     assert response["statusCode"] == 200
     body = _json_body(response)
@@ -79,7 +80,7 @@ def test_get_health(handler: ModuleType, context: FakeLambdaContext, url_event: 
     ids=lambda value: None if isinstance(value, (str, bytes, type(None))) else str(value),
 )
 def test_bad_input_gets_a_status_and_a_message(
-    handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent, capsys: Any,
+    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, capsys: Any,
     body: Any, status: int, message: str,
 ) -> None:  # fmt: skip
     event = url_event("POST", "/predict", body, base64_encoded=isinstance(body, bytes))
@@ -92,7 +93,7 @@ def test_bad_input_gets_a_status_and_a_message(
 
 
 def test_a_body_marked_base64_that_is_not_is_refused(
-    handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent
+    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent
 ) -> None:
     event = url_event("POST", "/predict", "{not base64!}", base64_encoded=False)
     event["isBase64Encoded"] = True
@@ -103,7 +104,7 @@ def test_a_body_marked_base64_that_is_not_is_refused(
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("GET", "/predict"), ("POST", "/health"), ("PUT", "/"), ("POST", "/classify")])
 def test_unknown_routes_are_404_naming_the_routes(
-    handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent, method: str, path: str
+    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, method: str, path: str
 ) -> None:
     response = handler.lambda_handler(url_event(method, path, BODY), context)
     assert response["statusCode"] == 404
@@ -115,7 +116,7 @@ def test_unknown_routes_are_404_naming_the_routes(
 
 
 def test_an_unexpected_fault_is_a_500_without_details(
-    handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent, monkeypatch: pytest.MonkeyPatch,
+    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, monkeypatch: pytest.MonkeyPatch,
     capsys: Any, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     def explode(texts: Any) -> Any:
@@ -134,7 +135,7 @@ def test_an_unexpected_fault_is_a_500_without_details(
 
 
 def test_an_event_the_resolver_cannot_read_is_a_500_too(
-    handler: ModuleType, context: FakeLambdaContext, url_event: UrlEvent, capsys: Any
+    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, capsys: Any
 ) -> None:
     event = url_event("POST", "/predict", BODY)
     del event["requestContext"]["stage"]  # never missing from a real Function URL event
