@@ -4,6 +4,13 @@ SHELL := /bin/bash
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+BENCH_VENV := .venv-bench
+BENCH_PYTHON := $(BENCH_VENV)/bin/python
+# Lambda's Python (stacks/lambda_python.py): what the artifact tests and ARTIFACT=1 run under.
+LAMBDA_PYTHON_VERSION := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"$$/\1/p' stacks/lambda_python.py)
+LAMBDA_PYTHON ?= $(shell python3 -m tools.lambda_interpreter 2>/dev/null)
+export LAMBDA_PYTHON
 CDK := npx --no-install cdk
 ENV ?= dev
 REQUESTS ?= 1000000
@@ -17,11 +24,12 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SOURCES := app.py cdk.json $(shell find stacks functions -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup synth test bench train-mask sentiment-fixture sentiment-export batch-fixtures batch-local-s3 invoke serve load deploy diff destroy clean
+.PHONY: help setup lambda-python lock lock-upgrade synth test bench train-mask sentiment-fixture sentiment-export batch-fixtures batch-local-s3 invoke serve load deploy diff destroy clean
 
 help:
 	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
-	@echo "make test                                                  all tests (no AWS, no Docker)"
+	@echo "make test                                                  all tests (no AWS, no Docker; needs CPython $(LAMBDA_PYTHON_VERSION))"
+	@echo "make lock    / make lock-upgrade                           recompile the dependency locks from requirements*.in"
 	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev]           run a handler locally with its stack's environment"
 	@echo "make serve   [ENV=dev] [SERVE_HTTP_PORT= SERVE_LAMBDA_PORT= SERVE_S3_PORT=] [SERVE_ARGS=]  all four functions on 127.0.0.1 (Ctrl-C stops)"
 	@echo "make load    [ENV=dev]                                     load test against a local server; figures in benchmarks/results/local_load.md"
@@ -33,10 +41,13 @@ help:
 	@echo "make batch-local-s3 [S3=http://127.0.0.1:5000]            seed a local S3 for make invoke FN=batch_predict"
 	@echo "make deploy  STACK=<stack> [ENV=dev]                       cdk deploy one stack (shows account/region first)"
 
-$(VENV)/.installed: requirements-dev.txt
+# Every install is a lock with hashes (requirements/*.txt, compiled by `make lock` from the
+# *.in files). pip and uv come first from requirements/uv.txt; then uv makes .venv exactly the
+# development lock (anything else is removed), so the tests cannot import what it lacks.
+$(VENV)/.installed: requirements/uv.txt requirements/dev.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
+	$(UV) pip sync --quiet --python $(PYTHON) --require-hashes requirements/dev.txt requirements/uv.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -53,29 +64,45 @@ cdk.out/.synth-$(ENV): $(VENV)/.installed node_modules/.installed $(SOURCES)
 synth: cdk.out/.synth-$(ENV)
 	$(PYTHON) -m tools.synth_report --cdk-out cdk.out --requests $(REQUESTS) --duration-ms $(DURATION_MS)
 
-test: setup
+test: setup lambda-python
 	$(PYTHON) -m pytest
 
-# Export tooling and benchmarks need torch + transformers (CPU): never needed by make test.
-$(VENV)/.installed-export: $(VENV)/.installed requirements-export.txt requirements-bench.txt
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-export.txt -r requirements-bench.txt
+# Export tooling and benchmarks need torch + transformers (CPU): a virtualenv of their own from
+# one lock (requirements/bench.txt, the development lock's versions plus the export set), so
+# nothing of it reaches make test. pip, not uv, installs it: pip finds torch's CPU build where
+# these machines keep it (the lock holds that build's hash); uv would fetch PyPI's CUDA build.
+$(BENCH_VENV)/.installed: requirements/uv.txt requirements/bench.txt
+	test -x $(BENCH_PYTHON) || python3 -m venv $(BENCH_VENV)
+	$(BENCH_PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
+	$(BENCH_PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.txt
 	touch $@
 
-bench: setup $(VENV)/.installed-export
-	$(PYTHON) -m benchmarks.mask_predictor
-	$(PYTHON) -m benchmarks.sentiment
-	$(PYTHON) -m benchmarks.checkbox
-	$(PYTHON) -m benchmarks.batch_predict
+lambda-python:
+	@test -n "$(LAMBDA_PYTHON)" || { python3 -m tools.lambda_interpreter; exit 2; }
+
+# Recompiles every lock whose inputs changed (requirements/*.in, functions/*/requirements.in,
+# the exclusion lists); lock-upgrade takes the newest versions the inputs allow.
+lock: $(VENV)/.installed
+	$(PYTHON) -m tools.locks compile
+
+lock-upgrade: $(VENV)/.installed
+	$(PYTHON) -m tools.locks compile --upgrade
+
+bench: setup lambda-python $(BENCH_VENV)/.installed
+	$(BENCH_PYTHON) -m benchmarks.mask_predictor
+	$(BENCH_PYTHON) -m benchmarks.sentiment
+	$(BENCH_PYTHON) -m benchmarks.checkbox
+	$(BENCH_PYTHON) -m benchmarks.batch_predict
 
 train-mask: setup
 	$(PYTHON) -m training.mask_predictor.train
 
-sentiment-fixture: $(VENV)/.installed-export
-	$(PYTHON) -m training.sentiment.build_fixture
+sentiment-fixture: $(BENCH_VENV)/.installed
+	$(BENCH_PYTHON) -m training.sentiment.build_fixture
 
-sentiment-export: $(VENV)/.installed-export
+sentiment-export: $(BENCH_VENV)/.installed
 	@test -n "$(MODEL)" || { echo "usage: make sentiment-export MODEL=<Hugging Face id or local dir> [OUT=models/sentiment]" >&2; exit 2; }
-	$(PYTHON) -m training.sentiment.export_onnx --model $(MODEL) --output $(or $(OUT),models/sentiment)
+	$(BENCH_PYTHON) -m training.sentiment.export_onnx --model $(MODEL) --output $(or $(OUT),models/sentiment)
 
 batch-fixtures: setup
 	$(PYTHON) -m training.batch_predict.build_fixtures

@@ -15,7 +15,7 @@ from stacks.settings import EnvironmentSettings
 
 FOLDER = "sentiment"
 # What the image build reads from the repository (functions/sentiment/Dockerfile's COPYs).
-IMAGE_CONTEXT = ("functions/sentiment", "functions/lambda_common", "training/sentiment", "requirements-export.txt")
+IMAGE_CONTEXT = ("functions/sentiment", "functions/lambda_common", "training/sentiment", "requirements/export.txt")
 
 
 class SentimentStack(Stack):

@@ -13,7 +13,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 # What the AWS Lambda base images define before a Dockerfile's own instructions.
 LAMBDA_BASE_IMAGE_ENV = {"LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime"}
@@ -75,7 +75,9 @@ def instructions(text: str) -> list[Instruction]:
     return found
 
 
-def parse_dockerfile(path: Path) -> Dockerfile:
+def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """`build_args` (as `docker build --build-arg` passes them) override the ARG defaults used
+    in FROM lines; without them, the defaults apply."""
     global_args: dict[str, str] = {}
     stages: list[Stage] = []
     for instruction in instructions(path.read_text()):
@@ -84,7 +86,8 @@ def parse_dockerfile(path: Path) -> Dockerfile:
             match = _FROM.fullmatch(arguments)
             if match is None:
                 raise ValueError(f"{path}: cannot read FROM {arguments!r}")
-            base_image = match.group(2)
+            values = {**global_args, **(build_args or {})}
+            base_image = _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), ""), match.group(2))
             env = dict(LAMBDA_BASE_IMAGE_ENV) if base_image.startswith("public.ecr.aws/lambda/") else {}
             stages.append(Stage(base_image=base_image, name=match.group(3), platform=match.group(1), env=env))
             continue
@@ -105,9 +108,9 @@ def parse_dockerfile(path: Path) -> Dockerfile:
     return Dockerfile(global_args=global_args, stages=stages)
 
 
-def runtime_stage(path: Path) -> Stage:
+def runtime_stage(path: Path, build_args: Mapping[str, str] | None = None) -> Stage:
     """The last stage: what the image runs."""
-    stages = parse_dockerfile(path).stages
+    stages = parse_dockerfile(path, build_args).stages
     if not stages:
         raise ValueError(f"{path} has no FROM instruction")
     return stages[-1]

@@ -51,8 +51,8 @@ def _row(fn: FunctionDefinition, *, requests: int, duration_ms: float) -> tuple[
 def _image_base(fn: FunctionDefinition) -> str:
     if fn.image is None:
         return "?"
-    base = runtime_stage(fn.image.context_dir / fn.image.dockerfile).base_image
-    return base.rsplit("/", 1)[-1]  # public.ecr.aws/lambda/python:3.14 -> python:3.14
+    base = runtime_stage(fn.image.context_dir / fn.image.dockerfile, fn.image.build_args).base_image
+    return base.rsplit("/", 1)[-1]  # public.ecr.aws/lambda/python:3.13 -> python:3.13
 
 
 def _package_size(fn: FunctionDefinition) -> str:

@@ -89,6 +89,8 @@ class InferenceFunction(Construct):
                 layers=list(package.layers),
                 **common,  # type: ignore[arg-type]
             )
+            for rule_id in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
+                acknowledge(self.function, rule_id=rule_id, reason=PINNED_PYTHON_REASON)
         else:
             self.function = lambda_.DockerImageFunction(self, "Function", code=package.code, **common)  # type: ignore[arg-type]
         self.alias = self.function.add_alias(
@@ -138,6 +140,12 @@ class InferenceFunction(Construct):
             rule_id="AwsSolutions-IAM5[Resource::*]",
             reason="X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
         )
+
+
+PINNED_PYTHON_REASON = (
+    f"{PYTHON_RUNTIME.name} on purpose (stacks/lambda_python.py): the tests start the shipped "
+    "package under that very CPython version; moving up is one constant once its interpreter is at hand."
+)
 
 
 def _logical_id(construct: Construct) -> str:

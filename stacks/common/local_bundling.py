@@ -17,34 +17,19 @@ import jsii
 from aws_cdk import BundlingOptions, ILocalBundling
 
 from stacks.settings import Architecture
-
-# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34): wheels built for
-# manylinux2014 (glibc 2.17) up to manylinux_2_28 all load there.
-MANYLINUX_PLATFORMS: dict[Architecture, tuple[str, ...]] = {
-    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
-    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
-}
+from tools.task_root import pip_install_command, requirements_lock
 
 # Never shipped: caches, tests, local-only files, and what ships separately (the model layer).
-DEFAULT_EXCLUDES = ("__pycache__", "*.pyc", "requirements.txt", "Dockerfile", ".dockerignore", "tests")
+DEFAULT_EXCLUDES = (
+    "__pycache__", "*.pyc", "requirements.in", "requirements*.txt", "Dockerfile", ".dockerignore", "tests"
+)
 # Sources some wheels carry for rebuilding their extensions; nothing imports them at run time.
 BUILD_ONLY_SUFFIXES = (".pyx", ".pxd", ".c", ".cpp", ".h", ".hpp")
 
 
-def pip_install_command(
-    *, requirements: Path, target: Path, architecture: Architecture, python_version: str
-) -> list[str]:
-    """pip arguments that install only prebuilt wheels for Lambda's platform into `target`."""
-    return [
-        sys.executable, "-m", "pip", "install",
-        "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--only-binary=:all:",
-        "--implementation", "cp",
-        *(flag for platform in MANYLINUX_PLATFORMS[architecture] for flag in ("--platform", platform)),
-        "--python-version", python_version,
-        "--target", str(target),
-        "--requirement", str(requirements),
-    ]
+def requirements_lock_name(architecture: Architecture) -> str:
+    """A function's lock for one architecture (compiled by `make lock`, tools/locks.py)."""
+    return requirements_lock(Path(), architecture).name
 
 
 @jsii.implements(ILocalBundling)
@@ -71,8 +56,8 @@ class LocalPythonFunctionBundling:
 
     def try_bundle(self, output_dir: str, _options: BundlingOptions) -> bool:
         target = Path(output_dir)
-        requirements = self._source_dir / "requirements.txt"
-        if requirements.exists():
+        requirements = self._source_dir / requirements_lock_name(self._architecture)
+        if (self._source_dir / "requirements.in").exists():
             command = pip_install_command(
                 requirements=requirements,
                 target=target,

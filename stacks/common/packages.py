@@ -13,23 +13,29 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.common import local_bundling
+from tools import task_root
 from stacks.common.local_bundling import (
     DEFAULT_EXCLUDES,
+    requirements_lock_name,
     LocalCopyBundling,
     LocalPythonFunctionBundling,
 )
 from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
+from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from stacks.settings import Architecture
 
 # The bundler's own source is part of every bundled asset's hash: CDK keys staged assets on
 # their inputs and bundling options only, so a change to what the bundler writes would
 # otherwise leave stale assets in place.
-BUNDLER_FINGERPRINT = hashlib.sha256(Path(local_bundling.__file__).read_bytes()).hexdigest()[:16]
+BUNDLER_FINGERPRINT = hashlib.sha256(
+    Path(local_bundling.__file__).read_bytes() + Path(task_root.__file__).read_bytes()
+).hexdigest()[:16]
 # Code every function ships beside its own package (ZIP root, or /var/task in an image).
 SHARED_PACKAGE_DIR = FUNCTIONS_DIR / "lambda_common"
 
-PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
-PYTHON_VERSION = PYTHON_RUNTIME.name.removeprefix("python")
+# Lambda's managed runtime (ZIP functions) and base image tag (images) for that one version.
+PYTHON_VERSION = LAMBDA_PYTHON_VERSION
+PYTHON_RUNTIME: lambda_.Runtime = getattr(lambda_.Runtime, "PYTHON_" + PYTHON_VERSION.replace(".", "_"))
 
 LAMBDA_ARCHITECTURE: dict[Architecture, lambda_.Architecture] = {
     "x86_64": lambda_.Architecture.X86_64,
@@ -68,16 +74,22 @@ def shared_package_fingerprint(directory: Path = SHARED_PACKAGE_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
+def lock_fingerprint(lock: Path) -> str:
+    return hashlib.sha256(lock.read_bytes()).hexdigest()[:16] if lock.exists() else "none"
+
+
 def python_function_code(
     *, folder: str, architecture: Architecture, excludes: Sequence[str] = ()
 ) -> lambda_.Code:
-    """The ZIP for `functions/<folder>`: its pinned requirements as Lambda wheels + the package,
-    with functions/lambda_common beside it as package `lambda_common`.
+    """The ZIP for `functions/<folder>`: its lock for the architecture (requirements-<arch>.txt)
+    installed as Lambda wheels with hashes checked, the package, and functions/lambda_common
+    beside it as package `lambda_common`.
 
     `excludes` leave parts (e.g. the model, shipped as a layer) out of both the ZIP and the
     asset hash, so changing them does not redeploy the code.
     """
     source_dir = FUNCTIONS_DIR / folder
+    lock_name = requirements_lock_name(architecture)
     ignored = [*DEFAULT_EXCLUDES, *excludes]
     shared_name = SHARED_PACKAGE_DIR.name
     return lambda_.Code.from_asset(
@@ -86,17 +98,18 @@ def python_function_code(
         bundling=BundlingOptions(
             image=PYTHON_RUNTIME.bundling_image,
             platform=DOCKER_PLATFORM[architecture],
-            # CDK hashes the source folder and these options: both fingerprints make a change to
-            # the bundler or to lambda_common produce a new asset.
+            # CDK hashes the source folder (less the excluded lock) and these options: the
+            # fingerprints make a change to the bundler, the lock or lambda_common a new asset.
             environment={
                 "BUNDLER_FINGERPRINT": BUNDLER_FINGERPRINT,
                 "SHARED_PACKAGE_FINGERPRINT": shared_package_fingerprint(),
+                "REQUIREMENTS_LOCK_SHA256": lock_fingerprint(source_dir / lock_name),
             },
             # Only used if local bundling were unavailable; local bundling always answers.
             volumes=[DockerVolume(host_path=str(SHARED_PACKAGE_DIR), container_path=f"/{shared_name}")],
             command=[
                 "bash", "-c",
-                f"pip install --no-compile -r requirements.txt -t /asset-output"
+                f"pip install --no-compile --no-deps --require-hashes -r {lock_name} -t /asset-output"
                 f" && mkdir -p /asset-output/{folder} && cp -r . /asset-output/{folder}"
                 f" && cp -r /{shared_name} /asset-output/{shared_name} && rm -rf /asset-output/{shared_name}/__pycache__",
             ],
@@ -151,6 +164,10 @@ class ModelLayer(Construct):
         )
 
 
+# Every image's one install step (its Dockerfile RUNs it), so it is in every build context.
+IMAGE_INSTALL_SCRIPT = "tools/task_root.py"
+
+
 def python_image_code(
     *,
     folder: str,
@@ -163,7 +180,8 @@ def python_image_code(
     The build context is the repository root, cut down to `context_paths` (the function plus
     the offline tooling its build stage runs), so the asset never drags in .venv or cdk.out.
     The image platform comes from the same setting as the function's architecture, so an
-    image built on an arm64 laptop still runs on an x86_64 function (and the reverse). The
+    image built on an arm64 laptop still runs on an x86_64 function (and the reverse), and the
+    base image's Python is `PYTHON_VERSION` (build argument PYTHON_VERSION). The
     pinned CDK CLI builds with BUILDX_NO_DEFAULT_ATTESTATIONS=1: a single-platform manifest,
     which is what Lambda accepts.
     """
@@ -171,7 +189,7 @@ def python_image_code(
         str(REPO_ROOT),
         file=f"functions/{folder}/Dockerfile",
         platform=IMAGE_PLATFORM[architecture],
-        build_args=dict(build_args or {}),
+        build_args={"PYTHON_VERSION": PYTHON_VERSION, **(build_args or {})},
         ignore_mode=IgnoreMode.DOCKER,
-        exclude=["*", *(f"!{path}" for path in context_paths), "**/__pycache__", "**/*.pyc"],
+        exclude=["*", *(f"!{path}" for path in (*context_paths, IMAGE_INSTALL_SCRIPT)), "**/__pycache__", "**/*.pyc"],
     )
