@@ -1,72 +1,68 @@
-"""A stand-in for an image's /var/task built from this virtualenv, without Docker.
+"""An image's /var/task, built without Docker by the image's own install step, and run isolated.
 
-A directory of symlinks holding only the distributions a function's requirements.txt pins
-(plus the boto3 the Lambda base image provides), pruned as its Dockerfile prunes them. Run
-with `python -S` and this directory on PYTHONPATH, a process imports exactly what the image
-would hold: pandas, torch or pytest, which this virtualenv has and scikit-learn or skops
-import when present, are absent. Tests check the import closure this way; benchmarks measure
-memory this way.
+`build_image_task_root` runs tools/task_root.py (the one RUN step of every functions/*/Dockerfile)
+under Lambda's CPython for Lambda's platform; `runtime_provided_dir` installs what the Lambda
+runtime itself puts on sys.path (requirements/lambda-runtime-<arch>.txt: the runtime
+interface client and the SDK). `isolated_python` starts that CPython so that only those
+directories and the standard library are importable: nothing of a development virtualenv
+(pandas, torch, pytest...) can be imported by accident.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from importlib.metadata import distribution
+import subprocess
 from pathlib import Path
+from typing import Sequence
 
-from tools.dockerfile import Stage, parse_dockerfile
-from tools.pinned_requirements import pinned_requirements
+from stacks.lambda_python import LAMBDA_PYTHON_VERSION
+from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
+from tools.task_root import MANYLINUX_PLATFORMS
 
-# In the Lambda Python base image already (the runtime's own boto3 and its dependencies).
-BASE_IMAGE_DISTRIBUTIONS = frozenset(
-    {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
-)
-
-
-def pruning(runtime: Stage) -> tuple[set[str], set[str]]:
-    """What the Dockerfile deletes after pip install: (paths, packages whose tests/ go)."""
-    (install,) = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
-    removed = re.search(r"rm -rf ([^&]+)", install)
-    tested = re.search(r"find (.+?) -depth -type d -name tests", install)
-    paths = set(removed.group(1).split()) if removed else set()
-    packages = set(tested.group(1).split()) if tested else set()
-    return paths, packages
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TASK_ROOT_SCRIPT = REPO_ROOT / "tools" / "task_root.py"
+# Prepended to a script run by `isolated_python`: its directories go first on sys.path.
+_PATH_PRELUDE = "import sys; sys.path[:0] = {paths!r}\n"
 
 
-def image_task_root(*, dockerfile: Path, requirements: Path, destination: Path) -> Path:
-    """`destination` filled with the image's distributions, pruned like the Dockerfile's
-    runtime stage prunes them."""
-    pruned, pruned_tests = pruning(parse_dockerfile(dockerfile).stages[-1])
-    return task_root(
-        destination,
-        set(pinned_requirements(requirements)) | BASE_IMAGE_DISTRIBUTIONS,
-        pruned=pruned,
-        pruned_tests=pruned_tests,
-    )
+def lambda_python() -> Path:
+    """Lambda's CPython on this machine; an AssertionError that says how to get one if absent."""
+    found = find_lambda_interpreter()
+    assert found is not None, how_to_get()
+    return found
 
 
-def task_root(destination: Path, distributions: set[str], *, pruned: set[str], pruned_tests: set[str]) -> Path:
-    """A directory holding only `distributions` (a tree of symlinks into this virtualenv), minus
-    the `pruned` top-level paths and the tests/ folders of `pruned_tests` packages."""
-    destination.mkdir(parents=True)
-    for name in sorted(distributions):
-        installed = distribution(name)
-        tops = {Path(str(file)).parts[0] for file in installed.files or () if not str(file).startswith("..")}
-        for top in tops - {"__pycache__"}:
-            source = Path(installed.locate_file(top))
-            if top in pruned or not source.exists() or (destination / top).exists():
-                continue
-            if source.is_file():
-                (destination / top).symlink_to(source)
-                continue
-            for directory, subdirectories, files in os.walk(source):
-                relative = Path(directory).relative_to(source.parent)
-                subdirectories[:] = [
-                    sub for sub in subdirectories
-                    if str(relative / sub) not in pruned and not (top in pruned_tests and sub == "tests")
-                ]
-                (destination / relative).mkdir(exist_ok=True)
-                for file in files:
-                    (destination / relative / file).symlink_to(Path(directory) / file)
+def build_image_task_root(
+    folder: str, destination: Path, *, architecture: str = "x86_64", copies: Sequence[str] = ()
+) -> Path:
+    """`destination` filled as the image's RUN fills /var/task (`copies`: SOURCE=DEST)."""
+    command = [
+        str(lambda_python()), str(TASK_ROOT_SCRIPT), "--context", str(REPO_ROOT), "--function", folder,
+        "--target", str(destination), "--architecture", architecture, "--python-version", LAMBDA_PYTHON_VERSION,
+    ]
+    for copy in copies:
+        command += ["--copy", copy]
+    subprocess.run(command, check=True)
     return destination
+
+
+def runtime_provided_dir(destination: Path, *, architecture: str = "x86_64") -> Path:
+    """What the Lambda runtime provides besides the task root, installed from its lock."""
+    platforms = [flag for name in MANYLINUX_PLATFORMS[architecture] for flag in ("--platform", name)]
+    subprocess.run(
+        [
+            str(lambda_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-deps", "--require-hashes", "--only-binary=:all:", "--implementation", "cp", *platforms,
+            "--python-version", LAMBDA_PYTHON_VERSION, "--target", str(destination),
+            "-r", str(REPO_ROOT / "requirements" / f"lambda-runtime-{architecture}.txt"),
+        ],
+        check=True,
+    )
+    return destination
+
+
+def isolated_python(script: str, paths: Sequence[Path]) -> list[str]:
+    """A command running `script` under Lambda's CPython with only `paths` and the standard
+    library importable (-I: no environment variables, user site or script directory; -S: no
+    site-packages)."""
+    prelude = _PATH_PRELUDE.format(paths=[str(path) for path in paths])
+    return [str(lambda_python()), "-I", "-S", "-c", prelude + script]

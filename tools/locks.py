@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -61,7 +62,7 @@ class Lock:
         target = f"python={self.python_version} platform={self.platform or 'universal'} uv={uv_version_pinned()}"
         h.update(target.encode() + b"\0")
         for path in self.inputs():
-            h.update(path.relative_to(REPO_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            h.update(Path(os.path.relpath(path, REPO_ROOT)).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         return h.hexdigest()
 
 
@@ -136,6 +137,16 @@ def pins(lock_file: Path) -> dict[str, str]:
     return found
 
 
+def locked_versions(lock_file: Path) -> set[tuple[str, str]]:
+    """(normalised name, version) of every requirement, one per environment marker variant."""
+    found = set()
+    for line in lock_file.read_text().splitlines():
+        match = _PIN.match(line)
+        if match:
+            found.add((re.sub(r"[-_.]+", "-", match.group(1)).lower(), match.group(2)))
+    return found
+
+
 def requirement_lines(lock_file: Path) -> list[str]:
     """Each pin of a lock with its environment marker, without hashes (constraints for another)."""
     return [line.removesuffix("\\").strip() for line in lock_file.read_text().splitlines() if _PIN.match(line)]
@@ -153,7 +164,7 @@ def stale(lock: Lock) -> str | None:
     if not lock.output.exists():
         return f"{lock.name} is missing"
     if read_digest(lock.output) != lock.digest():
-        inputs = ", ".join(p.relative_to(REPO_ROOT).as_posix() for p in lock.inputs())
+        inputs = ", ".join(os.path.relpath(p, REPO_ROOT) for p in lock.inputs())
         return f"{lock.name} was not compiled from the current {inputs}"
     return None
 

@@ -6,6 +6,8 @@ import ast
 import json
 import sys
 
+from tools.locks import pins
+
 from .conftest import MODEL_DIR, REPO_ROOT, run_python
 
 FUNCTION_DIR = REPO_ROOT / "functions" / "mask_predictor"
@@ -57,10 +59,6 @@ def test_every_module_imports_only_stdlib_pycrfsuite_or_its_own_package() -> Non
     assert offenders == []
 
 
-def test_requirements_pin_only_python_crfsuite() -> None:
-    lines = [
-        line.strip()
-        for line in (FUNCTION_DIR / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert lines == ["python-crfsuite==0.9.12"]
+def test_the_locks_hold_only_python_crfsuite() -> None:
+    for architecture in ("x86_64", "arm64"):
+        assert pins(FUNCTION_DIR / f"requirements-{architecture}.txt") == {"python-crfsuite": "0.9.12"}

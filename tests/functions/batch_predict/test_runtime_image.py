@@ -1,32 +1,31 @@
-"""What ships: the Dockerfile (read statically: no Docker engine here), its pinned requirements,
-and the function's import closure measured in a fresh interpreter after real jobs with every
-model and data format: nothing imported that requirements.txt does not list (or the Lambda
-base image provide), nothing the Dockerfile prunes, no pandas, no skl2onnx."""
+"""What ships: the Dockerfile (read statically: no Docker engine here), its locked requirements,
+and the function's import closure measured in the real task root (built by the Dockerfile's
+install step, run under Lambda's CPython with nothing else importable) after real jobs with
+every model and data format: nothing the task root or the Lambda runtime lacks, nothing
+task_root.toml prunes, no pandas, no skl2onnx."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
+import tomllib
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.functions.batch_predict.conftest import (
-    FUNCTION_DIR, REPO_ROOT, TRUSTED_PREFIX, data_uri, encode, input_table, joblib_bytes, model_uri, onnx_bytes,
+    FUNCTION_DIR, TRUSTED_PREFIX, data_uri, encode, input_table, joblib_bytes, model_uri, onnx_bytes,
     output_uri, put, skops_bytes, unique,
 )
-from tools.pinned_requirements import pinned_requirements
+from stacks.lambda_python import LAMBDA_PYTHON_VERSION
+from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
 from tools.dockerfile import Stage, parse_dockerfile
-from tools.image_task_root import image_task_root, pruning
+from tools.locks import pins
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
-REQUIREMENTS = FUNCTION_DIR / "requirements.txt"
-RUNTIME_BASE_IMAGE = "public.ecr.aws/lambda/python:3.14"
+LOCKS = [FUNCTION_DIR / f"requirements-{architecture}.txt" for architecture in ("x86_64", "arm64")]
+RUNTIME_BASE_IMAGE = f"public.ecr.aws/lambda/python:{LAMBDA_PYTHON_VERSION}"
 FORBIDDEN_AT_RUN_TIME = {"pandas", "skl2onnx", "onnx", "torch", "moto", "pytest"}
 
 
@@ -39,27 +38,26 @@ def test_the_image_is_the_lambda_python_base_with_the_handler_cmd(runtime: Stage
     assert runtime.base_image == RUNTIME_BASE_IMAGE and runtime.platform is None
     (cmd,) = runtime.all("CMD")
     assert json.loads(cmd.arguments) == ["batch_predict.handler.lambda_handler"]
-    copies = [c.arguments.split() for c in runtime.all("COPY")]
-    assert ["--chmod=0644", "functions/batch_predict/*.py", "${LAMBDA_TASK_ROOT}/batch_predict/"] in copies
-    assert ["--chmod=0644", "functions/lambda_common/*.py", "${LAMBDA_TASK_ROOT}/lambda_common/"] in copies
+    step = install_step("batch_predict")
+    assert step.one("--function") == "batch_predict" and step.one("--target") == "${LAMBDA_TASK_ROOT}"
+    assert "--copy" not in step.arguments  # no model baked in: models come from S3
     env = " ".join(e.arguments for e in runtime.all("ENV"))
     assert "XDG_CACHE_HOME=/tmp/" in env and "JOBLIB_TEMP_FOLDER=/tmp" in env  # only /tmp is writable
 
 
-def test_the_requirements_are_pinned_and_what_the_tests_run(runtime: Stage) -> None:
-    (install,) = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
-    assert "source=functions/batch_predict/requirements.txt" in install
-    assert "--no-deps" in install and "--only-binary=:all:" in install
-    pins = pinned_requirements(REQUIREMENTS)
-    assert {"numpy", "scikit-learn", "pyarrow", "onnxruntime", "skops", "joblib", "aws-lambda-powertools"} <= set(pins)
-    assert not set(pins) & (FORBIDDEN_AT_RUN_TIME | {"boto3", "botocore"})
-    assert {name: version(name) for name in pins} == pins  # the tests exercise exactly what ships
+def test_the_locks_hold_the_runtime_and_what_the_handler_tests_run() -> None:
+    x86_64, arm64 = (pins(lock) for lock in LOCKS)
+    assert x86_64 == arm64
+    assert {"numpy", "scikit-learn", "pyarrow", "onnxruntime", "skops", "joblib", "aws-lambda-powertools"} <= set(x86_64)
+    assert not set(x86_64) & (FORBIDDEN_AT_RUN_TIME | {"boto3", "botocore", "protobuf", "sympy"})
+    assert {name: version(name) for name in x86_64} == x86_64  # the handler tests run these versions
 
 
 SCRIPT = textwrap.dedent(
     """
     import json, os, sys
     from batch_predict.handler import lambda_handler
+    assert sys.version_info[:2] == tuple(map(int, os.environ["EXPECTED_PYTHON"].split(".")))
 
     class Context:
         function_name, function_version, memory_limit_in_mb = "batch-predict-test", "1", 2048
@@ -89,25 +87,14 @@ def fresh_run(
         for model, source, ext in zip(models, inputs, (".parquet", ".csv.gz", ".jsonl.gz"), strict=True)
     ]
     events += [{"action": "health"}, {"model_s3_uri": 5}]
-    root = image_task_root(
-        dockerfile=DOCKERFILE, requirements=REQUIREMENTS, destination=tmp_path_factory.mktemp("image") / "task"
-    )
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": f"{root}:{REPO_ROOT / 'functions'}",
-        "HOME": "/nonexistent",  # nothing may need a home directory
-        **function_environment,
-        "EVENTS": json.dumps(events),
-    }
-    completed = subprocess.run(  # -S: no site-packages, only the task root and the standard library
-        [sys.executable, "-S", "-c", SCRIPT], env=environment, capture_output=True, text=True, timeout=120, cwd="/"
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    environment = {**function_environment, "EVENTS": json.dumps(events), "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION}
+    paths = [image_task_root("batch_predict", tmp_path_factory), runtime_dir(tmp_path_factory)]
+    return run_isolated(SCRIPT, paths=paths, environment=environment)
+
 
 
 def test_a_fresh_cold_start_runs_every_model_and_data_format(fresh_run: dict[str, Any]) -> None:
-    """With only what the image holds importable."""
+    """With only what the image and the Lambda runtime hold importable, under Lambda's Python."""
     *jobs, health, bad = fresh_run["answers"]
     assert [job["statusCode"] for job in jobs] == [200, 200, 200], [job["body"] for job in jobs]
     assert [job["body"]["model"]["format"] for job in jobs] == ["skops", "onnx", "joblib"]
@@ -116,11 +103,12 @@ def test_a_fresh_cold_start_runs_every_model_and_data_format(fresh_run: dict[str
     assert bad["statusCode"] == 400
 
 
-def test_nothing_outside_the_image_is_imported(fresh_run: dict[str, Any], runtime: Stage) -> None:
+def test_nothing_outside_the_image_is_imported(fresh_run: dict[str, Any]) -> None:
     modules = set(fresh_run["modules"])
     tops = {name.split(".")[0] for name in modules}
     assert not tops & FORBIDDEN_AT_RUN_TIME, sorted(tops & FORBIDDEN_AT_RUN_TIME)
-    pruned, pruned_tests = pruning(runtime)
+    spec = tomllib.loads((FUNCTION_DIR / "task_root.toml").read_text())
+    pruned, pruned_tests = set(spec["remove"]), set(spec["remove_tests_of"])
     assert {"onnxruntime/tools", "pyarrow/include"} <= pruned and {"sklearn", "skops"} <= pruned_tests
     dotted = {path.replace("/", ".") for path in pruned}
     assert not [name for name in modules if name in dotted or name.startswith(tuple(f"{p}." for p in dotted))]

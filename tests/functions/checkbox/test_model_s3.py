@@ -61,6 +61,7 @@ def test_a_missing_bucket_is_named(aws_environment: dict[str, str], tmp_path: Pa
 
 
 def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
+    tmp_path_factory: pytest.TempPathFactory,
     model_bucket: str, aws_environment: dict[str, str], tmp_path: Path
 ) -> None:
     boto3.client("s3").put_object(Bucket=model_bucket, Key=LABELS_KEY, Body=b'{"0": "ticked", "1": "empty"}')
@@ -69,7 +70,8 @@ def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
     environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "MODEL_PATH"}
     result = run_fresh(
         {**environment, **aws_environment, "MODEL_PATH": "/var/task/checkbox_model/model.onnx",  # the image's, absent here
-         "MODEL_S3_URI": f"s3://{model_bucket}/{KEY}", "TMPDIR": str(temporary)}  # fmt: skip
+         "MODEL_S3_URI": f"s3://{model_bucket}/{KEY}", "TMPDIR": str(temporary)},  # fmt: skip
+        tmp_path_factory,
     )
     health, _, predict, _ = result["answers"]
     model = json.loads(health["body"])["model"]

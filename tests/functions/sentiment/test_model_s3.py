@@ -54,13 +54,15 @@ def test_a_missing_bucket_is_named(aws_environment: dict[str, str], tmp_path: Pa
 
 
 def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
+    tmp_path_factory: pytest.TempPathFactory,
     model_bucket: str, aws_environment: dict[str, str], tmp_path: Path, model: SentimentModel
 ) -> None:
     temporary = tmp_path / "lambda-tmp"
     temporary.mkdir()
     environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "MODEL_DIR"}
     result = run_fresh(
-        {**environment, **aws_environment, "MODEL_S3_URI": f"s3://{model_bucket}/sentiment/v1", "TMPDIR": str(temporary)}
+        {**environment, **aws_environment, "MODEL_S3_URI": f"s3://{model_bucket}/sentiment/v1", "TMPDIR": str(temporary)},
+        tmp_path_factory,
     )
     predict, health = result["answers"][:2]
     assert health["body"]["model_source"] == f"s3://{model_bucket}/{PREFIX}"

@@ -1,33 +1,35 @@
 """What ships: the Dockerfile (read statically: no Docker engine here) and the function's import
-closure, measured in a fresh interpreter after real requests: no torch, no transformers, only
-distributions listed in functions/sentiment/requirements.txt."""
+closure, measured in the real task root (built by the Dockerfile's install step, run under
+Lambda's CPython with nothing else importable) after real requests: no torch, no
+transformers, only distributions in the function's lock."""
 
 from __future__ import annotations
 
 import importlib
 import json
 import re
-import shlex
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
+import tomllib
 from types import ModuleType
 
 import pytest
 
 from sentiment.inference import ARTIFACT_FILES
-from tools.pinned_requirements import distribution_name, pinned_requirements
-from tools.dockerfile import Dockerfile, Stage, parse_dockerfile
+from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tests.functions.sentiment.conftest import FIXTURE_MODEL_DIR, FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT
+from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
+from tools.dockerfile import Dockerfile, Stage, parse_dockerfile
+from tools.locks import pins
+from tools.pinned_requirements import distribution_name
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
-REQUIREMENTS = FUNCTION_DIR / "requirements.txt"
-EXPORT_REQUIREMENTS = REPO_ROOT / "requirements-export.txt"
-RUNTIME_BASE_IMAGE = "public.ecr.aws/lambda/python:3.14"
+REQUIREMENTS = FUNCTION_DIR / "requirements-x86_64.txt"
+EXPORT_REQUIREMENTS = REPO_ROOT / "requirements" / "export.txt"
+RUNTIME_BASE_IMAGE = f"public.ecr.aws/lambda/python:{LAMBDA_PYTHON_VERSION}"
 # What the CDK asset sends as build context (everything else is excluded).
 CONTEXT_PATHS = (
-    "functions/sentiment/", "functions/lambda_common/", "training/sentiment/", "fixtures/sentiment/", "requirements-export.txt"
+    "functions/sentiment/", "functions/lambda_common/", "training/sentiment/", "fixtures/sentiment/",
+    "requirements/export.txt", "tools/task_root.py",
 )
 FORBIDDEN_AT_RUN_TIME = ("torch", "transformers", "huggingface_hub", "pydantic", "google", "flatbuffers")
 
@@ -62,50 +64,25 @@ def test_cmd_names_an_importable_callable_handler(runtime: Stage, handler: Modul
     module_name, _, function_name = command[0].rpartition(".")
     module = importlib.import_module(module_name)
     assert module is handler and callable(getattr(module, function_name))
-    # ...and the package lands where that handler string looks for it.
-    package_copies = [c for c in runtime.all("COPY") if "functions/sentiment/" in c.arguments]
-    assert [c.arguments.split()[-1] for c in package_copies] == ["${LAMBDA_TASK_ROOT}/sentiment/"]
-    assert "functions/sentiment/*.py" in package_copies[0].arguments
-    # ...with the shared package beside it, compiled like it, where `import lambda_common` finds it.
-    (shared,) = [c for c in runtime.all("COPY") if "functions/lambda_common/" in c.arguments]
-    assert shared.arguments.split()[-2:] == ["functions/lambda_common/*.py", "${LAMBDA_TASK_ROOT}/lambda_common/"]
-    assert any("compileall" in run.arguments and "${LAMBDA_TASK_ROOT}/lambda_common" in run.arguments for run in runtime.all("RUN"))
 
 
-def test_the_runtime_stage_installs_only_the_functionspinned_requirements(runtime: Stage) -> None:
-    installs = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
-    assert len(installs) == 1
-    (install,) = installs
-    mount = re.search(r"--mount=type=bind,source=(\S+?),target=(\S+)", install)
-    assert mount and mount.group(1) == "functions/sentiment/requirements.txt"
-    command = install.split("pip install", 1)[1].split("&&", 1)[0]
-    tokens = shlex.split(command)
-    packages, requirement_files, index = [], [], 0
-    while index < len(tokens):
-        token = tokens[index]
-        if token in ("-r", "--requirement", "-t", "--target"):
-            (requirement_files if token in ("-r", "--requirement") else []).append(tokens[index + 1])
-            index += 2
-            continue
-        if not token.startswith("-"):
-            packages.append(token)
-        index += 1
-    assert requirement_files == [mount.group(2)] and packages == []
-    assert "--no-deps" in tokens and "--only-binary=:all:" in tokens
+def test_the_runtime_stage_is_one_install_step_of_the_functions_lock() -> None:
+    step = install_step("sentiment")
+    assert step.one("--function") == "sentiment" and step.one("--target") == "${LAMBDA_TASK_ROOT}"
+    assert step.one("--copy") == "/model=sentiment_model"
+    (model_mount,) = [mount for mount in step.mounts if mount.get("from")]
+    assert model_mount == {"type": "bind", "from": "model", "source": "/model", "target": "/model"}
     # (onnxruntime/transformers, a folder it prunes, is not the transformers package)
-    assert not [run for run in runtime.all("RUN") if re.search(r"(?<![\w/])(torch|transformers)\b", run.arguments)]
+    assert not re.search(r"(?<![\w/])(torch|transformers)\b", DOCKERFILE.read_text().split("AS runtime", 1)[1])
 
 
 def test_the_runtime_requirements_hold_no_torch_or_transformers() -> None:
-    pins = pinned_requirements(REQUIREMENTS)
-    assert {"numpy", "onnxruntime", "tokenizers", "aws-lambda-powertools"} <= set(pins)
-    assert not [name for name in pins if "torch" in name or "transformers" in name or name == "huggingface-hub"]
+    locked = pins(REQUIREMENTS)
+    assert {"numpy", "onnxruntime", "tokenizers", "aws-lambda-powertools"} <= set(locked)
+    assert not [name for name in locked if "torch" in name or "transformers" in name or name == "huggingface-hub"]
 
 
-def test_the_model_is_baked_in_where_model_dir_points(runtime: Stage, stages: dict[str, Stage]) -> None:
-    (model_copy,) = [c for c in runtime.all("COPY") if c.arguments.startswith("--from=model ")]
-    source, destination = model_copy.arguments.split()[1:]
-    assert source == "/model/" and destination == "${LAMBDA_TASK_ROOT}/sentiment_model/"
+def test_the_model_is_baked_in_where_model_dir_points(runtime: Stage) -> None:
     env = " ".join(e.arguments for e in runtime.all("ENV"))
     assert "MODEL_DIR=${LAMBDA_TASK_ROOT}/sentiment_model" in env
     # Caches, should any library try one, go to /tmp (the only writable path in Lambda).
@@ -117,19 +94,19 @@ def test_the_export_stage_takes_the_documented_build_arguments(
 ) -> None:
     global_args = dockerfile.global_args
     export = stages["model-export"]
-    assert export.base_image.startswith("python:3.14-slim") and export.platform == "$BUILDPLATFORM"
+    assert export.base_image == "python:3.11-slim" and export.platform == "$BUILDPLATFORM"
     assert export.args() == {
         "MODEL_ID": "distilbert-base-uncased-finetuned-sst-2-english",
         "LOCAL_MODEL_DIR": "",
         "QUANTIZE": "true",
     }
     runs = " ".join(run.arguments for run in export.all("RUN"))
-    assert "pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements-export.txt" in runs
+    assert "pip install --require-hashes --no-deps --extra-index-url https://download.pytorch.org/whl/cpu -r export.txt" in runs
     assert runs.count("python -m training.sentiment.export_onnx") == 2
     assert runs.count("--output /model") == 2
     # MODEL_SOURCE picks the stage the runtime copies the model from.
-    assert global_args == {"MODEL_SOURCE": "export"}
-    assert stages["model"].base_image == "model-${MODEL_SOURCE}"
+    assert global_args == {"MODEL_SOURCE": "export", "PYTHON_VERSION": LAMBDA_PYTHON_VERSION}
+    assert stages["model"].base_image == "model-export"  # FROM model-${MODEL_SOURCE}, the default substituted
     assert {"model-export", "model-prebuilt"} <= set(stages)
 
 
@@ -158,24 +135,25 @@ def test_only_paths_in_the_build_context_are_read(dockerfile: Dockerfile) -> Non
         for run in stage.all("RUN"):
             for mount in re.findall(r"--mount=(\S+)", run.arguments):
                 options = dict(option.partition("=")[::2] for option in mount.split(","))
-                if "source" in options:
-                    assert options["source"].startswith(CONTEXT_PATHS)
-                else:  # the whole context, read-only, for LOCAL_MODEL_DIR: export stage only
-                    assert stage.name == "model-export" and options["target"] == "/context"
+                if "from" in options:  # another stage's output (the model)
+                    assert options["from"] in {s.name for s in dockerfile.stages}
+                elif options["type"] == "bind":  # the whole context, read-only
+                    assert "source" not in options and options["target"] == "/context"
+                else:
+                    assert options == {"type": "cache", "target": "/root/.cache/pip"}
 
 
 def test_the_export_requirements_pin_the_cpu_torch() -> None:
-    pins = pinned_requirements(EXPORT_REQUIREMENTS)
-    assert pins["torch"] == "2.13.0"
-    assert {"transformers", "onnx", "onnxscript", "onnxruntime", "tokenizers", "numpy"} <= set(pins)
-    runtime_pins = pinned_requirements(REQUIREMENTS)
-    for shared in set(pins) & set(runtime_pins):  # the export validates with the runtime's versions
-        assert pins[shared] == runtime_pins[shared], shared
+    export = pins(EXPORT_REQUIREMENTS)
+    assert export["torch"] == "2.13.0"
+    assert {"transformers", "onnx", "onnxscript", "onnxruntime", "tokenizers", "numpy"} <= set(export)
+    runtime_pins = pins(REQUIREMENTS)
+    for shared in set(export) & set(runtime_pins):  # the export validates with the runtime's versions
+        assert export[shared] == runtime_pins[shared], shared
 
 
-def _pruned_module_prefixes(runtime: Stage) -> list[str]:
-    (install,) = [run.arguments for run in runtime.all("RUN") if "pip install" in run.arguments]
-    removed = re.search(r"rm -rf ([^&]+)", install).group(1).split()
+def _pruned_module_prefixes() -> list[str]:
+    removed = tomllib.loads((FUNCTION_DIR / "task_root.toml").read_text())["remove"]
     return [path.replace("/", ".") for path in removed if "/" in path]
 
 
@@ -183,7 +161,8 @@ def _pruned_module_prefixes(runtime: Stage) -> list[str]:
 
 SCRIPT = textwrap.dedent(
     """
-    import json, sys, time
+    import json, os, sys, time
+    assert sys.version_info[:2] == tuple(map(int, os.environ["EXPECTED_PYTHON"].split(".")))
     started = time.perf_counter()
     from sentiment.handler import lambda_handler
     cold_start_s = time.perf_counter() - started
@@ -211,24 +190,17 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run_fresh(environment: dict[str, str]) -> dict:
-    """Run SCRIPT in a new interpreter with only `environment` (plus PATH and PYTHONPATH)."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": f"{REPO_ROOT / 'functions'}",
-        "HOME": "/nonexistent",  # nothing may need a home directory
-        **environment,
-    }
-    completed = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120, cwd="/"
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+def run_fresh(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """SCRIPT in the real task root under Lambda's Python, with the Lambda runtime's boto3."""
+    paths = [image_task_root("sentiment", tmp_path_factory), runtime_dir(tmp_path_factory)]
+    return run_isolated(SCRIPT, paths=paths, environment={**environment, "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION})
 
 
 @pytest.fixture(scope="module")
-def fresh_run() -> dict:
-    return run_fresh(FUNCTION_ENVIRONMENT)
+def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The model where the image puts it."""
+    root = image_task_root("sentiment", tmp_path_factory)
+    return run_fresh({**FUNCTION_ENVIRONMENT, "MODEL_DIR": str(root / "sentiment_model")}, tmp_path_factory)
 
 
 def test_a_fresh_cold_start_serves_every_kind_of_request(fresh_run: dict) -> None:
@@ -240,12 +212,12 @@ def test_a_fresh_cold_start_serves_every_kind_of_request(fresh_run: dict) -> Non
     assert url["statusCode"] == 200 and json.loads(url["body"])["count"] == 1
 
 
-def test_no_torch_transformers_or_undeclared_distribution_is_imported(fresh_run: dict, runtime: Stage) -> None:
+def test_no_torch_transformers_or_undeclared_distribution_is_imported(fresh_run: dict) -> None:
     modules = fresh_run["modules"]
     tops = {name.split(".")[0] for name in modules}
     assert not tops & set(FORBIDDEN_AT_RUN_TIME), sorted(tops & set(FORBIDDEN_AT_RUN_TIME))
     assert "boto3" not in tops  # only the MODEL_S3_URI path imports the SDK
-    allowed = set(pinned_requirements(REQUIREMENTS)) | {"botocore"}  # botocore: the base image's, used by Powertools if present
+    allowed = set(pins(REQUIREMENTS)) | {"botocore"}  # the Lambda runtime's, used by Powertools if present
     stdlib = set(fresh_run["stdlib"])
     undeclared = {}
     for top in tops - stdlib - {"sentiment", "lambda_common", "__main__", "_distutils_hack"}:
@@ -254,8 +226,8 @@ def test_no_torch_transformers_or_undeclared_distribution_is_imported(fresh_run:
             continue  # interpreter-internal modules (_io, _abc, ...)
         if not owners & allowed:
             undeclared[top] = sorted(owners)
-    assert not undeclared, f"imported from distributions not in requirements.txt: {undeclared}"
-    # Nothing the Dockerfile prunes from the image is ever imported.
-    pruned = _pruned_module_prefixes(runtime)
+    assert not undeclared, f"imported from distributions not in the lock: {undeclared}"
+    # Nothing the install step prunes from the image is ever imported.
+    pruned = _pruned_module_prefixes()
     assert pruned == ["onnxruntime.transformers", "onnxruntime.quantization", "onnxruntime.tools"]
     assert not [m for m in modules if m.startswith(tuple(pruned)) or (m.startswith("numpy.") and ".tests" in m)]
