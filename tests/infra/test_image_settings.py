@@ -16,7 +16,7 @@ import pytest
 
 from stacks.common.packages import DOCKER_PLATFORM, PYTHON_RUNTIME, PYTHON_VERSION
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
-from tools.dockerfile import Stage, runtime_stage
+from tools.dockerfile import runtime_stage
 from tests.support.synthesized_app import (
     KNOWN_IMAGE_FUNCTIONS, dockerfile_of, image_folder, image_functions, synthesized_app,
 )
@@ -63,11 +63,15 @@ def test_each_runtime_stage_is_the_lambda_python_base_image_of_the_zip_runtime(
     functions_by_environment: dict[str, dict[str, FunctionDefinition]],
 ) -> None:
     for fn in every_image_function(functions_by_environment):
-        stage = runtime_stage(dockerfile_of(fn))
-        image, _, _digest = stage.base_image.partition("@")  # a pinned digest may follow the tag
-        assert image == f"{LAMBDA_PYTHON_BASE_IMAGE}:{PYTHON_VERSION}", (
-            f"{fn.function_name}: runtime stage FROM {stage.base_image}; the ZIP functions run {PYTHON_RUNTIME.name}"
-        )
+        assert fn.image is not None
+        # As `docker build` resolves it with the asset's build arguments, and with the defaults
+        # alone (a hand-run build gets the same Python).
+        for build_args in (fn.image.build_args, {}):
+            stage = runtime_stage(dockerfile_of(fn), build_args)
+            image, _, _digest = stage.base_image.partition("@")  # a pinned digest may follow the tag
+            assert image == f"{LAMBDA_PYTHON_BASE_IMAGE}:{PYTHON_VERSION}", (
+                f"{fn.function_name}: runtime stage FROM {stage.base_image}; the ZIP functions run {PYTHON_RUNTIME.name}"
+            )
 
 
 def test_each_image_is_built_for_its_functions_architecture_and_nothing_contradicts_it(
@@ -99,8 +103,8 @@ def test_each_cmd_is_one_handler_string_naming_a_function_the_image_contains(
         module_file = fn.image.context_dir / module_path
         assert module_file.is_file(), f"{fn.function_name}: CMD {handler!r}, no {module_path} in the build context"
         assert function in _top_level_names(module_file), f"{fn.function_name}: {module_path} defines no {function}"
-        copied = {copied for copied, _ in _copies_from_functions(stage)}
-        assert package in copied, f"{fn.function_name}: functions/{package} is not copied into the image"
+        step = _install_step(fn)
+        assert step["--function"] == package, f"{fn.function_name}: functions/{package} is not installed into the image"
 
 
 def test_the_template_leaves_handler_and_runtime_to_the_image(assemblies: dict[str, CloudAssembly]) -> None:
@@ -119,19 +123,21 @@ def test_the_template_leaves_handler_and_runtime_to_the_image(assemblies: dict[s
     assert checked >= len(KNOWN_IMAGE_FUNCTIONS) * len(assemblies)
 
 
-def test_each_image_lays_out_functions_as_the_repository_does(
+def test_each_image_is_built_by_the_install_step_from_its_staged_context(
     functions_by_environment: dict[str, dict[str, FunctionDefinition]],
 ) -> None:
-    # /var/task/<package> holds functions/<package>: the entrypoint test (tests/integration/
-    # test_container_entrypoints.py) runs the CMD with functions/ standing in for /var/task.
+    # tools/task_root.py lays /var/task/<package> out from functions/<package> (and
+    # lambda_common beside it); the artifact tests run this very command line.
     for fn in every_image_function(functions_by_environment):
-        copies = _copies_from_functions(runtime_stage(dockerfile_of(fn)))
-        assert copies, f"{fn.function_name}: nothing copied from functions/"
-        for package, destination in copies:
-            assert destination.rstrip("/") == f"{TASK_ROOT}/{package}", (
-                f"{fn.function_name}: functions/{package} copied to {destination}"
-            )
-        assert {package for package, _ in copies} >= {image_folder(fn), "lambda_common"}
+        assert fn.image is not None
+        step = _install_step(fn)
+        assert step["--function"] == image_folder(fn) and step["--target"] == TASK_ROOT, (fn.function_name, step)
+        assert step["--context"] == "/context"
+        staged = fn.image.context_dir
+        assert (staged / "tools" / "task_root.py").is_file(), f"{fn.function_name}: no install script in the context"
+        lock = staged / "functions" / image_folder(fn) / f"requirements-{fn.architecture}.txt"
+        assert lock.is_file(), f"{fn.function_name}: no {lock.name} in the build context"
+        assert (staged / "functions" / "lambda_common" / "__init__.py").is_file()
 
 
 def _top_level_names(module_file: Path) -> set[str]:
@@ -146,16 +152,10 @@ def _top_level_names(module_file: Path) -> set[str]:
     return names
 
 
-def _copies_from_functions(stage: Stage) -> list[tuple[str, str]]:
-    """(package, destination) of each COPY of functions/<package>/... from the build context."""
-    copies = []
-    for instruction in stage.all("COPY"):
-        words = shlex.split(instruction.arguments)
-        if any(word.startswith("--from=") for word in words):
-            continue  # from another stage, not from the build context
-        *sources, destination = [word for word in words if not word.startswith("--")]
-        for source in sources:
-            parts = Path(source).parts
-            if len(parts) >= 2 and parts[0] == "functions":
-                copies.append((parts[1], destination))
-    return copies
+def _install_step(fn: FunctionDefinition) -> dict[str, str]:
+    """The options of the runtime stage's one RUN, which must be the task-root script."""
+    (run,) = runtime_stage(dockerfile_of(fn)).all("RUN")
+    command = [word for word in shlex.split(run.arguments) if not word.startswith("--mount=")]
+    assert command[:2] == ["python3", "/context/tools/task_root.py"], f"{fn.function_name}: RUN {run.arguments!r}"
+    options = command[2:]
+    return {option: value for option, value in zip(options[::2], options[1::2], strict=True) if option != "--copy"}
