@@ -24,6 +24,16 @@ def test_lambdas_python_is_on_this_machine() -> None:
     assert version.stdout.strip() == str(tuple(int(part) for part in LAMBDA_PYTHON_VERSION.split(".")))
 
 
+def test_without_lambdas_python_the_finder_says_how_to_get_one(tmp_path: Path) -> None:
+    completed = subprocess.run(  # a PATH with no python3.13, pyenv or uv; LAMBDA_PYTHON wrong
+        [sys.executable, "-m", "tools.lambda_interpreter"], cwd=REPO_ROOT, capture_output=True, text=True,
+        env={"PATH": str(tmp_path), "LAMBDA_PYTHON": sys.executable, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert f"no CPython {LAMBDA_PYTHON_VERSION} found" in completed.stderr
+    assert f"pyenv install {LAMBDA_PYTHON_VERSION}" in completed.stderr
+
+
 def test_the_script_refuses_to_compile_bytecode_for_another_python(tmp_path: Path) -> None:
     other = "3.9" if LAMBDA_PYTHON_VERSION != "3.9" else "3.10"
     completed = subprocess.run(
