@@ -7,11 +7,7 @@ import sys
 
 from aws_cdk import App
 
-from stacks.batch_predict import BatchPredictStack
-from stacks.checkbox import CheckboxStack
-from stacks.common.compliance import add_compliance_checks
-from stacks.mask_predictor import MaskPredictorStack
-from stacks.sentiment import SentimentStack
+from stacks.app_builder import build_app
 from stacks.settings import settings_for
 
 
@@ -27,11 +23,7 @@ def main() -> None:
         f"Target: environment={settings.name} account={settings.account} region={settings.region}",
         file=sys.stderr,
     )
-    MaskPredictorStack(app, settings.stack_name("MaskPredictor"), settings=settings)
-    SentimentStack(app, settings.stack_name("Sentiment"), settings=settings)
-    CheckboxStack(app, settings.stack_name("Checkbox"), settings=settings)
-    BatchPredictStack(app, settings.stack_name("BatchPredict"), settings=settings)
-    add_compliance_checks(app)
+    build_app(app, settings)
     app.synth()
 
 

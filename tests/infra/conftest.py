@@ -7,6 +7,7 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
+from stacks.app_builder import WorkloadStacks
 from stacks.settings import (
     ENVIRONMENTS,
     BatchStateMachineSettings,
@@ -17,23 +18,46 @@ from stacks.settings import (
     VpcPlacement,
 )
 from tests.infra.synth import (
+    Synth,
+    synth_app,
     synth_batch_predict,
     synth_checkbox,
     synth_mask_predictor,
     synth_sentiment,
     with_batch_predict,
     with_mask_function,
+    with_template,
 )
+from tests.support.cdk_cli import CliSynth, cdk_cli_synth
+
+# Every fixture synthesizes the whole app the way `cdk synth` does (tests/infra/synth.py); the
+# dev and prod apps once per session, shared by their four stacks' fixtures.
 
 
 @pytest.fixture(scope="session")
-def dev_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    return synth_mask_predictor(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("dev"))
+def dev_app(tmp_path_factory: pytest.TempPathFactory) -> WorkloadStacks:
+    return synth_app(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("dev"))
 
 
 @pytest.fixture(scope="session")
-def prod_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    return synth_mask_predictor(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("prod"))
+def prod_app(tmp_path_factory: pytest.TempPathFactory) -> WorkloadStacks:
+    return synth_app(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("prod"))
+
+
+@pytest.fixture(scope="session")
+def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliSynth]:
+    """The real `cdk synth -c env=<name>` output per environment (tests/support/cdk_cli.py)."""
+    return cdk_cli_synth(tuple(ENVIRONMENTS), tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def dev_mask(dev_app: WorkloadStacks) -> Synth:
+    return with_template(dev_app.mask_predictor)
+
+
+@pytest.fixture(scope="session")
+def prod_mask(prod_app: WorkloadStacks) -> Synth:
+    return with_template(prod_app.mask_predictor)
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +86,13 @@ def cdk_out_of(dev_mask: tuple[Stack, Template]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dev_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    return synth_sentiment(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("sentiment-dev"))
+def dev_sentiment(dev_app: WorkloadStacks) -> Synth:
+    return with_template(dev_app.sentiment)
 
 
 @pytest.fixture(scope="session")
-def prod_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    return synth_sentiment(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("sentiment-prod"))
+def prod_sentiment(prod_app: WorkloadStacks) -> Synth:
+    return with_template(prod_app.sentiment)
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +110,13 @@ def tuned_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Te
 
 
 @pytest.fixture(scope="session")
-def dev_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    return synth_checkbox(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("checkbox-dev"))
+def dev_checkbox(dev_app: WorkloadStacks) -> Synth:
+    return with_template(dev_app.checkbox)
+
+
+@pytest.fixture(scope="session")
+def prod_checkbox(prod_app: WorkloadStacks) -> Synth:
+    return with_template(prod_app.checkbox)
 
 
 @pytest.fixture(scope="session")
@@ -104,13 +133,13 @@ def iam_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Templ
 
 
 @pytest.fixture(scope="session")
-def dev_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    return synth_batch_predict(ENVIRONMENTS["dev"], tmp_path_factory.mktemp("batch-dev"))
+def dev_batch(dev_app: WorkloadStacks) -> Synth:
+    return with_template(dev_app.batch_predict)
 
 
 @pytest.fixture(scope="session")
-def prod_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
-    return synth_batch_predict(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("batch-prod"))
+def prod_batch(prod_app: WorkloadStacks) -> Synth:
+    return with_template(prod_app.batch_predict)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,11 @@
-"""Synthesizes stacks in-process for template assertions, cdk-nag included."""
+"""Synthesizes the app in-process exactly as `cdk synth` does, for template assertions.
+
+Same construction as app.py (stacks/app_builder.py: the four stacks and cdk-nag) and the same
+context: cdk.json's (feature flags included) plus what the CLI adds by default. Settings are
+passed explicitly, so tests can tune them; the environment's name goes into the context as
+`-c env=<name>` would put it. tests/infra/test_snapshots.py proves the templates equal the
+CLI's, hashes masked.
+"""
 
 from __future__ import annotations
 
@@ -10,53 +17,54 @@ from typing import Any
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from stacks.batch_predict import BatchPredictStack
-from stacks.checkbox import CheckboxStack
-from stacks.common.compliance import add_compliance_checks
-from stacks.mask_predictor import MaskPredictorStack
-from stacks.sentiment import SentimentStack
+from stacks.app_builder import WorkloadStacks, build_app
 from stacks.settings import BatchPredictSettings, EnvironmentSettings, FunctionSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# What `cdk synth` adds to cdk.json's context (its --path-metadata, --asset-metadata and
+# --version-reporting defaults, and bundling for every stack); without them resource Metadata
+# and the CDKMetadata resource would be missing from the templates tested.
+CLI_DEFAULT_CONTEXT: dict[str, Any] = {
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+    "aws:cdk:version-reporting": True,
+    "aws:cdk:bundling-stacks": ["**"],
+}
+
+Synth = tuple[Stack, Template]
 
 
-def cdk_json_feature_flags() -> dict[str, Any]:
-    """cdk.json's feature flags (not its `env` choice): what `cdk synth` runs the app with."""
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    return {key: value for key, value in context.items() if key.startswith("@")}
+def cdk_synth_context(environment: str) -> dict[str, Any]:
+    cdk_json_context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return {**cdk_json_context, "env": environment, **CLI_DEFAULT_CONTEXT}
 
 
-def synth_stack(
-    stack_class: type[Stack],
-    workload: str,
-    settings: EnvironmentSettings,
-    outdir: Path,
-    *,
-    context: dict[str, Any] | None = None,
-) -> tuple[Stack, Template]:
-    app = App(outdir=str(outdir), context=context)
-    stack = stack_class(app, settings.stack_name(workload), settings=settings)  # type: ignore[call-arg]
-    add_compliance_checks(app)
-    app.synth()  # runs the cdk-nag packs; an unacknowledged finding raises here
+def synth_app(settings: EnvironmentSettings, outdir: Path) -> WorkloadStacks:
+    """Every stack of one environment; cdk-nag runs, and an unacknowledged finding raises."""
+    app = App(outdir=str(outdir), context=cdk_synth_context(settings.name))
+    stacks = build_app(app, settings)
+    app.synth()
+    return stacks
+
+
+def with_template(stack: Stack) -> Synth:
     return stack, Template.from_stack(stack)
 
 
-def synth_mask_predictor(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
-    return synth_stack(MaskPredictorStack, "MaskPredictor", settings, outdir)
+def synth_mask_predictor(settings: EnvironmentSettings, outdir: Path) -> Synth:
+    return with_template(synth_app(settings, outdir).mask_predictor)
 
 
-def synth_checkbox(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
-    return synth_stack(CheckboxStack, "Checkbox", settings, outdir)
+def synth_checkbox(settings: EnvironmentSettings, outdir: Path) -> Synth:
+    return with_template(synth_app(settings, outdir).checkbox)
 
 
-def synth_sentiment(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
-    return synth_stack(SentimentStack, "Sentiment", settings, outdir)
+def synth_sentiment(settings: EnvironmentSettings, outdir: Path) -> Synth:
+    return with_template(synth_app(settings, outdir).sentiment)
 
 
-def synth_batch_predict(settings: EnvironmentSettings, outdir: Path) -> tuple[Stack, Template]:
-    # With cdk.json's feature flags, so the template asserted on is the one `cdk synth` writes
-    # (partition literals, minimized policies...).
-    return synth_stack(BatchPredictStack, "BatchPredict", settings, outdir, context=cdk_json_feature_flags())
+def synth_batch_predict(settings: EnvironmentSettings, outdir: Path) -> Synth:
+    return with_template(synth_app(settings, outdir).batch_predict)
 
 
 def with_batch_predict(settings: EnvironmentSettings, **changes: object) -> EnvironmentSettings:

@@ -51,9 +51,9 @@ def test_image_agrees_with_the_stack(dev_checkbox: Synth, iam_checkbox: Synth) -
     assert dev.handler == "checkbox.handler.lambda_handler"
     assert dev.image is not None and dev.image.platform == "linux/amd64"
     assert iam.image is not None and iam.image.platform == "linux/arm64"
-    assert dev.image.build_args == {"MODEL_FILE": "fixtures/checkbox/yolov8_tiny/model.onnx"}
+    assert dev.image.build_args == {"PYTHON_VERSION": PYTHON_VERSION, "MODEL_FILE": "fixtures/checkbox/yolov8_tiny/model.onnx"}
     assert (dev.image.context_dir / "fixtures/checkbox/yolov8_tiny/model.onnx").is_file()
-    assert sorted(p.name for p in dev.image.context_dir.iterdir()) == ["fixtures", "functions"]
+    assert sorted(p.name for p in dev.image.context_dir.iterdir()) == ["fixtures", "functions", "tools"]
     assert sorted(p.name for p in (dev.image.context_dir / "functions").iterdir()) == ["checkbox", "lambda_common"]
 
 
@@ -117,9 +117,11 @@ def test_stage_traces_throttles_and_logs_access_as_json(dev_checkbox: Synth) -> 
     assert settings["ThrottlingRateLimit"] == 10 and settings["ThrottlingBurstLimit"] == 20
     assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
     access = stage["AccessLogSetting"]
-    assert access["DestinationArn"]["Fn::GetAtt"][1] == "Arn"
+    # cdk.json's logGroupDestinationArnWithoutWildcard: the log group's ARN without ":*".
+    prefix, log_group_ref = access["DestinationArn"]["Fn::Join"][1]
+    assert prefix == "arn:aws:logs:us-east-1:111111111111:log-group:"
     assert json.loads(access["Format"])["status"] == "$context.status"
-    log_group_id = access["DestinationArn"]["Fn::GetAtt"][0]
+    log_group_id = log_group_ref["Ref"]
     assert template.to_json()["Resources"][log_group_id]["Properties"]["RetentionInDays"] == 30
 
 

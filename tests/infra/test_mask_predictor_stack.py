@@ -7,6 +7,8 @@ import json
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
+from stacks.common.packages import PYTHON_RUNTIME
+
 Synth = tuple[Stack, Template]
 
 
@@ -26,7 +28,7 @@ def test_function_runs_newest_python_on_settings_architecture_and_size(dev_mask:
         "AWS::Lambda::Function",
         {
             "FunctionName": "mask-predictor-dev",
-            "Runtime": "python3.14",
+            "Runtime": PYTHON_RUNTIME.name,
             "Architectures": ["x86_64"],
             "Handler": "mask_predictor.handler.lambda_handler",
             "MemorySize": 512,
@@ -94,8 +96,8 @@ def test_role_policy_has_exactly_log_writing_and_tracing(dev_mask: Synth) -> Non
             "Effect": "Allow",
             "Resource": log_group_arn,
         },
-        {
-            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        {  # sorted: cdk.json's minimizePolicies merges and orders statements' actions
+            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
             "Effect": "Allow",
             "Resource": "*",
         },

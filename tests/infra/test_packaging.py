@@ -9,11 +9,12 @@ from pathlib import Path
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
-from stacks.common.packages import SHARED_PACKAGE_DIR, shared_package_fingerprint
+from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR, shared_package_fingerprint
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition, directory_sizes
 
 Synth = tuple[Stack, Template]
 ZIP_LIMIT_BYTES = 3 * 1024 * 1024
+CPYTHON_TAG = "cpython-" + PYTHON_VERSION.replace(".", "")  # the ABI tag of Lambda's interpreter
 ELF_MACHINE = {"x86_64": 0x3E, "arm64": 0xB7}
 TRAINING_ONLY = ("sklearn", "sklearn_crfsuite", "scipy", "numpy", "joblib", "pandas", "torch")
 
@@ -67,13 +68,13 @@ def _elf_machine(path: Path) -> int:
 
 def test_native_wheel_matches_lambda_python_and_x86_64(dev_mask: Synth) -> None:
     extension = _crfsuite_extension(mask_function(dev_mask).code_asset_dir)  # type: ignore[arg-type]
-    assert "cpython-314-x86_64-linux-gnu" in extension.name
+    assert f"{CPYTHON_TAG}-x86_64-linux-gnu" in extension.name
     assert _elf_machine(extension) == ELF_MACHINE["x86_64"]
 
 
 def test_native_wheel_follows_arm64_setting(tuned_mask: Synth) -> None:
     extension = _crfsuite_extension(mask_function(tuned_mask).code_asset_dir)  # type: ignore[arg-type]
-    assert "cpython-314-aarch64-linux-gnu" in extension.name
+    assert f"{CPYTHON_TAG}-aarch64-linux-gnu" in extension.name
     assert _elf_machine(extension) == ELF_MACHINE["arm64"]
 
 

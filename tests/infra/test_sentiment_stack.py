@@ -67,11 +67,15 @@ def test_build_args_and_a_minimal_build_context(dev_sentiment: Synth, tuned_sent
     dev = sentiment_function(dev_sentiment).image
     tuned = sentiment_function(tuned_sentiment).image
     assert dev is not None and tuned is not None
-    assert dev.build_args == {"MODEL_ID": "distilbert-base-uncased-finetuned-sst-2-english", "QUANTIZE": "true"}
+    assert dev.build_args == {
+        "PYTHON_VERSION": PYTHON_VERSION, "MODEL_ID": "distilbert-base-uncased-finetuned-sst-2-english", "QUANTIZE": "true"
+    }
     assert tuned.build_args["QUANTIZE"] == "false"
     assert dev.dockerfile == "functions/sentiment/Dockerfile"
     top_level = sorted(path.name for path in dev.context_dir.iterdir())
-    assert top_level == ["functions", "requirements-export.txt", "training"]
+    assert top_level == ["functions", "requirements", "tools", "training"]
+    assert [p.name for p in (dev.context_dir / "requirements").iterdir()] == ["export.txt"]
+    assert [p.name for p in (dev.context_dir / "tools").iterdir()] == ["task_root.py"]
     assert sorted(p.name for p in (dev.context_dir / "functions").iterdir()) == ["lambda_common", "sentiment"]
     assert not list(dev.context_dir.rglob("__pycache__"))
 

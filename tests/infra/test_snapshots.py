@@ -1,28 +1,48 @@
-"""Whole-template snapshots, so every infrastructure change shows up as a reviewed diff.
+"""Whole-template snapshots of every stack in every environment, so every infrastructure change
+shows up as a reviewed diff, and proof that they are what the real `cdk synth` writes.
 
-Asset hashes (code and model content) are masked: retraining or editing a handler must not
-churn these; `make test --snapshot-update` (pytest --snapshot-update) refreshes them on purpose.
+Content hashes are masked: retraining or editing a handler must not churn these; pytest
+--snapshot-update refreshes them on purpose.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
-from aws_cdk import Stack
-from aws_cdk.assertions import Template
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from stacks.settings import ENVIRONMENTS
+from tests.support.cdk_cli import CliSynth
+
+# Asset hashes (S3 keys, image tags, asset paths) are sha256 of the code and model content.
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
-# Lambda version logical ids embed a hash of the function's code and configuration.
-VERSION_ID = re.compile(r"CurrentVersion[0-9A-F]{8}[0-9a-f]{32}")
+# Logical ids that CDK suffixes with a digest of content: a Lambda version's (code and
+# configuration), a REST API deployment's (the API's methods and resources). The mask also
+# takes the 8 upper-case characters before the digest (the construct path's stable hash).
+HASHED_LOGICAL_ID = re.compile(r"(?<=[A-Za-z])[0-9A-F]{8}[0-9a-f]{32}(?![0-9a-f])")
+# The CDKMetadata resource's payload: a compressed list of construct types and library versions.
+ANALYTICS = re.compile(r'"Analytics": "v2:deflate64:[A-Za-z0-9+/=]+"')
+# Whatever is left that looks like a digest (an account id is 12 digits).
+DIGEST_LIKE = re.compile(r"[0-9a-fA-F]{20,}")
+
+# Fixture names (tests/infra/conftest.py): every workload stack in every environment.
+CASES = [f"{environment}_{workload}" for environment in ENVIRONMENTS for workload in ("mask", "sentiment", "checkbox", "batch")]
 
 
-def masked(template: Template) -> dict:
-    text = json.dumps(template.to_json(), sort_keys=True)
-    text = VERSION_ID.sub("CurrentVersion<hash>", ASSET_HASH.sub("<asset-hash>", text))
-    return json.loads(text)
+def masked(template: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(template, sort_keys=True)
+    text = ASSET_HASH.sub("<asset-hash>", text)
+    text = HASHED_LOGICAL_ID.sub("<hash>", text)
+    text = ANALYTICS.sub('"Analytics": "<cdk-analytics>"', text)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def stack_template(case: str, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+    stack, template = request.getfixturevalue(case)
+    return stack.stack_name, template.to_json()
 
 
 @pytest.fixture
@@ -30,15 +50,31 @@ def snapshot_json(snapshot):  # type: ignore[no-untyped-def]
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize(
-    "stack_fixture", ["dev_mask", "prod_mask", "dev_sentiment", "prod_sentiment", "dev_checkbox", "dev_batch", "prod_batch"]
-)
+@pytest.mark.parametrize("stack_fixture", CASES)
 def test_template_snapshot(stack_fixture: str, request: pytest.FixtureRequest, snapshot_json) -> None:  # type: ignore[no-untyped-def]
-    _, template = request.getfixturevalue(stack_fixture)
+    _, template = stack_template(stack_fixture, request)
     assert masked(template) == snapshot_json
 
 
-def test_masking_removes_asset_hashes(dev_mask: tuple[Stack, Template]) -> None:
-    _, template = dev_mask
+@pytest.mark.parametrize("stack_fixture", CASES)
+def test_template_equals_the_cdk_cli_synth(
+    stack_fixture: str, request: pytest.FixtureRequest, cli_synths: dict[str, CliSynth]
+) -> None:
+    stack_name, template = stack_template(stack_fixture, request)
+    environment = stack_fixture.split("_", 1)[0]
+    assert masked(template) == masked(cli_synths[environment].assembly.template(stack_name))
+
+
+@pytest.mark.parametrize("stack_fixture", CASES)
+def test_masking_leaves_no_digest(stack_fixture: str, request: pytest.FixtureRequest) -> None:
+    _, template = stack_template(stack_fixture, request)
     text = json.dumps(masked(template))
-    assert "<asset-hash>" in text and not ASSET_HASH.search(text)
+    assert "<asset-hash>" in text and "CurrentVersion<hash>" in text and "<cdk-analytics>" in text
+    assert not DIGEST_LIKE.search(text), DIGEST_LIKE.search(text)
+
+
+def test_masking_covers_the_rest_api_deployment(dev_checkbox) -> None:  # type: ignore[no-untyped-def]
+    _, template = dev_checkbox
+    resources = masked(template.to_json())["Resources"]
+    deployments = [logical_id for logical_id, resource in resources.items() if resource["Type"] == "AWS::ApiGateway::Deployment"]
+    assert deployments == ["ApiDeployment<hash>"]

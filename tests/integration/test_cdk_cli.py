@@ -4,40 +4,24 @@ runs a synthesized function locally from that output."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from stacks.common.packages import PYTHON_RUNTIME, PYTHON_VERSION
+from tests.support.cdk_cli import CliSynth, cdk_cli_synth, run_in_repo as run
 from tools.cloud_assembly import CloudAssembly
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = REPO_ROOT / "events" / "mask_predictor"
 
 
-# A user's shell, not this test session's: other tests' fixtures may hold function settings
-# (MODEL_DIR...) in os.environ while they are alive, and `make invoke` lets those win.
-SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "PIP_", "NPM_", "NODE_", "TMP", "TEMP", "USER", "SSL_", "PYENV", "XDG_", "CI")
-
-
-def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if k.startswith(SHELL_VARIABLE_PREFIXES)},
-        "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-    }
-    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
-
-
 @pytest.fixture(scope="module")
-def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    result = run(["npx", "--no-install", "cdk", "synth", "--quiet", "-c", "env=prod", "-o", str(outdir)])
-    assert result.returncode == 0, result.stderr[-3000:]
-    return outdir, result
+def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CliSynth]:
+    """The session's prod synth (tests/infra/ compares its templates with theirs)."""
+    synth = cdk_cli_synth(("prod",), tmp_path_factory)["prod"]
+    return synth.outdir, synth
 
 
 def test_cli_synth_shows_target_account_and_region_first(cli_synth) -> None:  # type: ignore[no-untyped-def]
@@ -59,15 +43,15 @@ def test_synth_report_prints_a_row_per_function(cli_synth) -> None:  # type: ign
     header, _, row, image_row, *_ = result.stdout.splitlines()
     assert header.split(" | ")[0].strip() == "stack"
     cells = [cell.strip() for cell in row.split(" | ")]
-    assert cells[:8] == ["MaskPredictor-prod", "mask-predictor-prod", "Zip", "x86_64", "python3.14", "512 MB", "30 s", cells[7]]
+    assert cells[:8] == ["MaskPredictor-prod", "mask-predictor-prod", "Zip", "x86_64", PYTHON_RUNTIME.name, "512 MB", "30 s", cells[7]]
     assert cells[8] == "every 5 min"
     assert float(cells[10]) < float(cells[9])  # arm64 is cheaper
     assert "2,000,000 requests/month at 20 ms" in result.stdout
     image_cells = [cell.strip() for cell in image_row.split(" | ")]
-    assert image_cells[:8] == ["Sentiment-prod", "sentiment-prod", "Image", "x86_64", "python:3.14", "2048 MB", "60 s", "image (built on deploy)"]
+    assert image_cells[:8] == ["Sentiment-prod", "sentiment-prod", "Image", "x86_64", f"python:{PYTHON_VERSION}", "2048 MB", "60 s", "image (built on deploy)"]
     rows = {cells[0]: cells for cells in ([cell.strip() for cell in line.split(" | ")] for line in result.stdout.splitlines()[2:]) if len(cells) > 1}
     assert rows["BatchPredict-prod"][:9] == [
-        "BatchPredict-prod", "batch-predict-prod", "Image", "x86_64", "python:3.14", "3008 MB", "900 s", "image (built on deploy)", "off",
+        "BatchPredict-prod", "batch-predict-prod", "Image", "x86_64", f"python:{PYTHON_VERSION}", "3008 MB", "900 s", "image (built on deploy)", "off",
     ]  # fmt: skip
     assert float(rows["BatchPredict-prod"][10]) < float(rows["BatchPredict-prod"][9])
 
