@@ -15,15 +15,21 @@ event: model, data, output CSV, the 20 feature columns.
   renders the whole CSV in memory and it is put in one request (the code users had).
 - ours: the batch predictor's handler (`lambda_handler`), streaming record batches from S3
   through the model into a multipart upload. It runs as in its image: `python -S` with only
-  the image's packages importable (tools/image_task_root.py), since scikit-learn and skops
-  import pandas or torch whenever they are installed, as they are here.
+  the image's packages importable (`image_packages`: the distributions
+  functions/batch_predict/requirements-x86_64.txt and requirements/lambda-runtime-x86_64.txt
+  pin, pruned as functions/batch_predict/task_root.toml says, symlinked from this virtualenv),
+  since scikit-learn and skops import pandas or torch whenever they are installed, as they
+  are here. This virtualenv's Python, not Lambda's: the same versions as the locks.
 Time is the job's wall time without the imports (model download and load included); peak
-memory is the process's maximum RSS, imports included.
+memory is the job process's own peak RSS, imports included: VmHWM, which starts afresh at
+exec (benchmarks/peak_memory.py). getrusage's ru_maxrss, which earlier figures used, is
+inherited through fork + exec and reported this driver's memory instead of the job's.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import socket
@@ -31,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,10 +49,15 @@ import joblib
 from benchmarks.batch_predict_data import FEATURE_COLUMNS, train_models, write_inputs
 from benchmarks.machine import describe_machine
 from benchmarks.report import markdown_table, write_results
-from tools.image_task_root import image_task_root
+from tools.locks import pins
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "batch_predict"
+# The image's locked runtime set (x86_64), what its install step prunes, and what the Lambda
+# runtime itself provides beside it (the runtime interface client, boto3 and its dependencies).
+FUNCTION_LOCK = FUNCTION_DIR / "requirements-x86_64.txt"
+FUNCTION_PRUNING = FUNCTION_DIR / "task_root.toml"
+RUNTIME_LOCK = REPO_ROOT / "requirements" / "lambda-runtime-x86_64.txt"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 MODEL_BUCKET, DATA_BUCKET, RESULTS_BUCKET = "bench-models", "bench-data", "bench-results"
 TRUSTED_PREFIX = "trusted/"
@@ -125,6 +137,35 @@ def prepare(s3: Any, *, inputs: Mapping[int, Mapping[str, Path]]) -> dict[str, s
     return model_uris
 
 
+def image_packages(destination: Path) -> Path:
+    """`destination` holding only what the image's process can import besides the standard
+    library: the function's lock and the runtime's (RUNTIME_LOCK), minus what tools/task_root.py
+    prunes (FUNCTION_PRUNING), as a tree of symlinks into this virtualenv (same versions)."""
+    pruning = tomllib.loads(FUNCTION_PRUNING.read_text())
+    pruned, pruned_tests = set(pruning.get("remove", [])), set(pruning.get("remove_tests_of", []))
+    destination.mkdir(parents=True)
+    for name in sorted(set(pins(FUNCTION_LOCK)) | set(pins(RUNTIME_LOCK))):
+        installed = importlib.metadata.distribution(name)
+        tops = {Path(str(file)).parts[0] for file in installed.files or () if not str(file).startswith("..")}
+        for top in sorted(tops - {"__pycache__"}):
+            source = Path(str(installed.locate_file(top)))
+            if top in pruned or not source.exists() or (destination / top).exists():
+                continue
+            if source.is_file():
+                (destination / top).symlink_to(source)
+                continue
+            for directory, subdirectories, files in os.walk(source):
+                relative = Path(directory).relative_to(source.parent)
+                subdirectories[:] = [
+                    sub for sub in subdirectories
+                    if (relative / sub).as_posix() not in pruned and not (top in pruned_tests and sub == "tests")
+                ]
+                (destination / relative).mkdir(exist_ok=True)
+                for file in files:
+                    (destination / relative / file).symlink_to(Path(directory) / file)
+    return destination
+
+
 def run_job(
     approach: str, event: Mapping[str, Any], *, environment: Mapping[str, str], task_root: Path
 ) -> dict[str, float]:
@@ -156,11 +197,7 @@ def run_job(
 def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
     inputs = {rows: write_inputs(data_dir, rows=rows) for rows in rows_list}
     runs = []
-    task_root = image_task_root(
-        dockerfile=FUNCTION_DIR / "Dockerfile",
-        requirements=FUNCTION_DIR / "requirements.txt",
-        destination=Path(tempfile.mkdtemp(prefix="batch-predict-image-")) / "task",
-    )
+    task_root = image_packages(Path(tempfile.mkdtemp(prefix="batch-predict-image-")) / "task")
     with s3_server() as endpoint:
         environment = function_environment(endpoint)
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
@@ -212,6 +249,7 @@ def render(figures: Mapping[str, Any]) -> str:
         "# Batch predictor: ours vs the original approach",
         "",
         "One run per cell, each a fresh process against a local S3 server (moto, own process).",
+        "Peak: the job process's own peak RSS, imports included (VmHWM, benchmarks/peak_memory.py).",
         f"Handler configured as a {figures['function_memory_mb']} MB function. Machine: "
         + ", ".join(f"{key}={value}" for key, value in figures["machine"].items()),
         "",

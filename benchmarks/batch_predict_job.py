@@ -6,7 +6,8 @@ Both read the model and the data from the S3 server the standard environment var
 (AWS_ENDPOINT_URL_S3 ...) and write the predictions back to it. The result file gets the
 job's wall time (imports excluded: both pay theirs once per cold start, not per row), the
 rows predicted and the process's peak resident memory (what Lambda reports as "Max Memory
-Used").
+Used"), imports included: VmHWM (benchmarks/peak_memory.py), which starts afresh at exec, not
+getrusage's ru_maxrss, which this process inherits from the benchmark driver that started it.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from benchmarks.peak_memory import peak_rss_mb
 
 
 def _split(uri: str) -> tuple[str, str]:
@@ -74,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     event = json.loads(args.event.read_text())
     seconds, rows = (run_ours if args.approach == "ours" else run_original)(event)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    args.result.write_text(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mb": peak_kib / 1024}))
+    args.result.write_text(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mb": peak_rss_mb()}))
     return 0
 
 

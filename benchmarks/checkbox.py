@@ -3,7 +3,7 @@
     PYTHONPATH=functions:. python -m benchmarks.checkbox [--repeats 30] [--cold-starts 7]
 
 Writes benchmarks/results/checkbox.json and .md. Figures, not tests: nothing here fails a build,
-and no test asserts a timing. Needs requirements-dev.txt, Pillow and onnx (the graph builder).
+and no test asserts a timing. Needs requirements/dev.txt, Pillow and onnx (the graph builder).
 
 Model: YOLOv8n's own topology (benchmarks/checkbox_model.py: 3.0 M parameters, 8.1 GFLOPs at
 640 for 2 classes; 3.16 M / 8.7 GFLOPs with COCO's 80, ultralytics' published figures),

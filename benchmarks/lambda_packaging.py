@@ -20,11 +20,12 @@ LAMBDA_PYTHON_VERSION = "3.14"
 # Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34). python-crfsuite 0.9.12
 # only ships manylinux_2_28 wheels, so manylinux2014 alone would find nothing.
 LAMBDA_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
-# What the stack never ships.
+# What the stack never ships (stacks/common/local_bundling.py's DEFAULT_EXCLUDES).
 EXCLUDED_PATTERNS = (
     "__pycache__",
     "*.pyc",
-    "requirements.txt",
+    "requirements.in",
+    "requirements*.txt",
     "Dockerfile",
     ".dockerignore",
     "tests",

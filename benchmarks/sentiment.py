@@ -3,7 +3,7 @@
     PYTHONPATH=functions:. python -m benchmarks.sentiment [--cold-starts 7] [--artifacts DIR] [--rebuild]
 
 Writes benchmarks/results/sentiment.json and .md. Figures, not tests: nothing here fails a
-build, and no test asserts a timing. Needs requirements-export.txt + requirements-bench.txt.
+build, and no test asserts a timing. Needs requirements/export.txt + requirements/bench.txt.
 
 Model: a full-size DistilBERT (distilbert-base-uncased's shape, 2 labels) with seeded random
 weights and a locally synthesised 30522-entry WordPiece tokenizer (benchmarks/sentiment_model.py),
@@ -27,7 +27,7 @@ engine gets the same texts in the same order.
   onnxruntime's ``session.run`` timed separately: the difference is the handler's own work.
   Threads: ours as the function computes them for 2048 MB (2 vCPUs), PyTorch 2.
 - Size: the runtime dependencies as the image installs them (pip --target, --no-deps,
-  wheels for Lambda's platform and Python 3.14, then the Dockerfile's removals), plus the
+  wheels for Lambda's platform and Python 3.14, then task_root.toml's removals), plus the
   model files; against torch + transformers and their runtime dependencies installed the same way.
 """
 
@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +56,11 @@ from packaging.requirements import Requirement
 from benchmarks.cold_start import ColdStart, measure_cold_starts
 from benchmarks.lambda_packaging import LAMBDA_PLATFORMS, LAMBDA_PYTHON_VERSION, copy_function_code
 from benchmarks.machine import describe_machine
+from benchmarks.peak_memory import PEAK_RSS_SOURCE
 from benchmarks.report import markdown_table, write_results
 from benchmarks.sentiment_model import BuiltModels, build_fused_int8, build_models
 from benchmarks.sentiment_texts import LENGTH_MIX, benchmark_texts
+from tools.locks import pins
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "sentiment"
@@ -73,8 +76,9 @@ WARMUP = 3
 SELECTION_SEED = 7
 COLD_START_TEXT = "The battery easily lasts a full day of heavy use, and it charges quickly."
 
-# What functions/sentiment/Dockerfile deletes after installing the requirements.
-DOCKERFILE_REMOVALS = ("bin", "onnxruntime/transformers", "onnxruntime/quantization", "onnxruntime/tools")
+# The function's locked runtime set (x86_64) and what the image's install step prunes from it.
+FUNCTION_LOCK = FUNCTION_DIR / "requirements-x86_64.txt"
+FUNCTION_PRUNING = FUNCTION_DIR / "task_root.toml"
 # A torch-based function would install these (and their own runtime dependencies).
 TORCH_RUNTIME_ROOTS = ("torch", "transformers")
 # download.pytorch.org (the CPU-only cp314 wheel) is out of reach here and PyPI's cp314 wheel
@@ -113,7 +117,7 @@ with open(PHASES, "a") as phases:
         "handler_import_ms": (imported - libraries) * 1000,
         "model_load_ms": logged[0]["load_ms"] if logged else None,
         "first_prediction_ms": (done - imported) * 1000,
-        "peak_rss_mb": PEAK_RSS_MB(),
+        "peak_rss_mb": peak_rss_mb(),
     }) + "\\n")
 print(json.dumps({"in_process_ms": (done - started) * 1000}))
 """
@@ -136,7 +140,7 @@ with open(PHASES, "a") as phases:
         "libraries_ms": (imported - started) * 1000,
         "pipeline_construction_ms": (constructed - imported) * 1000,
         "first_prediction_ms": (done - constructed) * 1000,
-        "peak_rss_mb": PEAK_RSS_MB(),
+        "peak_rss_mb": peak_rss_mb(),
     }) + "\\n")
 print(json.dumps({"in_process_ms": (done - started) * 1000}))
 """
@@ -351,20 +355,9 @@ def _read_files(directory: Path) -> None:
                     pass
 
 
-# Peak resident memory of this process: VmHWM starts afresh at exec, unlike getrusage's
-# ru_maxrss, which a child inherits from the (possibly large) parent that forked it.
-PEAK_RSS_SOURCE = """
-def PEAK_RSS_MB():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
-"""
-
-
 def _cold_starts(script: str, env: dict[str, str], scratch: Path, name: str, repeats: int) -> dict[str, Any]:
     phases_path = scratch / f"cold-{name}.jsonl"
+    # peak_rss_mb(): the cold-start process's own peak (VmHWM), defined by the helper's source.
     script = f"TEXT = {COLD_START_TEXT!r}\nPHASES = {str(phases_path)!r}\n" + PEAK_RSS_SOURCE + script
     runs = measure_cold_starts(script=script, env=env, repeats=repeats)
     phases = [json.loads(line) for line in phases_path.read_text().splitlines()]
@@ -415,14 +408,16 @@ def _cold_summary(cold: dict[str, Any]) -> dict[str, Any]:
 
 def measure_sizes(*, scratch: Path, built: BuiltModels) -> dict[str, Any]:
     ours_target = scratch / "size-ours"
-    requirements = FUNCTION_DIR / "requirements.txt"
+    requirements = FUNCTION_LOCK
     _pip_install_no_deps(target=ours_target, arguments=["--requirement", str(requirements)])
     as_installed = _tree_bytes(ours_target)
-    for relative in DOCKERFILE_REMOVALS:
+    pruning = tomllib.loads(FUNCTION_PRUNING.read_text())
+    for relative in pruning.get("remove", []):
         shutil.rmtree(ours_target / relative, ignore_errors=True)
-    for tests in sorted((ours_target / "numpy").rglob("tests"), key=lambda path: -len(path.parts)):
-        if tests.is_dir():
-            shutil.rmtree(tests)
+    for package in pruning.get("remove_tests_of", []):
+        for tests in sorted((ours_target / package).rglob("tests"), key=lambda path: -len(path.parts)):
+            if tests.is_dir():
+                shutil.rmtree(tests)
     pruned = _tree_bytes(ours_target)
     compileall.compile_dir(ours_target, quiet=2, workers=1)
     with_bytecode = _tree_bytes(ours_target)
@@ -441,7 +436,7 @@ def measure_sizes(*, scratch: Path, built: BuiltModels) -> dict[str, Any]:
         "ours": {
             "requirements": _pins(requirements),
             "dependencies_as_installed_bytes": as_installed,
-            "dependencies_bytes": pruned,  # what the image keeps (the Dockerfile's removals)
+            "dependencies_bytes": pruned,  # what the image keeps (task_root.toml's removals)
             "dependencies_with_bytecode_bytes": with_bytecode,
             "largest_packages": _largest(ours_target),
             "function_code_bytes": code,
@@ -509,7 +504,7 @@ def _pip_install_no_deps(*, target: Path, arguments: list[str], python_version: 
 
 
 def _pins(requirements: Path) -> list[str]:
-    return [line.strip() for line in requirements.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    return [f"{name}=={version}" for name, version in sorted(pins(requirements).items())]
 
 
 def _tree_bytes(directory: Path, *, suffixes: tuple[str, ...] | None = None) -> int:

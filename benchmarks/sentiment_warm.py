@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.peak_memory import peak_rss_mb
 from benchmarks.stats import percentile, summarize
 
 TORCH_THREADS = 2
@@ -55,7 +56,7 @@ def main() -> None:
         figures = measure_ours(batches, warmup=arguments.warmup)
     else:
         figures = measure_pytorch(batches, model_dir=arguments.model_dir, warmup=arguments.warmup)
-    figures["peak_rss_mb"] = peak_rss_mb()
+    figures["peak_rss_mb"] = round(peak_rss_mb(), 1)  # this process's own (VmHWM), imports included
     arguments.output.write_text(json.dumps(figures, indent=2) + "\n")
 
 
@@ -149,15 +150,6 @@ def measure_pytorch(batches: dict[str, list[list[str]]], *, model_dir: Path | No
                 totals.append(elapsed_ms)
         results["sizes"][size] = {"latency": _summary(totals)}
     return results
-
-
-def peak_rss_mb() -> float | None:
-    """Peak resident memory of this process (VmHWM starts afresh at exec; ru_maxrss does not)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return None
 
 
 def _summary(samples: list[float]) -> dict[str, Any]:
