@@ -30,7 +30,7 @@ help:
 	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
 	@echo "make test                                                  all tests (no AWS, no Docker; needs CPython $(LAMBDA_PYTHON_VERSION))"
 	@echo "make lock    / make lock-upgrade                           recompile the dependency locks from requirements*.in"
-	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev]           run a handler locally with its stack's environment"
+	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev] [ARTIFACT=1]  run a handler locally with its stack's environment (ARTIFACT=1: the built artifact under Lambda's Python)"
 	@echo "make serve   [ENV=dev] [SERVE_HTTP_PORT= SERVE_LAMBDA_PORT= SERVE_S3_PORT=] [SERVE_ARGS=]  all four functions on 127.0.0.1 (Ctrl-C stops)"
 	@echo "make load    [ENV=dev]                                     load test against a local server; figures in benchmarks/results/local_load.md"
 	@echo "make bench                                                 benchmarks, figures in benchmarks/results/"
@@ -112,7 +112,7 @@ batch-local-s3: setup
 
 invoke: cdk.out/.synth-$(ENV)
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<folder under functions/> EVENT=<event.json>" >&2; exit 2; }
-	@$(PYTHON) -m tools.invoke --function $(FN) --event $(EVENT) --cdk-out cdk.out
+	@$(PYTHON) -m tools.invoke --function $(FN) --event $(EVENT) --cdk-out cdk.out $(if $(ARTIFACT),--artifact --lambda-python $(LAMBDA_PYTHON))
 
 # The functions on loopback: Invoke API :3001, HTTP routes :3000, S3 :4566 (python -m tools.serve --help).
 serve: cdk.out/.synth-$(ENV)

@@ -53,8 +53,9 @@ class ImageAsset:
 
 class CloudAssembly:
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        manifest_path = directory / "manifest.json"
+        # Absolute: asset paths from here are used by processes with another working directory.
+        self.directory = directory.resolve()
+        manifest_path = self.directory / "manifest.json"
         if not manifest_path.exists():
             raise FileNotFoundError(f"{manifest_path} not found: run `make synth` first")
         self._manifest = json.loads(manifest_path.read_text())

@@ -2,6 +2,14 @@
 
 The handler gets the environment its synthesized stack declares and a Lambda-like context.
 Its return value is printed as JSON on stdout; everything the function logs goes to stderr.
+
+With --artifact (`make invoke ... ARTIFACT=1`) the event goes instead to what ships: the
+function's artifact built from cdk.out (the staged ZIP asset and layers, or the task root its
+Dockerfile's install step builds; tools/artifacts.py, cached under <cdk-out>/.artifacts),
+started by the runtime interface client under Lambda's Python (--lambda-python) with nothing
+else importable. Deploy-time values (bucket names) get local stand-ins unless set in your
+environment; AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 are passed on. Exit 0 on an answer, 1 on an
+invocation or init error (printed as Lambda reports it), 2 when it cannot be run.
 """
 
 from __future__ import annotations
@@ -9,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -28,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--function", required=True, help="folder name under functions/, e.g. mask_predictor")
     parser.add_argument("--event", required=True, type=Path, help="JSON file with the event ('-' for stdin)")
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
+    parser.add_argument("--artifact", action="store_true", help="run the built artifact under Lambda's Python")
+    parser.add_argument("--lambda-python", type=Path, help="with --artifact: a CPython of Lambda's version")
     args = parser.parse_args(argv)
+    if args.artifact:
+        return invoke_artifact(args)
 
     try:
         event = json.load(sys.stdin) if str(args.event) == "-" else json.loads(args.event.read_text())
@@ -62,6 +76,62 @@ def main(argv: list[str] | None = None) -> int:
     json.dump(result, result_stream, indent=2, ensure_ascii=False)
     result_stream.write("\n")
     return exit_code
+
+
+# Read by the caller's environment when set there: where S3 is (a local server), not secrets.
+_PASSED_ON = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+# Guards against a hang only.
+_INIT_TIMEOUT_SECONDS = 300.0
+
+
+def invoke_artifact(args: argparse.Namespace) -> int:
+    from tools.artifact_process import start_artifact
+    from tools.artifacts import build_artifact, runtime_provided_set
+    from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
+    from tools.lambda_runtime_api import RuntimeGone, RuntimeInitFailed
+
+    interpreter = args.lambda_python or find_lambda_interpreter()
+    if interpreter is None:
+        print(f"invoke: {how_to_get()}", file=sys.stderr)
+        return 2
+    try:
+        event = sys.stdin.buffer.read() if str(args.event) == "-" else args.event.read_bytes()
+        json.loads(event)
+        assembly = CloudAssembly(args.cdk_out)
+        fn = assembly.function(args.function)
+        cache_dir = assembly.directory / ".artifacts"
+        artifact = build_artifact(assembly, fn, interpreter=interpreter, cache_dir=cache_dir)
+        runtime_dir = runtime_provided_set(cache_dir, architecture=fn.architecture)
+    except (OSError, ValueError, LookupError, subprocess.CalledProcessError) as error:
+        print(f"invoke: {error}", file=sys.stderr)
+        return 2
+    overrides = {name: os.environ[name] for name in (*fn.environment, *_PASSED_ON) if name in os.environ}
+    for name, value in fn.environment.items():
+        if not isinstance(value, str) and name not in overrides:
+            print(f"invoke: {name} is known at deploy time; a local stand-in name is used (set it to override)",
+                  file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix=f"{args.function}-tmp-") as tmp:
+        with start_artifact(
+            artifact, interpreter=interpreter, runtime_dir=runtime_dir, tmp_dir=Path(tmp), overrides=overrides,
+            log=sys.stderr,
+        ) as running:
+            try:
+                running.wait_for_init(timeout=_INIT_TIMEOUT_SECONDS)
+                result = running.invoke(event, timeout=fn.timeout_seconds + 30)
+            except RuntimeInitFailed as failure:
+                print(failure.init_error.body.decode(errors="replace"))
+                return 1
+            except (RuntimeGone, TimeoutError) as error:
+                print(f"invoke: {error}", file=sys.stderr)
+                return 1
+    try:
+        answer = result.json()
+    except ValueError:
+        sys.stdout.write(result.body.decode(errors="replace") + "\n")
+    else:
+        json.dump(answer, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return 0 if result.succeeded else 1
 
 
 if __name__ == "__main__":

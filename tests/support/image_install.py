@@ -1,10 +1,9 @@
-"""A container function's install step, read from its Dockerfile, and its task root built by that
-very step under Lambda's CPython, once per test session.
+"""A container function's install step, read from its Dockerfile, its task root built by that
+very step under Lambda's CPython (the session's artifacts, tests/support/artifacts.py), and
+scripts run against it with nothing else importable.
 
 Every functions/<folder>/Dockerfile has one RUN in its runtime stage:
 `python3 /context/tools/task_root.py --context /context --function <folder> --target ... [--copy ...]`.
-`install_step` reads it; `image_task_root` runs it (ARG defaults substituted, the sentiment
-model stage standing in as the committed fixture, as MODEL_SOURCE=prebuilt builds it).
 """
 
 from __future__ import annotations
@@ -17,15 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.support.artifacts import Artifacts
 from tools.dockerfile import parse_dockerfile
-from tools.image_task_root import build_image_task_root, isolated_python, runtime_provided_dir
+from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_COMMAND = ("python3", "/context/tools/task_root.py")
-# What a bind mount from another build stage stands for without Docker.
-STAGE_MOUNT_STAND_INS = {"model": REPO_ROOT / "fixtures" / "sentiment" / "model"}
 _VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
@@ -61,43 +57,28 @@ def install_step(folder: str) -> InstallStep:
     return InstallStep(arguments=substituted, mounts=mounts)
 
 
-def local_copies(step: InstallStep) -> list[str]:
-    """The step's --copy values with mount targets of other build stages replaced by stand-ins."""
-    stage_targets = {mount["target"]: STAGE_MOUNT_STAND_INS[mount["from"]] for mount in step.mounts if "from" in mount}
-    copies = []
-    for value in step.arguments.get("--copy", []):
-        source, _, destination = value.partition("=")
-        copies.append(f"{stage_targets.get(source, source)}={destination}")
-    return copies
+def image_task_root(artifacts: Artifacts, folder: str) -> Path:
+    """The function's /var/task as its Dockerfile's install step builds it (tools/artifacts.py)."""
+    step = install_step(folder)
+    assert step.one("--function") == folder and step.one("--context") == "/context"
+    return artifacts[folder].task_root
 
 
-_task_roots: dict[str, Path] = {}
-_runtime: list[Path] = []
-
-
-def image_task_root(folder: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The function's /var/task, built once per session by its Dockerfile's install step."""
-    if folder not in _task_roots:
-        step = install_step(folder)
-        assert step.one("--function") == folder and step.one("--context") == "/context"
-        destination = tmp_path_factory.mktemp(f"task-root-{folder}") / "task"
-        _task_roots[folder] = build_image_task_root(folder, destination, copies=local_copies(step))
-    return _task_roots[folder]
-
-
-def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What the Lambda runtime provides (awslambdaric, boto3), once per session."""
-    if not _runtime:
-        _runtime.append(runtime_provided_dir(tmp_path_factory.mktemp("lambda-runtime") / "runtime"))
-    return _runtime[0]
+def runtime_dir(artifacts: Artifacts) -> Path:
+    """What the Lambda runtime provides (awslambdaric, boto3), for x86_64."""
+    return artifacts.runtime_dir("x86_64")
 
 
 def run_isolated(
     script: str, *, paths: list[Path], environment: dict[str, str], stdin: str | None = None
 ) -> dict[str, Any]:
-    """`script` under Lambda's CPython with only `paths` importable; its last stdout line as JSON."""
+    """`script` under Lambda's CPython with only `paths` and the standard library importable
+    (-I: no PYTHON* variables, user site or script directory; -S: no site-packages); its last
+    stdout line as JSON."""
+    lambda_python = find_lambda_interpreter()
+    assert lambda_python is not None, how_to_get()
     completed = subprocess.run(
-        isolated_python(script, paths),
+        [str(lambda_python), "-I", "-S", "-c", f"import sys; sys.path[:0] = {[str(p) for p in paths]!r}\n" + script],
         env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **environment},  # nothing may need a home
         input=stdin, capture_output=True, text=True, timeout=300, cwd="/",
     )

@@ -1,7 +1,7 @@
 """The app as `cdk synth -c env=<name>` builds it, once per test session, and its image functions.
 
 Shared by the static image checks (tests/infra/test_image_settings.py) and the runtime
-interface client tests (tests/integration/test_container_entrypoints.py).
+artifact tests (tests/artifacts/).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from tests.functions.batch_predict.conftest import (
     output_uri, put, skops_bytes, unique,
 )
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
+from tests.support.artifacts import Artifacts
 from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
 from tools.dockerfile import Stage, parse_dockerfile
 from tools.locks import pins
@@ -72,8 +73,8 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def fresh_run(
-    s3: Any, classifier: Any, function_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory,
-    runtime: Stage,
+    s3: Any, classifier: Any, function_environment: dict[str, str], artifacts: Artifacts,
+
 ) -> dict[str, Any]:
     models = [
         put(s3, model_uri("m.skops"), skops_bytes(classifier)),
@@ -88,7 +89,7 @@ def fresh_run(
     ]
     events += [{"action": "health"}, {"model_s3_uri": 5}]
     environment = {**function_environment, "EVENTS": json.dumps(events), "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION}
-    paths = [image_task_root("batch_predict", tmp_path_factory), runtime_dir(tmp_path_factory)]
+    paths = [image_task_root(artifacts, "batch_predict"), runtime_dir(artifacts)]
     return run_isolated(SCRIPT, paths=paths, environment=environment)
 
 

@@ -17,6 +17,7 @@ from checkbox.errors import ModelError
 from checkbox.model_store import DOWNLOAD_DIR_NAME, download_model
 from tests.functions.checkbox.conftest import FUNCTION_ENVIRONMENT, TINY_MODEL
 from tests.functions.checkbox.test_runtime_image import run_fresh
+from tests.support.artifacts import Artifacts
 
 KEY = "checkbox/v3/best.onnx"
 LABELS_KEY = "checkbox/v3/labels.json"
@@ -61,7 +62,7 @@ def test_a_missing_bucket_is_named(aws_environment: dict[str, str], tmp_path: Pa
 
 
 def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
-    tmp_path_factory: pytest.TempPathFactory,
+    artifacts: Artifacts,
     model_bucket: str, aws_environment: dict[str, str], tmp_path: Path
 ) -> None:
     boto3.client("s3").put_object(Bucket=model_bucket, Key=LABELS_KEY, Body=b'{"0": "ticked", "1": "empty"}')
@@ -71,7 +72,7 @@ def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
     result = run_fresh(
         {**environment, **aws_environment, "MODEL_PATH": "/var/task/checkbox_model/model.onnx",  # the image's, absent here
          "MODEL_S3_URI": f"s3://{model_bucket}/{KEY}", "TMPDIR": str(temporary)},  # fmt: skip
-        tmp_path_factory,
+        artifacts,
     )
     health, _, predict, _ = result["answers"]
     model = json.loads(health["body"])["model"]

@@ -17,6 +17,7 @@ import pytest
 
 from tests.functions.checkbox.conftest import FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT, TINY_MODEL, encoded, page_image
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
+from tests.support.artifacts import Artifacts
 from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
 from tools.dockerfile import Instruction, runtime_stage
 from tools.dockerfile import instructions as read_instructions
@@ -111,19 +112,19 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run_fresh(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict:
+def run_fresh(environment: dict[str, str], artifacts: Artifacts) -> dict:
     """SCRIPT in the real task root under Lambda's Python, with the Lambda runtime's boto3."""
-    paths = [image_task_root("checkbox", tmp_path_factory), runtime_dir(tmp_path_factory)]
+    paths = [image_task_root(artifacts, "checkbox"), runtime_dir(artifacts)]
     image = base64.b64encode(encoded(page_image(500, 700), "PNG")).decode()
     environment = {**environment, "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION}
     return run_isolated(SCRIPT, paths=paths, environment=environment, stdin=image)
 
 
 @pytest.fixture(scope="module")
-def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def fresh_run(artifacts: Artifacts) -> dict:
     """The model where the image puts it."""
-    root = image_task_root("checkbox", tmp_path_factory)
-    return run_fresh({**FUNCTION_ENVIRONMENT, "MODEL_PATH": str(root / "checkbox_model" / "model.onnx")}, tmp_path_factory)
+    root = image_task_root(artifacts, "checkbox")
+    return run_fresh({**FUNCTION_ENVIRONMENT, "MODEL_PATH": str(root / "checkbox_model" / "model.onnx")}, artifacts)
 
 
 def test_a_fresh_cold_start_serves_every_kind_of_request(fresh_run: dict) -> None:

@@ -15,6 +15,7 @@ from sentiment.inference import ARTIFACT_FILES, SentimentModel
 from sentiment.model_store import DOWNLOAD_DIR_NAME, download_model
 from tests.functions.sentiment.conftest import FUNCTION_ENVIRONMENT
 from tests.functions.sentiment.test_runtime_image import run_fresh
+from tests.support.artifacts import Artifacts
 
 PREFIX = "sentiment/v1/"
 
@@ -54,7 +55,7 @@ def test_a_missing_bucket_is_named(aws_environment: dict[str, str], tmp_path: Pa
 
 
 def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
-    tmp_path_factory: pytest.TempPathFactory,
+    artifacts: Artifacts,
     model_bucket: str, aws_environment: dict[str, str], tmp_path: Path, model: SentimentModel
 ) -> None:
     temporary = tmp_path / "lambda-tmp"
@@ -62,7 +63,7 @@ def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
     environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "MODEL_DIR"}
     result = run_fresh(
         {**environment, **aws_environment, "MODEL_S3_URI": f"s3://{model_bucket}/sentiment/v1", "TMPDIR": str(temporary)},
-        tmp_path_factory,
+        artifacts,
     )
     predict, health = result["answers"][:2]
     assert health["body"]["model_source"] == f"s3://{model_bucket}/{PREFIX}"

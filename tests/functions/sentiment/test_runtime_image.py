@@ -17,6 +17,7 @@ import pytest
 from sentiment.inference import ARTIFACT_FILES
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tests.functions.sentiment.conftest import FIXTURE_MODEL_DIR, FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT
+from tests.support.artifacts import Artifacts
 from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
 from tools.dockerfile import Dockerfile, Stage, parse_dockerfile
 from tools.locks import pins
@@ -190,17 +191,17 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run_fresh(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict:
+def run_fresh(environment: dict[str, str], artifacts: Artifacts) -> dict:
     """SCRIPT in the real task root under Lambda's Python, with the Lambda runtime's boto3."""
-    paths = [image_task_root("sentiment", tmp_path_factory), runtime_dir(tmp_path_factory)]
+    paths = [image_task_root(artifacts, "sentiment"), runtime_dir(artifacts)]
     return run_isolated(SCRIPT, paths=paths, environment={**environment, "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION})
 
 
 @pytest.fixture(scope="module")
-def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def fresh_run(artifacts: Artifacts) -> dict:
     """The model where the image puts it."""
-    root = image_task_root("sentiment", tmp_path_factory)
-    return run_fresh({**FUNCTION_ENVIRONMENT, "MODEL_DIR": str(root / "sentiment_model")}, tmp_path_factory)
+    root = image_task_root(artifacts, "sentiment")
+    return run_fresh({**FUNCTION_ENVIRONMENT, "MODEL_DIR": str(root / "sentiment_model")}, artifacts)
 
 
 def test_a_fresh_cold_start_serves_every_kind_of_request(fresh_run: dict) -> None:
