@@ -31,6 +31,7 @@ from clients.lambda_invoke import create_lambda_client
 from clients.mask_predictor import MaskPredictorClient
 from clients.sentiment import SentimentClient, SentimentClientConfig
 from tools.local_serve.catalog import served_functions
+from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 from tools.local_serve.child_process import ServeProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -623,3 +624,35 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "zombie" not in status or "Threads:\t1\n" not in status
+
+
+def test_artifact_mode_serves_what_ships_under_lambdas_python(cdk_out: Path, tmp_path: Path) -> None:
+    """--artifact (make serve ARTIFACT=1): each worker is the runtime interface client under
+    Lambda's Python serving the artifact (the staged ZIP asset; an image's built task root)."""
+    lambda_python = find_lambda_interpreter()
+    assert lambda_python is not None, how_to_get()
+    process = ServeProcess.start(
+        cdk_out=cdk_out, log_path=tmp_path / "serve.log", environ=shell_environment(),
+        arguments=["--artifact", "--function", "mask_predictor", "--function", "batch_predict"],
+    )  # fmt: skip
+    try:
+        functions = index(process)["functions"]
+        pids = [pid for info in functions.values() for pid in info["worker_pids"]]
+        assert len(pids) == 3
+        for pid in pids:
+            assert Path(f"/proc/{pid}/exe").resolve() == lambda_python.resolve()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            assert command[1:3] == [b"-I", b"-S"] and b"awslambdaric" in command[5]
+        client = _session().client("lambda", endpoint_url=process.endpoints.lambda_api)
+        mask = process.function_name("mask_predictor")
+        _, answer = invoke(client, mask, {"mask_name": "3M Aura 9205+ N95"})
+        assert answer["components"]["brand"] == ["3M"] and answer["components"]["filter_type"] == ["N95"]
+        status, _, body = http_call("POST", f"{process.endpoints.http}{process.functions[mask]['http_prefix']}/predict",
+                                    body=b'{"mask_name": 5}', headers={"Content-Type": "application/json"})  # fmt: skip
+        assert status == 400 and b"mask_name" in body
+        batch = process.function_name("batch_predict")
+        _, job = invoke(client, batch, process.functions[batch]["example_event"])
+        assert job["statusCode"] == 200 and job["body"]["predictions_generated"] > 0, job
+    finally:
+        exit_code = process.interrupt()
+    assert exit_code == 0 and not [pid for pid in pids if _alive(pid)]

@@ -5,6 +5,11 @@ API (default port 3001), HTTP routes equivalent to each Function URL and REST AP
 an embedded S3 with demo data (4566). Each function runs in its own worker process(es) with
 the environment, memory size and timeout its template declares. Ctrl-C stops everything.
 
+With --artifact (make serve ARTIFACT=1) each function runs from what ships, as `sam local`
+runs a build's output: the staged ZIP asset and its layers, or the task root its Dockerfile's
+install step builds, started by the runtime interface client under Lambda's Python with nothing
+else importable. Slower to start; use it before a deploy, the default while editing code.
+
 Exit status: 0 after a clean stop (Ctrl-C, SIGTERM), 2 for bad settings or a missing cdk.out,
 3 when a port is already in use.
 """
@@ -22,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 from tools.local_serve import banner
 from tools.local_serve.samples import write_samples
 from tools.local_serve.server import LocalServe, PortInUseError
@@ -57,7 +63,17 @@ def parse_settings(argv: Sequence[str] | None, environ: dict[str, str]) -> Serve
     parser.add_argument("--quiet-functions", action="store_true", help="discard what the functions print")
     parser.add_argument("--ready-file", type=Path, help="write the endpoints here as JSON once ready")
     parser.add_argument("--samples-dir", type=Path, help="where sample request files go (default <cdk-out>/local-serve)")
+    parser.add_argument("--artifact", action="store_true",
+                        help="run each function's shipped artifact under Lambda's Python with the runtime interface"
+                             " client (as Lambda does) instead of its handler from the source tree")
+    parser.add_argument("--lambda-python", type=Path,
+                        help="Lambda's CPython for --artifact (default: found as tools.lambda_interpreter finds it)")
     args = parser.parse_args(argv)
+    lambda_python = None
+    if args.artifact:
+        lambda_python = args.lambda_python or find_lambda_interpreter()
+        if lambda_python is None:
+            raise SettingsError(how_to_get())
     return ServeSettings(
         cdk_out=args.cdk_out,
         http=port_setting(label="HTTP routes", flag="--http-port", env_var=ENV_HTTP_PORT,
@@ -71,6 +87,7 @@ def parse_settings(argv: Sequence[str] | None, environ: dict[str, str]) -> Serve
         function_logs=not args.quiet_functions,
         ready_file=args.ready_file,
         samples_dir=args.samples_dir or args.cdk_out / "local-serve",
+        artifact_python=lambda_python,
     )  # fmt: skip
 
 

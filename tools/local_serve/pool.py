@@ -21,6 +21,7 @@ import multiprocessing
 import queue
 import threading
 from dataclasses import dataclass
+from typing import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 
@@ -125,7 +126,9 @@ class Worker:
 class FunctionPool:
     """``workers`` processes serving one function; ``invoke`` is safe from many threads."""
 
-    def __init__(self, spec: WorkerSpec, *, workers: int) -> None:
+    def __init__(self, spec: WorkerSpec, *, workers: int, start_worker: Callable[..., Worker] | None = None) -> None:
+        """`start_worker(spec, number=n)` starts one worker: a spawned Worker by default, or
+        an artifact_worker.ArtifactWorker (the shipped artifact under Lambda's Python)."""
         if workers < 1:
             raise ValueError(f"{spec.function_name}: workers must be at least 1, got {workers}")
         self.spec = spec
@@ -136,6 +139,7 @@ class FunctionPool:
         self._started_count = 0
         self._stopping = False
         self.replacements = 0
+        self._start_worker = start_worker or Worker
 
     @property
     def function_name(self) -> str:
@@ -186,7 +190,7 @@ class FunctionPool:
         with self._lock:
             self._started_count += 1
             self.replacements += int(replacing)
-            worker = Worker(self.spec, number=self._started_count)
+            worker = self._start_worker(self.spec, number=self._started_count)
             self._live.append(worker)
         return worker
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from typing import Any, Callable
 
 from tools.local_serve import invoke_protocol as protocol
 from tools.local_serve.catalog import ServedFunction
@@ -24,9 +25,11 @@ logger = logging.getLogger(__name__)
 
 
 class LocalFunction:
-    def __init__(self, served: ServedFunction, spec: WorkerSpec, *, workers: int) -> None:
+    def __init__(
+        self, served: ServedFunction, spec: WorkerSpec, *, workers: int, start_worker: Callable[..., Any] | None = None
+    ) -> None:
         self.served = served
-        self.pool = FunctionPool(spec, workers=workers)
+        self.pool = FunctionPool(spec, workers=workers, start_worker=start_worker)
         self._events: queue.Queue[Invocation | None] = queue.Queue()  # None: stop
         self._dispatchers = [
             threading.Thread(target=self._dispatch_events, name=f"{served.name}-events-{n}", daemon=True)

@@ -25,6 +25,7 @@ from tools.local_serve.invoke_api import InvokeApi
 from tools.local_serve.memory import MemoryWatchdog
 from tools.local_serve.runtime import LocalFunction, LocalRuntime
 from tools.local_serve.settings import PortSetting, ServeSettings, SettingsError
+from tools.local_serve.artifact_worker import artifact_launch, artifact_overrides, artifact_worker_factory
 from tools.local_serve.worker import WorkerSpec
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,16 @@ class LocalServe:
                     environment=environment,
                     log_prefix=f"[{function.name}]" if settings.function_logs else None,
                 )
-                functions.append(LocalFunction(function, spec, workers=settings.workers_for(function)))
+                start_worker = None
+                if settings.artifact_python is not None:
+                    launch = artifact_launch(
+                        function.definition, cdk_out=settings.cdk_out, interpreter=settings.artifact_python,
+                        overrides=artifact_overrides(function.definition, environment),
+                    )
+                    start_worker = artifact_worker_factory(launch)
+                functions.append(
+                    LocalFunction(function, spec, workers=settings.workers_for(function), start_worker=start_worker)
+                )
             self.runtime = LocalRuntime(functions)
             self.routes = HttpRoutes(self.runtime)
             self.invoke_api = self._bind(

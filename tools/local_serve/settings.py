@@ -55,6 +55,7 @@ class ServeSettings:
     function_logs: bool = True  # False: function output discarded (load tests)
     ready_file: Path | None = None  # written (JSON) once everything answers
     samples_dir: Path | None = None  # sample request files for the printed examples
+    artifact_python: Path | None = None  # set: serve the artifacts under this Lambda Python
 
     def workers_for(self, served: ServedFunction) -> int:
         for key in (served.name, served.folder):
