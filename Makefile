@@ -31,7 +31,7 @@ help:
 	@echo "make test                                                  all tests (no AWS, no Docker; needs CPython $(LAMBDA_PYTHON_VERSION))"
 	@echo "make lock    / make lock-upgrade                           recompile the dependency locks from requirements*.in"
 	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev] [ARTIFACT=1]  run a handler locally with its stack's environment (ARTIFACT=1: the built artifact under Lambda's Python)"
-	@echo "make serve   [ENV=dev] [SERVE_HTTP_PORT= SERVE_LAMBDA_PORT= SERVE_S3_PORT=] [SERVE_ARGS=]  all four functions on 127.0.0.1 (Ctrl-C stops)"
+	@echo "make serve   [ENV=dev] [ARTIFACT=1] [SERVE_HTTP_PORT= SERVE_LAMBDA_PORT= SERVE_S3_PORT=] [SERVE_ARGS=]  all four functions on 127.0.0.1 (Ctrl-C stops; ARTIFACT=1: what ships, under Lambda's Python)"
 	@echo "make load    [ENV=dev]                                     load test against a local server; figures in benchmarks/results/local_load.md"
 	@echo "make bench                                                 benchmarks, figures in benchmarks/results/"
 	@echo "make train-mask                                            retrain the mask predictor's CRF"
@@ -71,8 +71,10 @@ test: setup lambda-python
 # one lock (requirements/bench.txt, the development lock's versions plus the export set), so
 # nothing of it reaches make test. pip, not uv, installs it: pip finds torch's CPU build where
 # these machines keep it (the lock holds that build's hash); uv would fetch PyPI's CUDA build.
+# pip does not remove what a lock dropped, so the virtualenv is made anew when a lock changes.
 $(BENCH_VENV)/.installed: requirements/uv.txt requirements/bench.txt
-	test -x $(BENCH_PYTHON) || python3 -m venv $(BENCH_VENV)
+	rm -rf $(BENCH_VENV)
+	python3 -m venv $(BENCH_VENV)
 	$(BENCH_PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
 	$(BENCH_PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.txt
 	touch $@
@@ -89,6 +91,7 @@ lock-upgrade: $(VENV)/.installed
 	$(PYTHON) -m tools.locks compile --upgrade
 
 bench: setup lambda-python $(BENCH_VENV)/.installed
+	$(BENCH_PYTHON) -m benchmarks.artifacts --lambda-python $(LAMBDA_PYTHON)
 	$(BENCH_PYTHON) -m benchmarks.mask_predictor
 	$(BENCH_PYTHON) -m benchmarks.sentiment
 	$(BENCH_PYTHON) -m benchmarks.checkbox
@@ -116,7 +119,7 @@ invoke: cdk.out/.synth-$(ENV)
 
 # The functions on loopback: Invoke API :3001, HTTP routes :3000, S3 :4566 (python -m tools.serve --help).
 serve: cdk.out/.synth-$(ENV)
-	$(PYTHON) -m tools.serve --cdk-out cdk.out $(SERVE_ARGS)
+	$(PYTHON) -m tools.serve --cdk-out cdk.out $(if $(ARTIFACT),--artifact --lambda-python $(LAMBDA_PYTHON)) $(SERVE_ARGS)
 
 # Starts its own server on free ports: 5,000 mask + 500 sentiment requests; any error exits 1.
 load: cdk.out/.synth-$(ENV)

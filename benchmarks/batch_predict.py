@@ -14,12 +14,11 @@ event: model, data, output CSV, the 20 feature columns.
 - original: boto3 reads the whole object, pandas parses it, the model predicts, pandas
   renders the whole CSV in memory and it is put in one request (the code users had).
 - ours: the batch predictor's handler (`lambda_handler`), streaming record batches from S3
-  through the model into a multipart upload. It runs as in its image: `python -S` with only
-  the image's packages importable (`image_packages`: the distributions
-  functions/batch_predict/requirements-x86_64.txt and requirements/lambda-runtime-x86_64.txt
-  pin, pruned as functions/batch_predict/task_root.toml says, symlinked from this virtualenv),
-  since scikit-learn and skops import pandas or torch whenever they are installed, as they
-  are here. This virtualenv's Python, not Lambda's: the same versions as the locks.
+  through the model into a multipart upload. It runs from what ships, under Lambda's Python
+  (3.13): the task root its Dockerfile's install step builds from a fresh synth
+  (tools/artifacts.py) and the Lambda runtime's own set (boto3), `-S` so nothing of this
+  virtualenv is importable (scikit-learn and skops import pandas or torch whenever they are
+  installed, as they are here).
 Time is the job's wall time without the imports (model download and load included); peak
 memory is the job process's own peak RSS, imports included: VmHWM, which starts afresh at
 exec (benchmarks/peak_memory.py). getrusage's ru_maxrss, which earlier figures used, is
@@ -29,7 +28,6 @@ inherited through fork + exec and reported this driver's memory instead of the j
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
 import socket
@@ -37,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,15 +46,11 @@ import joblib
 from benchmarks.batch_predict_data import FEATURE_COLUMNS, train_models, write_inputs
 from benchmarks.machine import describe_machine
 from benchmarks.report import markdown_table, write_results
-from tools.locks import pins
+from tools.artifacts import build_artifact, runtime_provided_set, synthesize
+from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "batch_predict"
-# The image's locked runtime set (x86_64), what its install step prunes, and what the Lambda
-# runtime itself provides beside it (the runtime interface client, boto3 and its dependencies).
-FUNCTION_LOCK = FUNCTION_DIR / "requirements-x86_64.txt"
-FUNCTION_PRUNING = FUNCTION_DIR / "task_root.toml"
-RUNTIME_LOCK = REPO_ROOT / "requirements" / "lambda-runtime-x86_64.txt"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 MODEL_BUCKET, DATA_BUCKET, RESULTS_BUCKET = "bench-models", "bench-data", "bench-results"
 TRUSTED_PREFIX = "trusted/"
@@ -137,47 +130,28 @@ def prepare(s3: Any, *, inputs: Mapping[int, Mapping[str, Path]]) -> dict[str, s
     return model_uris
 
 
-def image_packages(destination: Path) -> Path:
-    """`destination` holding only what the image's process can import besides the standard
-    library: the function's lock and the runtime's (RUNTIME_LOCK), minus what tools/task_root.py
-    prunes (FUNCTION_PRUNING), as a tree of symlinks into this virtualenv (same versions)."""
-    pruning = tomllib.loads(FUNCTION_PRUNING.read_text())
-    pruned, pruned_tests = set(pruning.get("remove", [])), set(pruning.get("remove_tests_of", []))
-    destination.mkdir(parents=True)
-    for name in sorted(set(pins(FUNCTION_LOCK)) | set(pins(RUNTIME_LOCK))):
-        installed = importlib.metadata.distribution(name)
-        tops = {Path(str(file)).parts[0] for file in installed.files or () if not str(file).startswith("..")}
-        for top in sorted(tops - {"__pycache__"}):
-            source = Path(str(installed.locate_file(top)))
-            if top in pruned or not source.exists() or (destination / top).exists():
-                continue
-            if source.is_file():
-                (destination / top).symlink_to(source)
-                continue
-            for directory, subdirectories, files in os.walk(source):
-                relative = Path(directory).relative_to(source.parent)
-                subdirectories[:] = [
-                    sub for sub in subdirectories
-                    if (relative / sub).as_posix() not in pruned and not (top in pruned_tests and sub == "tests")
-                ]
-                (destination / relative).mkdir(exist_ok=True)
-                for file in files:
-                    (destination / relative / file).symlink_to(Path(directory) / file)
-    return destination
+def shipped_task_root(work_dir: Path, interpreter: Path) -> tuple[Path, Path]:
+    """The batch predictor's artifact as it ships (tools/artifacts.py: the task root its
+    Dockerfile's install step builds, from a fresh synth) and the Lambda runtime's own set."""
+    assembly = synthesize(work_dir / "cdk.out", environment="dev")
+    (fn,) = [fn for fn in assembly.functions() if fn.folder == FUNCTION_DIR.name]
+    artifact = build_artifact(assembly, fn, interpreter=interpreter, cache_dir=work_dir / "artifacts")
+    return artifact.task_root, runtime_provided_set(work_dir / "artifacts", architecture=fn.architecture)
 
 
 def run_job(
-    approach: str, event: Mapping[str, Any], *, environment: Mapping[str, str], task_root: Path
+    approach: str, event: Mapping[str, Any], *, environment: Mapping[str, str], shipped: tuple[Path, Path],
+    lambda_python: Path,
 ) -> dict[str, float]:
-    """One job in a fresh process: the original with this virtualenv, ours with the image's
-    packages only (`task_root`, no site-packages)."""
-    code_path = [str(REPO_ROOT / "functions"), str(REPO_ROOT)]
+    """One job in a fresh process: the original with this virtualenv; ours with Lambda's Python
+    and the shipped task root and runtime set only (no site-packages; the repository root only
+    for the job script and its stdlib-only helpers)."""
     if approach == "ours":
-        interpreter = [sys.executable, "-S"]
-        python_path = os.pathsep.join([str(task_root), *code_path])
+        interpreter = [str(lambda_python), "-S"]
+        python_path = os.pathsep.join([*(str(path) for path in shipped), str(REPO_ROOT)])
     else:
         interpreter = [sys.executable]
-        python_path = os.pathsep.join(code_path)
+        python_path = os.pathsep.join([str(REPO_ROOT / "functions"), str(REPO_ROOT)])
     with tempfile.TemporaryDirectory() as scratch:
         event_path, result_path = Path(scratch) / "event.json", Path(scratch) / "result.json"
         event_path.write_text(json.dumps(event))
@@ -197,7 +171,10 @@ def run_job(
 def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
     inputs = {rows: write_inputs(data_dir, rows=rows) for rows in rows_list}
     runs = []
-    task_root = image_packages(Path(tempfile.mkdtemp(prefix="batch-predict-image-")) / "task")
+    lambda_python = find_lambda_interpreter()
+    if lambda_python is None:
+        raise SystemExit(how_to_get())
+    shipped = shipped_task_root(Path(tempfile.mkdtemp(prefix="batch-predict-artifact-")), lambda_python)
     with s3_server() as endpoint:
         environment = function_environment(endpoint)
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
@@ -216,7 +193,7 @@ def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
                             "feature_columns": list(FEATURE_COLUMNS),
                             "overwrite": True,
                         }
-                        result = run_job(approach, event, environment=environment, task_root=task_root)
+                        result = run_job(approach, event, environment=environment, shipped=shipped, lambda_python=lambda_python)
                         if result["rows"] != rows:
                             raise RuntimeError(f"{approach} predicted {result['rows']} rows, expected {rows}")
                         run = {"rows": rows, "model": model_name, "format": input_format,

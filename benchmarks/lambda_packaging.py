@@ -16,20 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-LAMBDA_PYTHON_VERSION = "3.14"
-# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34). python-crfsuite 0.9.12
-# only ships manylinux_2_28 wheels, so manylinux2014 alone would find nothing.
-LAMBDA_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
-# What the stack never ships (stacks/common/local_bundling.py's DEFAULT_EXCLUDES).
-EXCLUDED_PATTERNS = (
-    "__pycache__",
-    "*.pyc",
-    "requirements.in",
-    "requirements*.txt",
-    "Dockerfile",
-    ".dockerignore",
-    "tests",
-)
+from stacks.common.local_bundling import DEFAULT_EXCLUDES
+from stacks.lambda_python import LAMBDA_PYTHON_VERSION as PYTHON_VERSION
+from tools.task_root import MANYLINUX_PLATFORMS
+
+# The stack's own choices: Lambda's Python, the manylinux platforms its bundler installs for,
+# and what it never ships.
+LAMBDA_PYTHON_VERSION = PYTHON_VERSION
+LAMBDA_PLATFORMS = MANYLINUX_PLATFORMS["x86_64"]
+EXCLUDED_PATTERNS = DEFAULT_EXCLUDES
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,12 @@ def locked_versions(lock_file: Path) -> set[tuple[str, str]]:
 
 
 def requirement_lines(lock_file: Path) -> list[str]:
-    """Each pin of a lock with its environment marker, without hashes (constraints for another)."""
-    return [line.removesuffix("\\").strip() for line in lock_file.read_text().splitlines() if _PIN.match(line)]
+    """Each pin of a lock with its environment marker, without hashes (constraints for another);
+    builds that are not on PyPI (local versions, `+cpu`) are left to the extra hashes."""
+    return [
+        line.removesuffix("\\").strip() for line in lock_file.read_text().splitlines()
+        if (match := _PIN.match(line)) and "+" not in match.group(2)
+    ]
 
 
 def read_digest(lock_file: Path) -> str | None:
@@ -211,17 +215,28 @@ def compile_lock(lock: Lock, *, upgrade: bool) -> None:
 
 
 def _add_extra_hashes(body: str, extra: Path) -> str:
-    """Adds `name==version --hash=sha256:...` lines of `extra` to that pin's hashes in `body`."""
+    """Adds each build of `extra` (`name==version+local ; marker --hash=sha256:...`, a build
+    that is not on PyPI) as its own requirement for the platforms its marker names, and limits
+    the PyPI pin of that version to the other platforms: where the marker holds, only that
+    build can be installed."""
     for line in listed_names(extra):
-        requirement, *hashes = line.split()
-        match = _PIN.match(requirement)
-        assert match and hashes, f"{extra.name}: {line!r} is not 'name==version --hash=sha256:...'"
-        anchor = re.compile(rf"^{re.escape(requirement)} \\\n", re.MULTILINE)
+        requirement, _, rest = line.partition(";")
+        marker, *hashes = rest.split(" --hash=")
+        match = _PIN.match(requirement.strip())
+        assert match and "+" in match.group(2) and hashes, f"{extra.name}: {line!r} is not 'name==version+local ; marker --hash=...'"
+        name, public_version = match.group(1), match.group(2).split("+", 1)[0]
+        clauses = [clause.strip() for clause in marker.strip().split(" and ")]
+        assert all(" == " in clause for clause in clauses), f"{extra.name}: only `a == 'x' and b == 'y'` markers"
+        elsewhere = " or ".join(clause.replace(" == ", " != ") for clause in clauses)
+        anchor = re.compile(rf"^{re.escape(name)}=={re.escape(public_version)} \\\n", re.MULTILINE)
         found = anchor.search(body)
-        if not found:  # the pin is not in this lock (e.g. a platform-specific one)
+        if not found:  # the pin is not in this lock
             continue
-        added = "".join(f"    {h} \\\n" for h in hashes)
-        body = body[: found.end()] + added + body[found.end():]
+        continuation = " \\\n    "
+        local_build = f"{requirement.strip()} ; {marker.strip()}" + "".join(
+            f"{continuation}--hash={h.strip()}" for h in hashes
+        ) + "\n"
+        body = body[: found.start()] + local_build + f"{name}=={public_version} ; {elsewhere} \\\n" + body[found.end():]
     return body
 
 
