@@ -46,6 +46,7 @@ import joblib
 from benchmarks.batch_predict_data import FEATURE_COLUMNS, train_models, write_inputs
 from benchmarks.machine import describe_machine
 from benchmarks.report import markdown_table, write_results
+from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tools.artifacts import build_artifact, runtime_provided_set, synthesize
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 
@@ -200,7 +201,10 @@ def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
                                "approach": approach, **result, "rows_per_second": rows / result["seconds"]}
                         print(json.dumps(run), file=sys.stderr)
                         runs.append(run)
-    return {"machine": describe_machine(), "function_memory_mb": FUNCTION_MEMORY_MB, "runs": runs}
+    return {
+        "machine": describe_machine(), "function_memory_mb": FUNCTION_MEMORY_MB, "runs": runs,
+        "ours_python": LAMBDA_PYTHON_VERSION,
+    }
 
 
 def _find(runs: Sequence[Mapping[str, Any]], **match: Any) -> Mapping[str, Any]:
@@ -227,6 +231,8 @@ def render(figures: Mapping[str, Any]) -> str:
         "",
         "One run per cell, each a fresh process against a local S3 server (moto, own process).",
         "Peak: the job process's own peak RSS, imports included (VmHWM, benchmarks/peak_memory.py).",
+        f"Ours: the shipped task root under Python {figures.get('ours_python', '?')} (tools/artifacts.py); "
+        "original: the benchmark's virtualenv (pandas).",
         f"Handler configured as a {figures['function_memory_mb']} MB function. Machine: "
         + ", ".join(f"{key}={value}" for key, value in figures["machine"].items()),
         "",

@@ -24,9 +24,8 @@ from tools.artifacts import Artifact, build_artifact, runtime_provided_set
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 from tools.lambda_runtime_api import InvocationResult, RuntimeGone, RuntimeInitFailed
 from tools.local_serve import invoke_protocol as protocol
+from tools.local_serve.pool import WorkerBase
 from tools.local_serve.worker import RESULT, Invocation, WorkerSpec
-
-STOP_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,11 +102,11 @@ class _RuntimeConnection:
         self._on_close()
 
 
-class ArtifactWorker:
-    """One execution environment running the artifact; the pool's Worker interface."""
+class ArtifactWorker(WorkerBase):
+    """One execution environment running the artifact, for the pool as a Worker is."""
 
     def __init__(self, spec: WorkerSpec, *, number: int, launch: ArtifactLaunch) -> None:
-        self.number = number
+        super().__init__(number=number)
         self._stack = ExitStack()
         tmp_dir = launch.tmp_root / f"{spec.function_name}-{number}"
         self.running = self._stack.enter_context(
@@ -118,11 +117,6 @@ class ArtifactWorker:
         )
         self.process = _ProcessView(self.running.process)
         self.connection = _RuntimeConnection(self.running, on_close=self._stack.close)
-        self.ready = False
-        self.init_ms: float | None = None
-        self.init_error: bytes | None = None
-        self.killed_for_memory_bytes: int | None = None  # set by the watchdog before it kills
-        self.retired = False
 
     @property
     def pid(self) -> int:
@@ -131,35 +125,18 @@ class ArtifactWorker:
     def died_while_idle(self) -> bool:
         return not self.process.is_alive()
 
-    def await_ready(self, timeout_seconds: float) -> bytes | None:
-        """Wait for the init phase; None when ready, else the error document to answer."""
-        if self.ready:
-            return None
-        if self.init_error is not None:
-            return self.init_error
+    def _wait_for_init(self, timeout_seconds: float) -> bytes | None:
         try:
             self.init_ms = round(self.running.wait_for_init(timeout=timeout_seconds), 1)
             self.ready = True
             return None
         except RuntimeInitFailed as failed:  # the runtime's own init error document
             self.init_error = failed.init_error.body
+            return self.init_error
         except TimeoutError:
-            self.kill()
-            self.init_error = protocol.function_error_document(
-                error_type="Runtime.InitTimeout",
-                message=f"the handler did not finish importing within {timeout_seconds:.0f} s",
-                request_id="",
-            )
+            return self._init_timed_out(timeout_seconds)
         except RuntimeGone:
-            self.process.join(STOP_GRACE_SECONDS)
-            self.init_error = protocol.exited_document(
-                request_id="", exit_code=self.process.exitcode, out_of_memory=self.killed_for_memory_bytes is not None
-            )
-        return self.init_error
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.join(STOP_GRACE_SECONDS)
+            return self._exited_during_init()
 
     def stop(self) -> None:
         """SIGTERM, as Lambda ends an execution environment, then whatever is left is killed."""

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from tools.local_serve.pool import Worker
+from tools.local_serve.pool import WorkerBase
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class MemoryWatchdog:
     def __init__(
         self,
         *,
-        workers: Callable[[], Iterable[tuple[Worker, int]]],  # (worker, its MemorySize in MB)
+        workers: Callable[[], Iterable[tuple[WorkerBase, int]]],  # (worker, its MemorySize in MB)
         interval_seconds: float = 0.05,
     ) -> None:
         self._workers = workers

@@ -21,7 +21,7 @@ import multiprocessing
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 
@@ -48,11 +48,59 @@ class InvokeOutcome:
         return self.error_type == "Sandbox.Timedout"
 
 
-class Worker:
+class WorkerBase:
+    """What the pool and the memory watchdog know of a worker, whatever runs inside it: a
+    spawned interpreter importing the handler (Worker), or the shipped artifact under the
+    runtime interface client (artifact_worker.ArtifactWorker)."""
+
+    process: Any  # is_alive(), join(timeout), kill(), exitcode, pid
+
+    def __init__(self, *, number: int) -> None:
+        self.number = number
+        self.ready = False
+        self.init_ms: float | None = None
+        self.init_error: bytes | None = None
+        self.killed_for_memory_bytes: int | None = None  # set by the watchdog before it kills
+        self.retired = False
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(STOP_GRACE_SECONDS)
+
+    def await_ready(self, timeout_seconds: float) -> bytes | None:
+        """Wait for the init phase; None when ready, else the error document to answer."""
+        if self.ready:
+            return None
+        if self.init_error is not None:
+            return self.init_error
+        return self._wait_for_init(timeout_seconds)
+
+    def _wait_for_init(self, timeout_seconds: float) -> bytes | None:
+        raise NotImplementedError
+
+    def _init_timed_out(self, timeout_seconds: float) -> bytes:
+        self.kill()
+        self.init_error = protocol.function_error_document(
+            error_type="Runtime.InitTimeout",
+            message=f"the handler did not finish importing within {timeout_seconds:.0f} s",
+            request_id="",
+        )
+        return self.init_error
+
+    def _exited_during_init(self) -> bytes:
+        self.process.join(STOP_GRACE_SECONDS)
+        self.init_error = protocol.exited_document(
+            request_id="", exit_code=self.process.exitcode, out_of_memory=self.killed_for_memory_bytes is not None
+        )
+        return self.init_error
+
+
+class Worker(WorkerBase):
     """One worker process and the server's end of its pipe."""
 
     def __init__(self, spec: WorkerSpec, *, number: int) -> None:
-        self.number = number
+        super().__init__(number=number)
         server_end, worker_end = _SPAWN.Pipe(duplex=True)
         self.process: SpawnProcess = _SPAWN.Process(
             target=worker_main,
@@ -63,11 +111,6 @@ class Worker:
         self.process.start()
         worker_end.close()  # so that our recv() sees EOF when the worker dies
         self.connection: Connection = server_end
-        self.ready = False
-        self.init_ms: float | None = None
-        self.init_error: bytes | None = None
-        self.killed_for_memory_bytes: int | None = None  # set by the watchdog before it kills
-        self.retired = False
 
     @property
     def pid(self) -> int:
@@ -81,39 +124,19 @@ class Worker:
         except OSError:
             return True
 
-    def await_ready(self, timeout_seconds: float) -> bytes | None:
-        """Wait for the init phase; None when ready, else the error document to answer."""
-        if self.ready:
-            return None
-        if self.init_error is not None:
-            return self.init_error
+    def _wait_for_init(self, timeout_seconds: float) -> bytes | None:
         try:
             if not self.connection.poll(timeout_seconds):
-                self.kill()
-                self.init_error = protocol.function_error_document(
-                    error_type="Runtime.InitTimeout",
-                    message=f"the handler did not finish importing within {timeout_seconds:.0f} s",
-                    request_id="",
-                )
-                return self.init_error
+                return self._init_timed_out(timeout_seconds)
             message = self.connection.recv()
         except (EOFError, OSError):
-            self.process.join(STOP_GRACE_SECONDS)
-            self.init_error = protocol.exited_document(
-                request_id="", exit_code=self.process.exitcode, out_of_memory=self.killed_for_memory_bytes is not None
-            )
-            return self.init_error
+            return self._exited_during_init()
         if message[0] == READY:
             self.ready, self.init_ms = True, message[1]
             return None
         assert message[0] == INIT_ERROR, message
         self.init_error = message[1]
         return self.init_error
-
-    def kill(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(STOP_GRACE_SECONDS)
 
     def stop(self) -> None:
         """Close the pipe (an idle worker exits on EOF), then kill whatever is left."""
@@ -126,7 +149,7 @@ class Worker:
 class FunctionPool:
     """``workers`` processes serving one function; ``invoke`` is safe from many threads."""
 
-    def __init__(self, spec: WorkerSpec, *, workers: int, start_worker: Callable[..., Worker] | None = None) -> None:
+    def __init__(self, spec: WorkerSpec, *, workers: int, start_worker: Callable[..., WorkerBase] | None = None) -> None:
         """`start_worker(spec, number=n)` starts one worker: a spawned Worker by default, or
         an artifact_worker.ArtifactWorker (the shipped artifact under Lambda's Python)."""
         if workers < 1:
