@@ -19,6 +19,9 @@ from tests.support.cdk_cli import CliSynth
 
 # Asset hashes (S3 keys, image tags, asset paths) are sha256 of the code and model content.
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+# A staged asset's folder name: CDK appends the source path's "extension", and an image's
+# source is the repository root, whose folder name (a clone in /tmp/tmp.Ab12Cd) may have one.
+STAGED_ASSET_PATH = re.compile(r'"asset\.[0-9a-f]{64}[^"/]*"')
 # Logical ids that CDK suffixes with a digest of content: a Lambda version's (code and
 # configuration), a REST API deployment's (the API's methods and resources). The mask also
 # takes the 8 upper-case characters before the digest (the construct path's stable hash).
@@ -34,6 +37,7 @@ CASES = [f"{environment}_{workload}" for environment in ENVIRONMENTS for workloa
 
 def masked(template: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(template, sort_keys=True)
+    text = STAGED_ASSET_PATH.sub('"asset.<asset-hash>"', text)
     text = ASSET_HASH.sub("<asset-hash>", text)
     text = HASHED_LOGICAL_ID.sub("<hash>", text)
     text = ANALYTICS.sub('"Analytics": "<cdk-analytics>"', text)
@@ -78,3 +82,10 @@ def test_masking_covers_the_rest_api_deployment(dev_checkbox) -> None:  # type: 
     resources = masked(template.to_json())["Resources"]
     deployments = [logical_id for logical_id, resource in resources.items() if resource["Type"] == "AWS::ApiGateway::Deployment"]
     assert deployments == ["ApiDeployment<hash>"]
+
+
+def test_masking_ignores_the_folder_name_of_the_clone() -> None:
+    # CDK names an image's staged context after the repository root's "extension".
+    digest = "0123456789abcdef" * 4
+    for staged in (f"asset.{digest}", f"asset.{digest}.Ab12Cd"):
+        assert masked({"Metadata": {"aws:asset:path": staged}}) == {"Metadata": {"aws:asset:path": "asset.<asset-hash>"}}
