@@ -52,10 +52,25 @@ class BatchPredictStack(Stack):
             data=workload.data,
             results=workload.results,
             abort_incomplete_multipart_upload_days=workload.abort_incomplete_multipart_upload_days,
+            noncurrent_version_expiration_days=workload.noncurrent_version_expiration_days,
             access_log_retention_days=workload.access_log_retention_days,
         )
         models, data, results = self.buckets.models, self.buckets.data, self.buckets.results
         trusted_pickles = _trusted_pickle_locations(workload, models)
+        # The trigger's retries, maximum event age and failure queue are the live alias' one
+        # asynchronous configuration; without a trigger the function settings' bounds apply.
+        self.trigger = None
+        if workload.trigger is not None:
+            self.trigger = S3Trigger(
+                self,
+                "Trigger",
+                source=data,
+                suffixes=workload.trigger.suffixes,
+                retry_attempts=workload.trigger.retry_attempts,
+                max_event_age=Duration.seconds(workload.trigger.max_event_age_seconds),
+                alarm_topic=alarm_topic,
+                alarm_name_prefix=function_name,
+            )
         self.predictor = InferenceFunction(
             self,
             "Predictor",
@@ -72,22 +87,11 @@ class BatchPredictStack(Stack):
             alarm_topic=alarm_topic,
             environment=_environment(workload, models=models, data=data, results=results, trusted_pickles=trusted_pickles),
             no_dead_letter_queue_reason=_no_dead_letter_queue_reason(workload),
+            async_invoke=self.trigger.async_invoke if self.trigger is not None else None,
         )
         self._grant_s3(models=models, data=data, results=results, trusted_pickles=trusted_pickles)
-
-        self.trigger = None
-        if workload.trigger is not None:
-            self.trigger = S3Trigger(
-                self,
-                "Trigger",
-                source=data,
-                suffixes=workload.trigger.suffixes,
-                target=self.predictor.alias,
-                retry_attempts=workload.trigger.retry_attempts,
-                max_event_age=Duration.seconds(workload.trigger.max_event_age_seconds),
-                alarm_topic=alarm_topic,
-                alarm_name_prefix=function_name,
-            )
+        if self.trigger is not None:
+            self.trigger.invoke(self.predictor)
 
         self.job = BatchStateMachine(
             self,
@@ -142,8 +146,16 @@ def _no_dead_letter_queue_reason(workload: BatchPredictSettings) -> str:
         )
     else:
         sources.append("no S3 trigger is configured")
-    if workload.function.keep_warm_minutes is not None:
-        sources.append("keep-warm pings are disposable by design (no retries)")
+    if workload.function.keep_warm_minutes is not None and workload.trigger is not None:
+        sources.append(
+            "keep-warm pings are disposable by design but share the alias' configuration: one that still fails"
+            " after the retries (the function cannot start) lands in the same queue"
+        )
+    elif workload.function.keep_warm_minutes is not None:
+        sources.append(
+            f"keep-warm pings are disposable by design ({workload.function.async_retry_attempts} retries,"
+            f" dropped after {workload.function.async_max_event_age_seconds} s)"
+        )
     return (
         "Direct callers and the Step Functions job invoke synchronously and receive every error; "
         + "; ".join(sources)

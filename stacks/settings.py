@@ -37,6 +37,14 @@ class VpcPlacement:
             raise SettingsError("VpcPlacement needs one private subnet id per availability zone")
 
 
+def _check_async_bounds(retries_name: str, retries: int, age_name: str, age_seconds: int) -> None:
+    """Lambda's limits for an EventInvokeConfig."""
+    if not 0 <= retries <= 2:
+        raise SettingsError(f"{retries_name} must be within 0..2 (Lambda's limit for asynchronous events), got {retries}")
+    if not 60 <= age_seconds <= 21600:
+        raise SettingsError(f"{age_name} must be within 60..21600 (Lambda's limits), got {age_seconds}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class FunctionSettings:
     """How one Lambda function is sized and operated."""
@@ -52,6 +60,14 @@ class FunctionSettings:
     # A Function URL is always AWS_IAM-authenticated: an open endpoint is not a setting.
     function_url: bool = False
     vpc: VpcPlacement | None = None
+    # Asynchronous invocations of the `live` alias (its one EventInvokeConfig): how often Lambda
+    # retries a failed event (0..2) and how long an event may wait, throttled, before Lambda drops
+    # it (60..21600 s). The defaults suit functions whose only asynchronous source is keep-warm
+    # (or none): a failed or late ping is dropped, never retried (the keep-warm rule's own
+    # maximum event age is 1 minute). A stack with real asynchronous sources (the batch
+    # predictor's S3 trigger) sets retries and an on-failure destination from its own settings.
+    async_retry_attempts: int = 0
+    async_max_event_age_seconds: int = 60
 
     def __post_init__(self) -> None:
         if not 128 <= self.memory_mb <= 10240:
@@ -64,6 +80,8 @@ class FunctionSettings:
             raise SettingsError("keep_warm_minutes must be within 1..60 (or None for off)")
         if self.provisioned_concurrency < 0:
             raise SettingsError("provisioned_concurrency must be >= 0")
+        _check_async_bounds("async_retry_attempts", self.async_retry_attempts,
+                            "async_max_event_age_seconds", self.async_max_event_age_seconds)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +153,14 @@ class RestApiSettings:
     throttle_rate_per_second: float = 10
     throttle_burst: int = 20
     access_log_retention_days: int = 30
+    # API Gateway execution logs (stage logging level ERROR; never request/response bodies).
+    # API Gateway writes them with the account's CloudWatch role (the region's
+    # AWS::ApiGateway::Account setting), which no workload stack owns: turn this on only once
+    # that role is set, by the opt-in Account-<env> stack (EnvironmentSettings.
+    # api_gateway_account_logging) or by whoever owns the account; without it the stage's
+    # deployment fails. Off: access logs (a log group, no account role needed) still record
+    # every request.
+    execution_logging: bool = False
 
     def __post_init__(self) -> None:
         if self.auth not in ("api_key", "iam"):
@@ -247,10 +273,7 @@ class S3TriggerSettings:
         if overlapping or len(set(self.suffixes)) != len(self.suffixes):
             # S3 refuses two notifications for the same prefix whose suffixes overlap.
             raise SettingsError(f"suffixes must not repeat or end with one another, got {overlapping or self.suffixes}")
-        if not 0 <= self.retry_attempts <= 2:
-            raise SettingsError("retry_attempts must be within 0..2 (Lambda's limit for asynchronous events)")
-        if not 60 <= self.max_event_age_seconds <= 21600:
-            raise SettingsError("max_event_age_seconds must be within 60..21600 (Lambda's limits)")
+        _check_async_bounds("retry_attempts", self.retry_attempts, "max_event_age_seconds", self.max_event_age_seconds)
 
 
 # A Distributed Map child execution's input (items + BatchInput) may be at most 256 KiB.
@@ -300,6 +323,9 @@ class BatchPredictSettings:
     trusted_pickle_prefixes: tuple[str, ...] = ()
     # Created buckets: an interrupted multipart upload's parts are deleted after this many days.
     abort_incomplete_multipart_upload_days: int = 1
+    # Created buckets are versioned: an overwritten or deleted object's previous version stays
+    # recoverable this many days, then expires (and so do delete markers left with no versions).
+    noncurrent_version_expiration_days: int = 30
     # Created buckets log every request to a dedicated access-log bucket, kept this many days.
     access_log_retention_days: int = 365
     trigger: S3TriggerSettings | None = None
@@ -327,6 +353,8 @@ class BatchPredictSettings:
             )
         if self.abort_incomplete_multipart_upload_days < 1:
             raise SettingsError("abort_incomplete_multipart_upload_days must be >= 1")
+        if self.noncurrent_version_expiration_days < 1:
+            raise SettingsError("noncurrent_version_expiration_days must be >= 1")
         if self.access_log_retention_days < 1:
             raise SettingsError("access_log_retention_days must be >= 1")
         if not 1 <= self.batch_rows <= 10_000_000:
@@ -347,6 +375,12 @@ class EnvironmentSettings:
     sentiment: SentimentSettings
     checkbox: CheckboxSettings
     batch_predict: BatchPredictSettings
+    # Adds the Account-<env> stack: the CloudWatch role API Gateway writes execution logs with,
+    # set as this account and region's AWS::ApiGateway::Account setting (both retained when the
+    # stack is deleted). Account-wide: it serves every REST API in the region, whoever deployed
+    # it, so no workload stack creates it. Off unless this app should own that setting in the
+    # account (one owner per account and region; check `aws apigateway get-account` first).
+    api_gateway_account_logging: bool = False
 
     def __post_init__(self) -> None:
         if not (self.account.isdigit() and len(self.account) == 12):
@@ -364,6 +398,8 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
         account="111111111111",
         region="us-east-1",
         monitoring=MonitoringSettings(log_retention_days=14),
+        # Whether this app owns the account's API Gateway CloudWatch role: see the field's comment.
+        api_gateway_account_logging=False,
         mask_predictor=MaskPredictorSettings(
             function=FunctionSettings(memory_mb=512, timeout_seconds=30, function_url=True),
         ),
@@ -377,6 +413,7 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
             # Lambda's longest run; keep-warm off: jobs are minutes long and models cache per
             # environment anyway.
             function=FunctionSettings(memory_mb=3008, timeout_seconds=900),
+            noncurrent_version_expiration_days=30,
             access_log_retention_days=90,
         ),
     ),
@@ -385,6 +422,7 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
         account="222222222222",
         region="us-east-1",
         monitoring=MonitoringSettings(log_retention_days=90),
+        api_gateway_account_logging=False,
         mask_predictor=MaskPredictorSettings(
             function=FunctionSettings(
                 memory_mb=512, timeout_seconds=30, keep_warm_minutes=5, function_url=True
@@ -404,6 +442,8 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
             # training pipeline should be allowed to write; no other location is trusted.
             trusted_pickle_subprefix="trusted/",
             trusted_pickle_prefixes=(),
+            # A model or result overwritten by mistake can be restored for a quarter.
+            noncurrent_version_expiration_days=90,
             access_log_retention_days=365,
             state_machine=BatchStateMachineSettings(max_concurrency=50, tolerated_failure_percentage=0),
         ),

@@ -1,13 +1,21 @@
 """The one function construct every workload goes through.
 
 Each function gets its own role, log group (retention, JSON logs), X-Ray tracing, alarms and
-dashboard, a `live` alias (optionally with provisioned concurrency), an optional keep-warm
-schedule, an optional AWS_IAM Function URL, and outputs callers need. Defaults come from
-settings; a stack only passes what differs.
+dashboard, a `live` alias (optionally with provisioned concurrency) with exactly one explicit
+asynchronous-invocation configuration, an optional keep-warm schedule, an optional AWS_IAM
+Function URL, and outputs callers need. Defaults come from settings; a stack only passes what
+differs.
+
+Asynchronous invocations are bounded on purpose: Lambda's defaults (2 retries, events kept up
+to 6 hours) would retry and queue keep-warm pings nobody waits for. By default the alias
+retries nothing and drops events older than a minute (FunctionSettings.async_*); a stack with
+a real asynchronous source passes its own `AsyncInvoke` (retries, age, on-failure destination),
+which becomes the alias' one EventInvokeConfig (Lambda allows one per alias).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
 from aws_cdk import CfnOutput, Duration, Stack
@@ -27,9 +35,28 @@ from stacks.settings import FunctionSettings, MonitoringSettings, VpcPlacement
 METRICS_NAMESPACE = "MlInference"
 LIVE_ALIAS = "live"
 SYNCHRONOUS_CALLERS_ONLY = (
-    "Callers invoke synchronously and receive every error themselves; the only"
-    " asynchronous events are keep-warm pings, disposable by design (no retries)."
+    "Callers invoke synchronously and receive every error themselves; the only asynchronous events"
+    " are keep-warm pings (if any), disposable by design: the live alias retries them {retries} times"
+    " and drops them after {age} s."
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AsyncInvoke:
+    """The `live` alias' one asynchronous-invocation configuration (AWS::Lambda::EventInvokeConfig)."""
+
+    retry_attempts: int
+    max_event_age: Duration
+    # Where Lambda sends an event (with the error) it gave up on; None drops it.
+    on_failure: lambda_.IDestination | None = None
+
+    @classmethod
+    def from_settings(cls, settings: FunctionSettings) -> AsyncInvoke:
+        """The bounds for a function whose only asynchronous source is keep-warm (or none)."""
+        return cls(
+            retry_attempts=settings.async_retry_attempts,
+            max_event_age=Duration.seconds(settings.async_max_event_age_seconds),
+        )
 
 
 class InferenceFunction(Construct):
@@ -46,7 +73,8 @@ class InferenceFunction(Construct):
         monitoring: MonitoringSettings,
         alarm_topic: sns.ITopic,
         environment: Mapping[str, str],
-        no_dead_letter_queue_reason: str = SYNCHRONOUS_CALLERS_ONLY,
+        no_dead_letter_queue_reason: str | None = None,
+        async_invoke: AsyncInvoke | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function_name = function_name
@@ -93,10 +121,27 @@ class InferenceFunction(Construct):
                 acknowledge(self.function, rule_id=rule_id, reason=PINNED_PYTHON_REASON)
         else:
             self.function = lambda_.DockerImageFunction(self, "Function", code=package.code, **common)  # type: ignore[arg-type]
+        # The alias' only EventInvokeConfig: CDK refuses a second one for the same alias
+        # (`configure_async_invoke` raises), as Lambda would.
+        self.async_invoke = async_invoke or AsyncInvoke.from_settings(settings)
         self.alias = self.function.add_alias(
             LIVE_ALIAS,
             provisioned_concurrent_executions=settings.provisioned_concurrency or None,
+            retry_attempts=self.async_invoke.retry_attempts,
+            max_event_age=self.async_invoke.max_event_age,
+            on_failure=self.async_invoke.on_failure,
         )
+        self.event_invoke_config = self.alias.node.find_child("EventInvokeConfig")
+        if self.async_invoke.on_failure is None:
+            acknowledge(
+                self.event_invoke_config,
+                rule_id="Serverless-LambdaAsyncFailureDestination",
+                reason=(
+                    "No asynchronous source whose events matter: only keep-warm pings (if any), retried"
+                    f" {self.async_invoke.retry_attempts} times and dropped after"
+                    f" {self.async_invoke.max_event_age.to_seconds()} s on purpose; a lost ping needs no record."
+                ),
+            )
         self.url = (
             self.alias.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
             if settings.function_url
@@ -115,7 +160,12 @@ class InferenceFunction(Construct):
             service_name=service_name,
         )
         self._add_outputs()
-        self._acknowledge_findings(no_dead_letter_queue_reason)
+        self._acknowledge_findings(
+            no_dead_letter_queue_reason
+            or SYNCHRONOUS_CALLERS_ONLY.format(
+                retries=self.async_invoke.retry_attempts, age=self.async_invoke.max_event_age.to_seconds()
+            )
+        )
 
     def _add_outputs(self) -> None:
         CfnOutput(self, "FunctionName", value=self.function.function_name,

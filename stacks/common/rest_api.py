@@ -4,6 +4,11 @@ validated, access-logged and traced.
 Auth is an API key with a usage plan (clients send `x-api-key`) or IAM (SigV4-signed
 requests); an unauthenticated method cannot be configured. Binary media types make API
 Gateway hand images and multipart bodies to the function base64-encoded and untouched.
+
+Logging: every request goes to the access-log group (JSON), which needs no account setting.
+Execution logs (API Gateway's own errors) are written with the account's CloudWatch role, an
+account- and region-wide setting this construct never creates or deletes (`cloud_watch_role=
+False`; see stacks/account.py): they are on only when settings say the account has that role.
 """
 
 from __future__ import annotations
@@ -59,13 +64,18 @@ class InferenceRestApi(Construct):
             description=f"{api_name}: authenticated ({settings.auth}) access to the function",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             binary_media_types=list(binary_media_types),
-            cloud_watch_role=True,  # execution logs (errors) need the account-level role
-            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            # Never the account-wide AWS::ApiGateway::Account setting and its role: deleting this
+            # stack would leave every REST API in the account and region pointing at a deleted
+            # role (aws/aws-cdk#10878). The opt-in Account-<env> stack owns them.
+            cloud_watch_role=False,
             deploy_options=apigateway.StageOptions(
                 stage_name="v1",
                 tracing_enabled=True,
                 metrics_enabled=True,
-                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                # Execution logs need the account's CloudWatch role (RestApiSettings.execution_logging).
+                logging_level=(
+                    apigateway.MethodLoggingLevel.ERROR if settings.execution_logging else apigateway.MethodLoggingLevel.OFF
+                ),
                 data_trace_enabled=False,  # would log request bodies: images, possibly personal data
                 throttling_rate_limit=settings.throttle_rate_per_second,
                 throttling_burst_limit=settings.throttle_burst,
@@ -147,9 +157,13 @@ class InferenceRestApi(Construct):
                 rule_id="AwsSolutions-APIG4",
                 reason="API-key auth chosen in settings: every method requires the key of a throttled usage plan; set auth='iam' for SigV4.",
             )
-        role = self.api.node.find_child("CloudWatchRole")
-        acknowledge(
-            role,
-            rule_id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
-            reason="The account-level role API Gateway itself uses to write execution logs; AWS documents this managed policy for it.",
-        )
+        if not settings.execution_logging:
+            acknowledge(
+                self.api.deployment_stage,
+                rule_id="AwsSolutions-APIG6",
+                reason=(
+                    "Execution logging is off in settings (RestApiSettings.execution_logging) until the account's"
+                    " API Gateway CloudWatch role is set (Account-<env> stack): it is account-wide, not this"
+                    " stack's. Every request is still in the JSON access log."
+                ),
+            )

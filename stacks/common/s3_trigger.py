@@ -4,6 +4,13 @@ Objects created under a prefix (one notification per file suffix) invoke a funct
 asynchronously. Lambda retries a failed event, then hands it, with the error, to an encrypted
 SQS queue; an alarm fires as soon as that queue holds a message. The S3 event in the message's
 `requestPayload` can be replayed with `aws lambda invoke --invocation-type Event`.
+
+Built in two steps, because the retries, maximum age and failure queue are the target alias'
+one EventInvokeConfig, which the function construct creates with the alias: the trigger
+(queue, alarm, `async_invoke`) first, passed to InferenceFunction(async_invoke=...); then
+`invoke(function)` adds the notifications, and refuses a function configured otherwise.
+Keep-warm pings to the same alias share that configuration (Lambda has one per alias): a ping
+that still fails after the retries means the function cannot start, and alarms too.
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
@@ -23,6 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.common.compliance import acknowledge
+from stacks.common.inference_function import AsyncInvoke, InferenceFunction
 from stacks.common.nag_finding import managed_policy_rule
 from stacks.common.s3_prefix_access import S3Location
 
@@ -39,13 +46,14 @@ class S3Trigger(Construct):
         *,
         source: S3Location,
         suffixes: Sequence[str],
-        target: lambda_.Alias,
         retry_attempts: int,
         max_event_age: Duration,
         alarm_topic: sns.ITopic,
         alarm_name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._source = source
+        self._suffixes = tuple(suffixes)
         self.failure_queue = sqs.Queue(
             self,
             "FailedEvents",
@@ -62,17 +70,12 @@ class S3Trigger(Construct):
                     " trigger events Lambda gave up on. Nothing consumes it automatically; its alarm calls a human."
                 ),
             )
-        self.invoke_config = target.configure_async_invoke(
-            on_failure=destinations.SqsDestination(self.failure_queue),
+        # The target alias' EventInvokeConfig (InferenceFunction(async_invoke=...)).
+        self.async_invoke = AsyncInvoke(
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,
+            on_failure=destinations.SqsDestination(self.failure_queue),
         )
-        for suffix in suffixes:
-            source.bucket.add_event_notification(
-                s3.EventType.OBJECT_CREATED,
-                s3n.LambdaDestination(target),
-                s3.NotificationKeyFilter(prefix=source.prefix or None, suffix=suffix),
-            )
         self.failure_alarm = self.failure_queue.metric_approximate_number_of_messages_visible(
             period=Duration.minutes(5), statistic="Maximum"
         ).create_alarm(
@@ -89,6 +92,22 @@ class S3Trigger(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         self.failure_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+
+    def invoke(self, function: InferenceFunction) -> None:
+        """Objects created under the source prefix invoke `function`'s live alias, whose
+        asynchronous configuration must be this trigger's."""
+        if function.async_invoke is not self.async_invoke:
+            raise ValueError(
+                f"{function.node.path}: its live alias must be created with async_invoke=<this trigger>.async_invoke,"
+                " so that trigger events are retried and kept as the trigger's settings say"
+            )
+        target = function.alias
+        for suffix in self._suffixes:
+            self._source.bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.LambdaDestination(target),
+                s3.NotificationKeyFilter(prefix=self._source.prefix or None, suffix=suffix),
+            )
         self._acknowledge_notifications_handler()
 
     def _acknowledge_notifications_handler(self) -> None:

@@ -133,6 +133,15 @@ def iam_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Templ
 
 
 @pytest.fixture(scope="session")
+def account_logging_app(tmp_path_factory: pytest.TempPathFactory) -> WorkloadStacks:
+    """The Account-<env> stack switched on, and the checkbox stage's execution logging with it."""
+    base = ENVIRONMENTS["dev"]
+    checkbox = replace(base.checkbox, api=replace(base.checkbox.api, execution_logging=True))
+    settings = replace(base, api_gateway_account_logging=True, checkbox=checkbox)
+    return synth_app(settings, tmp_path_factory.mktemp("account-logging"))
+
+
+@pytest.fixture(scope="session")
 def dev_batch(dev_app: WorkloadStacks) -> Synth:
     return with_template(dev_app.batch_predict)
 

@@ -220,15 +220,34 @@ def test_function_role_has_exactly_the_contracts_statements(dev_batch: Synth) ->
 
 def test_function_role_with_the_trigger_may_also_send_failed_events(triggered_batch: Synth) -> None:
     statements = policy_statements(triggered_batch, "PredictorExecutionRole")
-    assert statements[-1] == {
-        "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
-        "Effect": "Allow",
-        "Resource": "<FailedEvents.Arn>",
-    }
-    assert [s for s in statements if "sqs" in json.dumps(s)] == [statements[-1]]
+    # Granted when the alias' EventInvokeConfig binds the queue as its on-failure destination.
+    assert [s for s in statements if "sqs" in json.dumps(s)] == [
+        {
+            "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+            "Effect": "Allow",
+            "Resource": "<FailedEvents.Arn>",
+        }
+    ]
 
 
 # --- buckets -----------------------------------------------------------------------------------
+
+
+def lifecycle_rules(abort_days: int, noncurrent_days: int) -> list[dict[str, Any]]:
+    """The lifecycle of every created data bucket (models, data, results)."""
+    return [
+        {
+            "Id": "abort-incomplete-multipart-uploads",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": abort_days},
+            "Status": "Enabled",
+        },
+        {
+            "Id": "expire-noncurrent-versions",
+            "ExpiredObjectDeleteMarker": True,
+            "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_days},
+            "Status": "Enabled",
+        },
+    ]
 
 
 def test_created_buckets_are_private_tls_only_encrypted_versioned_logged_and_retained(dev_batch: Synth) -> None:
@@ -244,15 +263,7 @@ def test_created_buckets_are_private_tls_only_encrypted_versioned_logged_and_ret
         }
         assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
         assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-        assert properties["LifecycleConfiguration"] == {
-            "Rules": [
-                {
-                    "Id": "abort-incomplete-multipart-uploads",
-                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-                    "Status": "Enabled",
-                }
-            ]
-        }
+        assert properties["LifecycleConfiguration"] == {"Rules": lifecycle_rules(abort_days=1, noncurrent_days=30)}
         assert properties["LoggingConfiguration"] == {"DestinationBucketName": "<AccessLogs>", "LogFilePrefix": log_prefix}
     tls_only = {
         "Action": "s3:*",
@@ -266,12 +277,25 @@ def test_created_buckets_are_private_tls_only_encrypted_versioned_logged_and_ret
         assert policies[f"<{name}>"] == [{**tls_only, "Resource": [f"<{name}.Arn>", f"<{name}.Arn>/*"]}]
 
 
+def test_every_created_bucket_expires_noncurrent_versions_and_aborts_uploads_per_environment(
+    dev_batch: Synth, prod_batch: Synth, triggered_batch: Synth
+) -> None:
+    for synth, abort_days, noncurrent_days in ((dev_batch, 1, 30), (prod_batch, 1, 90), (triggered_batch, 3, 30)):
+        buckets = {name: resource_of(synth, name)["Properties"] for name in ("Models", "Data", "Results")}
+        assert len(properties_of_type(synth, "AWS::S3::Bucket")) == 4  # the three and the access-log bucket
+        for properties in buckets.values():
+            assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+            assert properties["LifecycleConfiguration"]["Rules"] == lifecycle_rules(abort_days, noncurrent_days)
+
+
 def test_access_log_bucket_takes_deliveries_from_the_three_buckets_only(dev_batch: Synth, prod_batch: Synth) -> None:
     for synth, days in ((dev_batch, 90), (prod_batch, 365)):
         logs = resource_of(synth, "AccessLogs")
         assert (logs["DeletionPolicy"], logs["UpdateReplacePolicy"]) == ("Retain", "Retain")
         properties = logs["Properties"]
         assert "LoggingConfiguration" not in properties
+        # Unversioned on purpose (stacks/common/data_buckets.py): logs are written once and expire.
+        assert "VersioningConfiguration" not in properties
         assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
         ]
@@ -339,7 +363,8 @@ def test_existing_buckets_are_imported_by_name_and_granted_by_prefix(existing_bu
         "TRUSTED_PICKLE_PREFIXES": "s3://acme-ml-models/sklearn/reviewed/,s3://acme-ml-legacy/pickles/",
         "TRIGGER_MODEL_S3_URI": "s3://acme-ml-models/sklearn/churn/model.skops",
     }
-    assert policy_statements(existing_buckets_batch, "PredictorExecutionRole")[2:] == [
+    statements = policy_statements(existing_buckets_batch, "PredictorExecutionRole")
+    expected = [
         {
             "Action": "s3:GetObject",
             "Effect": "Allow",
@@ -379,6 +404,10 @@ def test_existing_buckets_are_imported_by_name_and_granted_by_prefix(existing_bu
             "Resource": "<FailedEvents.Arn>",
         },
     ]
+    # Besides the log group and X-Ray statements every function has (in whatever order CDK adds them).
+    beyond_logs_and_tracing = [s for s in statements if "logs:" not in json.dumps(s) and "xray:" not in json.dumps(s)]
+    assert len(statements) == len(expected) + 2
+    assert sorted(map(json.dumps, beyond_logs_and_tracing)) == sorted(map(json.dumps, expected))
 
 
 def test_trigger_on_an_existing_bucket_leaves_its_other_notifications_alone(existing_buckets_batch: Synth) -> None:
@@ -407,10 +436,19 @@ def test_trigger_on_an_existing_bucket_leaves_its_other_notifications_alone(exis
 
 
 def test_no_trigger_unless_configured(dev_batch: Synth, prod_batch: Synth) -> None:
-    trigger_types = ("Custom::S3BucketNotifications", "AWS::Lambda::EventInvokeConfig", "AWS::SQS::Queue", "AWS::Lambda::Permission")
-    for _, template in (dev_batch, prod_batch):
+    trigger_types = ("Custom::S3BucketNotifications", "AWS::SQS::Queue", "AWS::Lambda::Permission")
+    for synth in (dev_batch, prod_batch):
+        _, template = synth
         for resource_type in trigger_types:
             template.resource_count_is(resource_type, 0)
+        # The alias' bounds from the function settings: no retries, no failure destination.
+        (config,) = properties_of_type(synth, "AWS::Lambda::EventInvokeConfig")
+        assert config == {
+            "FunctionName": "<Function>",
+            "Qualifier": "<Alias part 7>",
+            "MaximumRetryAttempts": 0,
+            "MaximumEventAgeInSeconds": 60,
+        }
 
 
 def test_objects_created_under_the_data_prefix_invoke_the_live_alias(triggered_batch: Synth) -> None:

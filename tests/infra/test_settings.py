@@ -82,6 +82,7 @@ def test_batch_predict_defaults_per_environment() -> None:
         assert settings.trigger is None
         assert settings.abort_incomplete_multipart_upload_days == 1
     assert (dev.access_log_retention_days, prod.access_log_retention_days) == (90, 365)
+    assert (dev.noncurrent_version_expiration_days, prod.noncurrent_version_expiration_days) == (30, 90)
     assert (dev.state_machine.max_concurrency, prod.state_machine.max_concurrency) == (10, 50)
 
 
@@ -201,8 +202,16 @@ def test_state_machine_settings_refuse_undeployable_values(changes: dict, messag
         ({"batch_rows": 0}, "batch_rows"),
         ({"model_cache_size": 0}, "model_cache_size"),
         ({"abort_incomplete_multipart_upload_days": 0}, "abort_incomplete_multipart_upload_days"),
+        ({"noncurrent_version_expiration_days": 0}, "noncurrent_version_expiration_days must be >= 1"),
     ],
 )
 def test_batch_tuning_settings_validate(changes: dict, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         replace(ENVIRONMENTS["dev"].batch_predict, **changes)
+
+
+def test_account_wide_api_gateway_logging_is_opt_in_everywhere() -> None:
+    """No environment owns the account's API Gateway CloudWatch role, so no stage logs executions."""
+    for settings in ENVIRONMENTS.values():
+        assert settings.api_gateway_account_logging is False
+        assert settings.checkbox.api.execution_logging is False
