@@ -7,8 +7,13 @@ With --artifact (`make invoke ... ARTIFACT=1`) the event goes instead to what sh
 function's artifact built from cdk.out (the staged ZIP asset and layers, or the task root its
 Dockerfile's install step builds; tools/artifacts.py, cached under <cdk-out>/.artifacts),
 started by the runtime interface client under Lambda's Python (--lambda-python) with nothing
-else importable. Deploy-time values (bucket names) get local stand-ins unless set in your
-environment; AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 are passed on. Exit 0 on an answer, 1 on an
+else importable. AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 are passed on.
+
+Buckets the stack creates (the batch predictor's DATA_BUCKET, MODEL_BUCKET...): with those
+variables set in your environment, the function uses them. With none set, either way of
+running starts an embedded S3 on loopback for the one invocation (tools/local_serve/invoke_s3.py)
+holding `make serve`'s demo buckets, models and data under the names the template declares
+locally, so every event in events/ runs as given; stderr says so. Exit 0 on an answer, 1 on an
 invocation or init error (printed as Lambda reports it), 2 when it cannot be run.
 """
 
@@ -21,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from contextlib import ExitStack
 from pathlib import Path
 
 from tools.cloud_assembly import CloudAssembly
@@ -31,6 +37,7 @@ from tools.local_lambda import (
     load_handler,
     local_environment,
 )
+from tools.local_serve.invoke_s3 import DemoS3, demo_s3, wants_demo_s3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,16 +48,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifact", action="store_true", help="run the built artifact under Lambda's Python")
     parser.add_argument("--lambda-python", type=Path, help="with --artifact: a CPython of Lambda's version")
     args = parser.parse_args(argv)
-    if args.artifact:
-        return invoke_artifact(args)
+    with ExitStack() as stack:
+        try:
+            fn = CloudAssembly(args.cdk_out).function(args.function)
+            s3 = None
+            if wants_demo_s3(fn, os.environ):
+                s3 = stack.enter_context(demo_s3(args.cdk_out, fn, os.environ))
+                for note in s3.notes:
+                    print(f"invoke: {note}", file=sys.stderr)
+        except (OSError, ValueError, LookupError, UnresolvedEnvironmentError) as error:
+            print(f"invoke: {error}", file=sys.stderr)
+            return 2
+        if args.artifact:
+            return invoke_artifact(args, s3)
+        return invoke_in_process(args, s3)
 
+
+def invoke_in_process(args: argparse.Namespace, s3: DemoS3 | None) -> int:
     try:
         event = json.load(sys.stdin) if str(args.event) == "-" else json.loads(args.event.read_text())
         fn = CloudAssembly(args.cdk_out).function(args.function)
         if fn.handler is None:
             raise LookupError(f"{fn.function_name} has no handler string in its template")
-        environment, notes = local_environment(fn, os.environ)
+        shell: dict[str, str] = dict(os.environ)
+        if s3 is not None:
+            # Only the embedded S3, with dummy credentials: nothing reaches an AWS account.
+            for name in [name for name in os.environ if name.startswith("AWS_")]:
+                del os.environ[name]
+            shell = {**{k: v for k, v in shell.items() if not k.startswith("AWS_")}, **s3.variables}
+        environment, notes = local_environment(fn, shell)
         apply_environment(environment)
+        if s3 is not None:
+            apply_environment({**s3.variables, **s3.aws})
         for note in notes:
             print(f"invoke: {note}", file=sys.stderr)
     except (OSError, ValueError, LookupError, UnresolvedEnvironmentError) as error:
@@ -84,7 +113,7 @@ _PASSED_ON = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
 _INIT_TIMEOUT_SECONDS = 300.0
 
 
-def invoke_artifact(args: argparse.Namespace) -> int:
+def invoke_artifact(args: argparse.Namespace, s3: DemoS3 | None = None) -> int:
     from tools.artifact_process import start_artifact
     from tools.artifacts import build_artifact, runtime_provided_set
     from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
@@ -105,7 +134,14 @@ def invoke_artifact(args: argparse.Namespace) -> int:
     except (OSError, ValueError, LookupError, subprocess.CalledProcessError) as error:
         print(f"invoke: {error}", file=sys.stderr)
         return 2
-    overrides = {name: os.environ[name] for name in (*fn.environment, *_PASSED_ON) if name in os.environ}
+    if s3 is not None:  # the embedded S3 and nothing of your AWS setup
+        overrides = {
+            **{name: os.environ[name] for name in fn.environment if name in os.environ and not name.startswith("AWS_")},
+            **s3.variables,
+            **s3.aws,
+        }
+    else:
+        overrides = {name: os.environ[name] for name in (*fn.environment, *_PASSED_ON) if name in os.environ}
     for name, value in fn.environment.items():
         if not isinstance(value, str) and name not in overrides:
             print(f"invoke: {name} is known at deploy time; a local stand-in name is used (set it to override)",

@@ -439,6 +439,141 @@ def test_dry_run_checks_without_running(lambda_client: Any, names: dict[str, str
     assert response["StatusCode"] == 204
 
 
+# -- LogType Tail ------------------------------------------------------------------------------
+
+
+def test_log_type_tail_returns_the_invocations_log_base64(lambda_client: Any) -> None:
+    message = f"tail-{uuid.uuid4()}"
+    response, answer = invoke(lambda_client, FAULTS_FUNCTION, {"action": "log", "message": message}, LogType="Tail")
+
+    assert answer == {"logged": message}
+    log = base64.b64decode(response["LogResult"]).decode()
+    request_id = response["ResponseMetadata"]["RequestId"]
+    lines = log.splitlines()
+    assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
+    assert f"printed 0: {message}" in lines and f"WARNING faults logged: {message}" in lines
+    assert lines[-2] == f"END RequestId: {request_id}"
+    assert lines[-1].startswith(f"REPORT RequestId: {request_id}\tDuration: ") and f"Memory Size: {FAULTS_MEMORY_MB} MB" in lines[-1]
+    # This invocation's lines only: the previous invocation's message is not in the next tail.
+    response, _ = invoke(lambda_client, FAULTS_FUNCTION, {"action": "pid"}, LogType="Tail")
+    assert message not in base64.b64decode(response["LogResult"]).decode()
+
+
+def test_log_type_tail_is_the_last_4_kb_and_absent_without_tail(lambda_client: Any, names: dict[str, str]) -> None:
+    event = {"action": "log", "message": "x" * 100, "repeat": 100}  # about 11 KB of log
+    response, _ = invoke(lambda_client, FAULTS_FUNCTION, event, LogType="Tail")
+    tail = base64.b64decode(response["LogResult"])
+    assert len(tail) == 4096
+    assert tail.decode().splitlines()[-1].startswith("REPORT RequestId: ")  # the end is kept, not the start
+    assert b"printed 99: " in tail and b"printed 0: " not in tail
+
+    response, answer = invoke(lambda_client, names["mask_predictor"], {"action": "health"})
+    assert answer["status"] == "ok" and "LogResult" not in response
+
+    response, answer = invoke(lambda_client, names["mask_predictor"], {"mask_name": "3M Aura 9205+ N95"}, LogType="Tail")
+    assert answer["tokens"] and "START RequestId: " in base64.b64decode(response["LogResult"]).decode()
+
+
+def test_an_unknown_log_type_is_an_invalid_parameter(lambda_client: Any, names: dict[str, str]) -> None:
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.invoke(FunctionName=names["mask_predictor"], Payload=b"{}", LogType="Everything")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+# -- discovery: ListFunctions, GetFunction, GetFunctionConfiguration, ListAliases -----------------
+
+
+def test_list_functions_answers_every_function_with_its_template_configuration(lambda_client: Any, server: ServeProcess) -> None:
+    functions = {f["FunctionName"]: f for f in lambda_client.list_functions()["Functions"]}
+
+    assert set(functions) == set(server.functions)
+    for name, configuration in functions.items():
+        assert configuration["FunctionArn"] == f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+        assert (configuration["Version"], configuration["State"], configuration["LastUpdateStatus"]) == ("$LATEST", "Active", "Successful")
+        assert configuration["MemorySize"] == server.functions[name]["memory_mb"]
+        assert configuration["Timeout"] == server.functions[name]["timeout_seconds"]
+        assert configuration["Role"].startswith("arn:aws:iam::123456789012:role/")
+        assert configuration["LastModified"].endswith("+0000")
+    mask = functions["mask-predictor-dev"]
+    assert (mask["PackageType"], mask["Runtime"], mask["Handler"]) == ("Zip", "python3.13", "mask_predictor.handler.lambda_handler")
+    assert mask["Architectures"] == ["x86_64"] and mask["CodeSize"] > 0
+    assert mask["Environment"]["Variables"]["MODEL_DIR"] == "/opt/mask_predictor_model"
+    assert [layer["Arn"].split(":")[5] for layer in mask["Layers"]] == ["layer"]
+    assert mask["TracingConfig"] == {"Mode": "Active"}
+    assert mask["LoggingConfig"]["LogGroup"] == "/aws/lambda/mask-predictor-dev"
+    batch = functions["batch-predict-dev"]
+    assert batch["PackageType"] == "Image" and "Runtime" not in batch and "Handler" not in batch
+    assert (batch["MemorySize"], batch["Timeout"]) == (3008, 900)
+    assert batch["Environment"]["Variables"]["MODEL_BUCKET"] == "batchpredict-dev-buckets-models"  # make serve's stand-in
+    assert functions[FAULTS_FUNCTION]["Environment"] == {"Variables": {"GREETING": "from the template"}}
+
+
+def test_list_functions_pages_with_marker_and_max_items(lambda_client: Any, server: ServeProcess) -> None:
+    pages = list(lambda_client.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 4}))
+
+    assert [len(page["Functions"]) for page in pages] == [4, len(server.functions) - 4]
+    assert "NextMarker" in pages[0] and "NextMarker" not in pages[-1]
+    assert {f["FunctionName"] for page in pages for f in page["Functions"]} == set(server.functions)
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException):
+        lambda_client.list_functions(Marker="not-a-marker-this-server-gave")
+    status, headers, _ = http_call("GET", server.endpoints.lambda_api + "/2015-03-31/functions/?MaxItems=lots")
+    assert status == 400 and headers["x-amzn-ErrorType"] == "InvalidParameterValueException"
+
+
+def test_get_function_answers_configuration_code_and_tags(lambda_client: Any, names: dict[str, str]) -> None:
+    mask = lambda_client.get_function(FunctionName=names["mask_predictor"])
+    configuration = lambda_client.get_function_configuration(FunctionName=names["mask_predictor"])
+
+    assert {k: v for k, v in configuration.items() if k != "ResponseMetadata"} == mask["Configuration"]
+    assert mask["Code"]["RepositoryType"] == "S3"
+    assert (Path(urllib.parse.urlsplit(mask["Code"]["Location"]).path) / "mask_predictor" / "handler.py").is_file()
+    assert mask["Tags"]["aws:cloudformation:stack-name"] == "MaskPredictor-dev"
+    batch = lambda_client.get_function(FunctionName=names["batch_predict"])
+    assert batch["Code"]["RepositoryType"] == "ECR"
+    assert ".dkr.ecr.us-east-1.amazonaws.com/" in batch["Code"]["ImageUri"]
+    assert batch["Code"]["ResolvedImageUri"].startswith(batch["Code"]["ImageUri"].rsplit(":", 1)[0] + "@sha256:")
+    assert batch["Tags"]["workload"] == "batch-predict-dev"
+
+
+def test_qualifiers_name_the_alias_and_unknown_ones_are_not_found(lambda_client: Any, names: dict[str, str]) -> None:
+    name = names["mask_predictor"]
+    by_suffix = lambda_client.get_function_configuration(FunctionName=f"{name}:live")
+    by_argument = lambda_client.get_function(FunctionName=name, Qualifier="live")["Configuration"]
+
+    assert by_suffix["FunctionArn"] == by_argument["FunctionArn"] == f"arn:aws:lambda:us-east-1:123456789012:function:{name}:live"
+    for arguments in ({"FunctionName": name, "Qualifier": "7"}, {"FunctionName": f"{name}:nope"}):
+        with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+            lambda_client.get_function_configuration(**arguments)
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException):
+        lambda_client.get_function(FunctionName=f"{name}:live", Qualifier="$LATEST")
+
+
+def test_list_aliases_and_get_alias(lambda_client: Any, names: dict[str, str]) -> None:
+    name = names["batch_predict"]
+    aliases = lambda_client.list_aliases(FunctionName=name)["Aliases"]
+
+    assert [(a["Name"], a["AliasArn"], a["FunctionVersion"]) for a in aliases] == [
+        ("live", f"arn:aws:lambda:us-east-1:123456789012:function:{name}:live", "$LATEST")
+    ]
+    assert lambda_client.list_aliases(FunctionName=name, FunctionVersion="3")["Aliases"] == []
+    alias = lambda_client.get_alias(FunctionName=name, Name="live")
+    assert alias["AliasArn"] == aliases[0]["AliasArn"]
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.get_alias(FunctionName=name, Name="staging")
+    assert lambda_client.list_aliases(FunctionName=FAULTS_FUNCTION)["Aliases"] == []
+
+
+@pytest.mark.parametrize("operation", ["get_function", "get_function_configuration", "list_aliases"])
+def test_discovery_of_an_unknown_function_is_resource_not_found(lambda_client: Any, operation: str) -> None:
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        getattr(lambda_client, operation)(FunctionName="missing-function")
+
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert raised.value.response["Error"]["Message"] == (
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:missing-function"
+    )
+
+
 @pytest.mark.parametrize(("invocation_type", "limit"), [("RequestResponse", SYNC_LIMIT_BYTES), ("Event", ASYNC_LIMIT_BYTES)])
 def test_a_request_over_the_payload_limit_is_refused_and_the_server_keeps_serving(
     lambda_client: Any, names: dict[str, str], invocation_type: str, limit: int

@@ -4,13 +4,15 @@ end-to-end tests (test_local_serve.py adds it to their synthesized assembly). No
 Requests, as a direct invoke or as the JSON body of a Function URL event:
 {"action": "pid"}, {"action": "sleep", "seconds": s[, "started_file": path]}, {"action": "exit", "code": n},
 {"action": "allocate", "mb": n, "hold_seconds": s}, {"action": "answer_bytes", "size": n},
-{"action": "environment", "names": [...]}.
+{"action": "environment", "names": [...]}, {"action": "log", "message": m[, "repeat": n]} (printed and
+logged, for LogType Tail).
 Anything else is echoed back: {"echo": <the event>}.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from typing import Any
@@ -33,6 +35,11 @@ def lambda_handler(event: Any, context: Any) -> Any:
         block = b"x" * (int(request["mb"]) << 20)  # written, so resident (zeroed pages would not be)
         time.sleep(float(request.get("hold_seconds", 0)))
         return {"allocated_mb": len(block) >> 20}
+    if action == "log":
+        for number in range(int(request.get("repeat", 1))):
+            print(f"printed {number}: {request['message']}")
+        logging.getLogger("faults").warning("logged: %s", request["message"])
+        return {"logged": request["message"]}
     if action == "answer_bytes":
         return "x" * int(request["size"])
     if action == "environment":

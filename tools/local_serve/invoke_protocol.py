@@ -9,6 +9,7 @@ Invoke API and the in-process server the client tests use.
 
 from __future__ import annotations
 
+import base64
 import json
 import traceback
 import uuid
@@ -28,6 +29,8 @@ REQUEST_RESPONSE = "RequestResponse"
 EVENT = "Event"
 DRY_RUN = "DryRun"
 INVOCATION_TYPES = (REQUEST_RESPONSE, EVENT, DRY_RUN)
+LOG_TYPES = ("None", "Tail")  # X-Amz-Log-Type
+LOG_TAIL_BYTES = 4096  # LogType Tail: the last 4 KB of the invocation's log
 UNHANDLED = "Unhandled"  # the X-Amz-Function-Error value for any failed invocation
 _INVOKE_PATH_PREFIX = "/2015-03-31/functions/"
 _INVOKE_PATH_SUFFIX = "/invocations"
@@ -121,6 +124,19 @@ def invalid_invocation_type(value: str) -> Answer:
     )
 
 
+def invalid_log_type(value: str) -> Answer:
+    return error_answer(
+        HTTPStatus.BAD_REQUEST,
+        "InvalidParameterValueException",
+        f"Unsupported LogType {value[:40]!r}: use one of {', '.join(LOG_TYPES)}",
+    )
+
+
+def log_result(log: bytes) -> str:
+    """The X-Amz-Log-Result header of LogType Tail: the log's last 4 KB, base64-encoded."""
+    return base64.b64encode(log[-LOG_TAIL_BYTES:]).decode("ascii")
+
+
 def too_many_requests() -> Answer:
     return error_answer(
         HTTPStatus.TOO_MANY_REQUESTS,
@@ -138,8 +154,11 @@ def decode_payload(body: bytes) -> tuple[Any, Answer | None]:
         return None, invalid_request_content(f"Could not parse request body into json: {error}")
 
 
-def invoked(*, body: bytes, function_error: str | None, request_id: str, executed_version: str) -> Answer:
-    """The answer to a RequestResponse invocation that reached the function."""
+def invoked(
+    *, body: bytes, function_error: str | None, request_id: str, executed_version: str, log: bytes | None = None
+) -> Answer:
+    """The answer to a RequestResponse invocation that reached the function; `log`: its log
+    lines when the caller asked for LogType Tail (sent as X-Amz-Log-Result)."""
     headers = [
         ("Content-Type", "application/json"),
         ("x-amzn-RequestId", request_id),
@@ -147,6 +166,8 @@ def invoked(*, body: bytes, function_error: str | None, request_id: str, execute
     ]
     if function_error:
         headers.append(("X-Amz-Function-Error", function_error))
+    if log is not None:
+        headers.append(("X-Amz-Log-Result", log_result(log)))
     return Answer(status=HTTPStatus.OK, body=body, headers=tuple(headers))
 
 

@@ -42,6 +42,7 @@ class InvokeOutcome:
     body: bytes  # the function's JSON answer, or the error document
     function_error: str | None  # "Unhandled" when the invocation failed
     error_type: str | None = None  # for failures Lambda itself reports: "Sandbox.Timedout"...
+    log: bytes = b""  # the invocation's log lines (worker.py), for LogType Tail
 
     @property
     def timed_out(self) -> bool:
@@ -257,9 +258,14 @@ class FunctionPool:
                 logger.warning("%s: invocation %s timed out after %d s", self.function_name, request_id, timeout)
                 worker.kill()
                 body = protocol.timed_out_document(request_id=request_id, timeout_seconds=timeout)
-                return InvokeOutcome(body=body, function_error=protocol.UNHANDLED, error_type="Sandbox.Timedout"), False
-            _, body, function_error = worker.connection.recv()
-            return InvokeOutcome(body=body, function_error=function_error), True
+                log = f"{request_id} Task timed out after {timeout:.2f} seconds\n".encode()
+                return InvokeOutcome(
+                    body=body, function_error=protocol.UNHANDLED, error_type="Sandbox.Timedout", log=log
+                ), False
+            message = worker.connection.recv()
+            # An artifact worker's runtime writes its output to the server's log, not to us: no log.
+            log = message[3] if len(message) > 3 else b""
+            return InvokeOutcome(body=message[1], function_error=message[2], log=log), True
         except (EOFError, OSError):  # the worker died mid-invocation
             worker.process.join(STOP_GRACE_SECONDS)
             out_of_memory = worker.killed_for_memory_bytes is not None

@@ -92,7 +92,9 @@ class LocalServe:
             self.routes = HttpRoutes(self.runtime)
             self.invoke_api = self._bind(
                 settings.lambda_api,
-                lambda port: LoopbackHTTPServer(respond=InvokeApi(self.runtime).respond, port=port, name="invoke-api"),
+                lambda port: LoopbackHTTPServer(
+                    respond=InvokeApi(self.runtime, cdk_out=settings.cdk_out).respond, port=port, name="invoke-api"
+                ),
             )
             self._opened.append(self.invoke_api.stop)
             self.http = self._bind(

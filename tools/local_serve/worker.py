@@ -7,7 +7,11 @@ an execution environment. It talks to the server over a pipe:
 
     worker -> server   ("ready", init_ms)  or  ("init_error", error document)
     server -> worker   Invocation
-    worker -> server   ("result", body, function_error)
+    worker -> server   ("result", body, function_error, log)
+
+`log` is the invocation's log as Lambda's log stream has it (START, every line the function
+wrote to stdout/stderr or logged, END, REPORT; at most the last LOG_KEEP_BYTES), for
+LogType Tail. Output written by native code straight to the file descriptors is not in it.
 
 The server enforces the timeout and the memory size from outside (it kills the process), so
 nothing here can be trusted to stop a runaway handler.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import signal
 import sys
 import time
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import IO, Any
 
+LOG_KEEP_BYTES = 8192  # twice the 4 KB LogType Tail returns
 READY = "ready"
 INIT_ERROR = "init_error"
 RESULT = "result"
@@ -55,7 +61,8 @@ def worker_main(spec: WorkerSpec, connection: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(spec.environment)
-    _route_output(spec.log_prefix)
+    log = _InvocationLog()
+    _route_output(spec.log_prefix, log)
 
     # Imported here, not at the top: only after the function's environment is in place.
     from tools.local_lambda import LocalLambdaContext, load_handler
@@ -83,26 +90,59 @@ def worker_main(spec: WorkerSpec, connection: Connection) -> None:
             invoked_function_arn=invocation.invoked_function_arn,
         )
         event, _ = decode_payload(invocation.payload)  # the server has checked that it decodes
+        log.start(f"START RequestId: {invocation.request_id} Version: {invocation.function_version}")
+        started = time.perf_counter()
         body, function_error = run_handler(handler, event, context)
         _flush_output()
+        duration_ms = (time.perf_counter() - started) * 1000
+        max_used_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        log.line(f"END RequestId: {invocation.request_id}")
+        log.line(
+            f"REPORT RequestId: {invocation.request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration:"
+            f" {max(1, int(duration_ms + 0.999))} ms\tMemory Size: {spec.memory_mb} MB\tMax Memory Used: {max_used_mb} MB"
+        )
         try:
-            connection.send((RESULT, body, function_error))
+            connection.send((RESULT, body, function_error, log.take()))
         except OSError:  # the server is gone (killed, or it gave up on this invocation)
             return
 
 
-def _route_output(prefix: str | None) -> None:
+class _InvocationLog:
+    """The current invocation's log lines (the last LOG_KEEP_BYTES of them)."""
+
+    def __init__(self) -> None:
+        self._lines = bytearray()
+
+    def start(self, first_line: str) -> None:
+        self._lines.clear()
+        self.line(first_line)
+
+    def line(self, text: str) -> None:
+        self._lines += text.encode("utf-8", "replace") + b"\n"
+        if len(self._lines) > 2 * LOG_KEEP_BYTES:
+            del self._lines[:-LOG_KEEP_BYTES]
+
+    def take(self) -> bytes:
+        taken = bytes(self._lines[-LOG_KEEP_BYTES:])
+        self._lines.clear()
+        return taken
+
+
+def _route_output(prefix: str | None, log: _InvocationLog | None = None) -> None:
     """Function output goes to the server's terminal, each line prefixed with the function's
-    name; or nowhere. Log handlers created at import (Powertools) pick up these streams."""
+    name; or nowhere. Either way each line is also kept in `log` (for LogType Tail). Log
+    handlers created at import (Powertools) pick up these streams."""
     if prefix is None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)  # native libraries' output too
         os.dup2(devnull, 2)
         os.close(devnull)
-        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+        discard = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+        sys.stdout = _PrefixedLines(discard, None, log)  # type: ignore[assignment]
+        sys.stderr = _PrefixedLines(discard, None, log)  # type: ignore[assignment]
     else:
-        sys.stdout = _PrefixedLines(sys.__stdout__, prefix)  # type: ignore[assignment,arg-type]
-        sys.stderr = _PrefixedLines(sys.__stderr__, prefix)  # type: ignore[assignment,arg-type]
+        sys.stdout = _PrefixedLines(sys.__stdout__, prefix, log)  # type: ignore[assignment,arg-type]
+        sys.stderr = _PrefixedLines(sys.__stderr__, prefix, log)  # type: ignore[assignment,arg-type]
     # Lambda's runtime sends the standard library's log records to the log stream at INFO.
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -114,26 +154,35 @@ def _flush_output() -> None:
 
 
 class _PrefixedLines:
-    """A text stream that writes whole lines, each starting with ``prefix``."""
+    """A text stream that writes whole lines, each starting with ``prefix`` (None: the stream
+    is a sink, nothing is written to it), and keeps each line in ``log`` too."""
 
-    def __init__(self, stream: IO[str], prefix: str) -> None:
+    def __init__(self, stream: IO[str], prefix: str | None, log: _InvocationLog | None = None) -> None:
         self._stream = stream
         self._prefix = prefix
+        self._log = log
         self._pending = ""
 
     def write(self, text: str) -> int:
         self._pending += text
         *lines, self._pending = self._pending.split("\n")
         if lines:
-            self._stream.write("".join(f"{self._prefix} {line}\n" for line in lines))
-            self._stream.flush()
+            self._emit(lines)
         return len(text)
 
     def flush(self) -> None:
         if self._pending:
-            self._stream.write(f"{self._prefix} {self._pending}\n")
+            self._emit([self._pending])
             self._pending = ""
         self._stream.flush()
+
+    def _emit(self, lines: list[str]) -> None:
+        if self._log is not None:
+            for line in lines:
+                self._log.line(line)
+        if self._prefix is not None:
+            self._stream.write("".join(f"{self._prefix} {line}\n" for line in lines))
+            self._stream.flush()
 
     def isatty(self) -> bool:
         return False

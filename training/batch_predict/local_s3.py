@@ -1,18 +1,23 @@
-"""Seed a local S3 server (e.g. moto's) with the demo fixtures, laid out as the sample events in
-events/batch_predict/ expect, and print the environment `make invoke` needs.
+"""Seed any S3 server (e.g. a moto server you started) with the batch predictor's demo data, laid
+out as the sample events in events/batch_predict/ expect, and print the environment `make
+invoke` needs to use it.
+
+`make invoke FN=batch_predict` no longer needs this: with the bucket variables unset it starts
+its own embedded S3 holding the same data. Use it to keep one S3 server across invocations:
 
     .venv/bin/moto_server -H 127.0.0.1 -p 5000 &          # a local S3
     python -m training.batch_predict.local_s3 --endpoint-url http://127.0.0.1:5000
     # then export what it prints and: make invoke FN=batch_predict EVENT=events/batch_predict/predict_csv.json
 
-Buckets and keys (LOCAL_ENVIRONMENT holds the matching function environment; the prefixes are
-the BatchPredict-dev stack's, so only bucket names and the trusted prefix need setting):
-  s3://batch-models-local/models/model.skops, model.onnx   (MODEL_BUCKET/MODEL_PREFIX)
-  s3://batch-models-local/models/model.joblib              (refused: not a trusted prefix)
-  s3://batch-models-local/models/trusted/model.joblib      (TRUSTED_PICKLE_PREFIXES)
-  s3://batch-data-local/input/sample.csv                   (DATA_BUCKET/DATA_PREFIX)
-  s3://batch-data-local/input/daily/2026-11-23.csv, 2026-11-24.csv (a prefix of several objects)
-  s3://batch-results-local/predictions/                    (RESULTS_BUCKET/RESULTS_PREFIX)
+The layout is `make serve`'s and `make invoke`'s (tools/local_serve/demo_data.py), with the
+BatchPredict-dev stack's local bucket names (its buckets' construct paths, as
+tools/local_serve/template_values.py names them) and prefixes:
+  s3://batchpredict-dev-buckets-models/models/model.skops, model.onnx   (MODEL_BUCKET/MODEL_PREFIX)
+  s3://batchpredict-dev-buckets-models/models/model.joblib              (refused: not a trusted prefix)
+  s3://batchpredict-dev-buckets-models/models/trusted/model.joblib      (TRUSTED_PICKLE_PREFIXES)
+  s3://batchpredict-dev-buckets-data/input/sample.csv                   (DATA_BUCKET/DATA_PREFIX)
+  s3://batchpredict-dev-buckets-data/input/daily/2026-11-23.csv, 2026-11-24.csv (a prefix of several objects)
+  s3://batchpredict-dev-buckets-results/predictions/                    (RESULTS_BUCKET/RESULTS_PREFIX)
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from training.batch_predict.build_fixtures import DEFAULT_OUTPUT, JOBLIB_FILE, ONNX_FILE, SAMPLE_FILE, SKOPS_FILE
+from tools.local_serve.demo_data import batch_predict_demo
 
-MODEL_BUCKET = "batch-models-local"
-DATA_BUCKET = "batch-data-local"
-RESULTS_BUCKET = "batch-results-local"
+MODEL_BUCKET = "batchpredict-dev-buckets-models"
+DATA_BUCKET = "batchpredict-dev-buckets-data"
+RESULTS_BUCKET = "batchpredict-dev-buckets-results"
 LOCAL_ENVIRONMENT = {
     "MODEL_BUCKET": MODEL_BUCKET,
     "MODEL_PREFIX": "models/",
@@ -35,24 +40,15 @@ LOCAL_ENVIRONMENT = {
     "RESULTS_BUCKET": RESULTS_BUCKET,
     "RESULTS_PREFIX": "predictions/",
     "TRUSTED_PICKLE_PREFIXES": f"s3://{MODEL_BUCKET}/models/trusted/",
-    "TRIGGER_MODEL_S3_URI": f"s3://{MODEL_BUCKET}/models/{SKOPS_FILE}",
+    "TRIGGER_MODEL_S3_URI": f"s3://{MODEL_BUCKET}/models/model.skops",
 }
-# (bucket, key, fixture file)
-OBJECTS = (
-    (MODEL_BUCKET, f"models/{SKOPS_FILE}", SKOPS_FILE),
-    (MODEL_BUCKET, f"models/{ONNX_FILE}", ONNX_FILE),
-    (MODEL_BUCKET, f"models/{JOBLIB_FILE}", JOBLIB_FILE),
-    (MODEL_BUCKET, f"models/trusted/{JOBLIB_FILE}", JOBLIB_FILE),
-    (DATA_BUCKET, f"input/{SAMPLE_FILE}", SAMPLE_FILE),
-    (DATA_BUCKET, "input/daily/2026-11-23.csv", SAMPLE_FILE),
-    (DATA_BUCKET, "input/daily/2026-11-24.csv", SAMPLE_FILE),
-)
 
 
-def seed(s3: Any, *, fixtures: Path = DEFAULT_OUTPUT, region: str | None = None) -> list[str]:
-    """Create the three buckets (if missing) and upload the fixtures; the URIs written."""
+def seed(s3: Any, *, region: str | None = None) -> list[str]:
+    """Create the buckets (if missing) and upload the demo objects; the URIs written."""
     region = region or s3.meta.region_name
-    for bucket in (MODEL_BUCKET, DATA_BUCKET, RESULTS_BUCKET):
+    written = []
+    for bucket, objects in batch_predict_demo(LOCAL_ENVIRONMENT).buckets.items():
         try:
             if region and region != "us-east-1":
                 s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
@@ -60,10 +56,10 @@ def seed(s3: Any, *, fixtures: Path = DEFAULT_OUTPUT, region: str | None = None)
                 s3.create_bucket(Bucket=bucket)
         except s3.exceptions.BucketAlreadyOwnedByYou:
             pass
-    written = []
-    for bucket, key, name in OBJECTS:
-        s3.put_object(Bucket=bucket, Key=key, Body=(fixtures / name).read_bytes())
-        written.append(f"s3://{bucket}/{key}")
+        for key, source in objects.items():
+            body = source.read_bytes() if isinstance(source, Path) else source
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+            written.append(f"s3://{bucket}/{key}")
     return written
 
 

@@ -21,7 +21,7 @@ from tests.functions.batch_predict.conftest import (
 )
 from tests.support.lambda_invoke_server import LocalLambdaContext
 from training.batch_predict import build_fixtures
-from training.batch_predict.local_s3 import LOCAL_ENVIRONMENT, seed
+from training.batch_predict.local_s3 import LOCAL_ENVIRONMENT, RESULTS_BUCKET, seed
 
 EVENTS_DIR = REPO_ROOT / "events" / "batch_predict"
 
@@ -115,7 +115,7 @@ def test_health_keep_warm_and_notification_events(
     assert handler.lambda_handler(event("health.json"), context)["body"]["status"] == "ok"
     assert handler.lambda_handler(event("keep_warm.json"), context) == {"status": "warm"}
     answer = handler.lambda_handler(event("s3_notification.json"), context)
-    assert answer == {"objects": 1, "predictions_generated": 200, "outputs": ["s3://batch-results-local/predictions/sample.csv"]}
+    assert answer == {"objects": 1, "predictions_generated": 200, "outputs": [f"s3://{RESULTS_BUCKET}/predictions/sample.csv"]}
 
 
 def test_step_functions_events(handler: ModuleType, context: LocalLambdaContext, seeded: list[str]) -> None:
@@ -129,8 +129,8 @@ def test_step_functions_events(handler: ModuleType, context: LocalLambdaContext,
     assert handler.lambda_handler(objects_batch, context) == {
         "predictions_generated": 400,
         "outputs": [
-            "s3://batch-results-local/predictions/jobs/daily/2026-11-23.parquet",
-            "s3://batch-results-local/predictions/jobs/daily/2026-11-24.parquet",
+            f"s3://{RESULTS_BUCKET}/predictions/jobs/daily/2026-11-23.parquet",
+            f"s3://{RESULTS_BUCKET}/predictions/jobs/daily/2026-11-24.parquet",
         ],
     }
 
