@@ -29,6 +29,7 @@ from botocore.config import Config
 
 from lambda_common.errors import ErrorResponse, error_response
 from lambda_common.events import HEALTH, KEEP_WARM, PREDICT
+from lambda_common.json_input import check_decoded
 from batch_predict import events
 from batch_predict.config import FunctionConfig
 from batch_predict.errors import pipeline_error
@@ -70,6 +71,12 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         kind = events.event_kind(event)
     except Exception as error:  # not even recognisable: answered, like any direct invoke
         return _answer(_failure(error, context))
+    if kind in events.PIPELINE_KINDS:
+        try:
+            check_decoded(event)  # nesting, numbers, Unicode: before anything walks or re-encodes it
+        except Exception as error:
+            _failure(error, context)
+            raise pipeline_error(error, request_id=getattr(context, "aws_request_id", None)) from error
     if kind == KEEP_WARM:
         metrics.add_metric(name=KEEP_WARM_PINGS, unit=MetricUnit.Count, value=1)
         return {"status": "warm"}
@@ -77,6 +84,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         return {"statusCode": 200, "body": _health(context)}
     if kind == PREDICT:
         try:
+            check_decoded(event)
             return {"statusCode": 200, "body": _job(JobRequest.from_event(event)).as_body()}
         except Exception as error:  # a direct invoke is always answered, never raises
             return _answer(_failure(error, context))

@@ -8,7 +8,6 @@ function serving only ONNX models never imports scikit-learn.
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from lambda_common.errors import ValidationError
+from lambda_common.json_input import loads
 from batch_predict.model_policy import ONNX, PICKLE, SKOPS
 
 # scikit-learn warns when a model fitted on named columns gets a bare array. The function
@@ -192,8 +192,8 @@ def _json_list(text: str | None) -> list[Any] | None:
     if not text:
         return None
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
+        value = loads(text, what="the model's metadata")
+    except ValidationError:
         return None
     return value if isinstance(value, list) and value else None
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 import zlib
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from lambda_common.errors import ValidationError
+from lambda_common.json_input import loads
 from batch_predict.formats import CSV, JSONL, DataFormat
 from batch_predict.s3_objects import ObjectInfo, RangedObjectFile, open_stream, read_prefix
 
@@ -239,12 +239,7 @@ def _first_record_keys(s3: Any, info: ObjectInfo, *, gzip: bool) -> tuple[str, .
                 f"{info.obj.uri}: the first record is longer than {HEADER_PEEK_BYTES} bytes: records that long are not"
                 " supported (each must fit in the read block)"
             )
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValidationError(
-                f"{info.obj.uri}: the first line is not valid JSON ({error.msg}): JSON Lines needs one object per line"
-            ) from None
+        record = loads(line, what=f"{info.obj.uri}: the first line", example="{\"f1\": 1.5} (JSON Lines: one per line)")
         if not isinstance(record, dict):
             raise ValidationError(f"{info.obj.uri}: the first line is not a JSON object: JSON Lines needs one object per line")
         return tuple(record)

@@ -40,9 +40,14 @@ def created_objects(event: dict[str, Any]) -> list[S3Object]:
             continue
         try:
             bucket = record["s3"]["bucket"]["name"]
-            key = unquote_plus(record["s3"]["object"]["key"])
+            key = record["s3"]["object"]["key"]
         except (KeyError, TypeError):
-            raise ValidationError(f"Records[{index}] is not an S3 notification record (no s3.bucket.name / s3.object.key)") from None
+            bucket = key = None
+        if not isinstance(bucket, str) or not isinstance(key, str):
+            raise ValidationError(
+                f"Records[{index}] is not an S3 notification record (no s3.bucket.name / s3.object.key strings)"
+            )
+        key = unquote_plus(key)
         if key.endswith("/"):
             continue
         try:

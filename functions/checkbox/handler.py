@@ -39,6 +39,8 @@ from checkbox.imaging import ImageLimits, configure_pillow, open_image, scaled_p
 from checkbox.model_store import resolve_model_path
 from checkbox.request import PredictRequest, RequestLimits, body_bytes, media_type, parse_predict
 from lambda_common.errors import ErrorResponse, NotFoundError, ValidationError, error_response
+from lambda_common.events import check_rest_proxy_event
+from lambda_common.json_input import check_decoded
 
 IMAGES_PROCESSED = "ImagesProcessed"
 PAGES_PROCESSED = "PagesProcessed"
@@ -97,6 +99,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 
 def _handle_http(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
+        # A hand-written event sent by direct invoke: every key must have API Gateway's type.
+        check_decoded(event)
+        check_rest_proxy_event(event)
         complete = events.complete_rest_event(event, request_id=getattr(context, "aws_request_id", None))
         return app.resolve(complete, context)
     except Exception as error:  # a malformed event the resolver cannot read (a route's errors are handled below)

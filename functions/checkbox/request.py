@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from checkbox.multipart import parse_form_data
 from lambda_common.errors import ValidationError
+from lambda_common.json_input import loads
 
 FILE_FIELD = "file"
 IMAGE_KEY = "image"
@@ -147,16 +147,7 @@ def _form_text(fields: Mapping[str, list[Any]], name: str) -> str | None:
 
 
 def _from_json(body: bytes, query: Mapping[str, str], limits: RequestLimits) -> PredictRequest:
-    if not body.strip():
-        raise ValidationError(f"the request body is empty: send a JSON object such as {JSON_EXAMPLE}")
-    try:
-        payload = json.loads(body)
-    except UnicodeDecodeError:
-        raise ValidationError("the request body is not valid JSON: it is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise ValidationError(
-            f"the request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
+    payload = loads(body, example=JSON_EXAMPLE)
     if not isinstance(payload, dict):
         raise ValidationError(f"the JSON body must be an object such as {JSON_EXAMPLE}")
     if IMAGE_KEY not in payload:
@@ -197,7 +188,7 @@ def threshold(name: str, value: Any, default: float) -> float:
         raise ValidationError(f"'{name}' must be a number strictly between 0 and 1, e.g. {default}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer beyond a double's range
         raise ValidationError(f"'{name}' must be a number strictly between 0 and 1, got {str(value)[:30]!r}") from None
     if not math.isfinite(number) or not 0.0 < number < 1.0:
         raise ValidationError(f"'{name}' must be strictly between 0 and 1, got {str(value)[:30]}")

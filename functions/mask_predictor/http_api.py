@@ -14,11 +14,13 @@ if TYPE_CHECKING:
     from typing import Any
 
 from lambda_common.errors import NotFoundError, PayloadTooLargeError, RequestError, ValidationError
-from lambda_common.events import HEALTH, PREDICT
+from lambda_common.events import HEALTH, PREDICT, check_function_url_event
+from lambda_common.json_input import loads
 from mask_predictor.events import request_too_large_message
 from mask_predictor.validation import type_name
 
 JSON_HEADERS = {"content-type": "application/json"}
+EXAMPLE_REQUEST = '{"mask_name": "3M Aura 9205+ N95"}'
 
 # path -> method -> what the request asks for
 ROUTES: dict[str, dict[str, str]] = {
@@ -49,12 +51,18 @@ class HttpRequest:
 
 
 def parse_request(event: dict[str, Any]) -> HttpRequest:
+    check_function_url_event(event)
     http = event["requestContext"]["http"]
     method = http.get("method")
     path = event.get("rawPath", http.get("path"))
     if not isinstance(method, str) or not isinstance(path, str):
         raise ValidationError("malformed Function URL event: requestContext.http.method or rawPath missing")
     body = event.get("body")
+    if body is not None and not isinstance(body, str):
+        raise ValidationError(
+            f"malformed Function URL event: 'body' must be a string (JSON, or base64 with isBase64Encoded),"
+            f" got {type_name(body)}"
+        )
     return HttpRequest(
         method=method.upper(),
         path=path.rstrip("/") or "/",
@@ -83,9 +91,7 @@ def route(request: HttpRequest) -> str:
 def json_body(request: HttpRequest, *, max_bytes: int) -> dict[str, Any]:
     """The body as a JSON object, within the size limit."""
     if not request.body:
-        raise ValidationError(
-            'request body is empty: send a JSON object such as {"mask_name": "3M Aura 9205+ N95"}'
-        )
+        raise ValidationError(f"the request body is empty: send a JSON object such as {EXAMPLE_REQUEST}")
     if request.is_base64_encoded:
         # Quick bound before decoding: base64 never encodes more than 3 bytes per 4 chars.
         if len(request.body) // 4 * 3 > max_bytes + 2:
@@ -100,18 +106,10 @@ def json_body(request: HttpRequest, *, max_bytes: int) -> dict[str, Any]:
         raw = request.body.encode("utf-8", "surrogatepass")
     if len(raw) > max_bytes:
         raise PayloadTooLargeError(request_too_large_message(size=len(raw), max_bytes=max_bytes))
-    try:
-        payload = json.loads(raw)
-    except UnicodeDecodeError:
-        raise ValidationError("request body is not UTF-8 text: send JSON encoded as UTF-8") from None
-    except ValueError as error:
-        raise ValidationError(f"request body is not valid JSON: {error}") from None
-    except RecursionError:
-        raise ValidationError("request body is JSON nested too deeply to be a prediction request") from None
+    payload = loads(raw, example=EXAMPLE_REQUEST)
     if not isinstance(payload, dict):
         raise ValidationError(
-            "request body must be a JSON object such as"
-            f' {{"mask_name": "3M Aura 9205+ N95"}}, got {type_name(payload)}'
+            f"the request body must be a JSON object such as {EXAMPLE_REQUEST}, got {type_name(payload)}"
         )
     return payload
 

@@ -28,7 +28,7 @@ from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Respo
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambda_common.errors import ErrorResponse, NotFoundError, ValidationError, error_response
-from lambda_common.events import HEALTH, KEEP_WARM, is_function_url_event
+from lambda_common.events import HEALTH, KEEP_WARM, check_function_url_event, is_function_url_event
 from sentiment import events
 from sentiment.config import FunctionConfig
 from sentiment.inference import SentimentModel
@@ -77,8 +77,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 
 def _handle_http(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
+        check_function_url_event(event, for_resolver=True)  # a hand-written event sent by direct invoke may not be one
         return app.resolve(event, context)
-    except Exception as error:  # raised by the resolver itself (a malformed event), not by a route
+    except Exception as error:  # a malformed event (or the resolver failing on one), not a route's error
         failure = _failure(error, context)
         return {
             "statusCode": failure.status_code,
@@ -173,7 +174,7 @@ def _health(context: Any) -> dict[str, Any]:
 
 
 def _http_body(event: dict[str, Any]) -> bytes:
-    body = event.get("body") or ""
+    body = event.get("body") or ""  # a string: check_function_url_event
     if event.get("isBase64Encoded"):
         try:
             return base64.b64decode(body, validate=True)

@@ -4,11 +4,11 @@ what to fix. Limits come from the configuration (MAX_TEXTS, MAX_TEXT_CHARS, MAX_
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from lambda_common.errors import PayloadTooLargeError, ValidationError
+from lambda_common.json_input import check_decoded, encoded_size, loads
 from lambda_common.json_types import type_name
 
 EXAMPLE = '{"texts": ["I love this!", "This is terrible"]}'
@@ -30,22 +30,15 @@ def check_size(size: int, *, max_bytes: int) -> None:
 
 def direct_event_size(event: Any) -> int:
     """A direct invoke has no body: measure the event as compact UTF-8 JSON, the way clients
-    encode it, so a client that budgets its batches by that size is never refused."""
-    return len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    encode it, so a client that budgets its batches by that size is never refused. The event
+    is checked first (lambda_common.json_input): nesting, numbers, Unicode."""
+    check_decoded(event)
+    return encoded_size(event)
 
 
 def parse_json_body(body: bytes) -> Any:
-    """The decoded JSON of an HTTP request body."""
-    if not body.strip():
-        raise ValidationError(f"request body is empty: send a JSON object such as {EXAMPLE}")
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError:
-        raise ValidationError("request body is not valid JSON: it is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise ValidationError(
-            f"request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
+    """The decoded JSON of an HTTP request body (lambda_common.json_input.loads)."""
+    return loads(body, example=EXAMPLE)
 
 
 def parse_texts(payload: Any, limits: Limits) -> list[str]:

@@ -152,6 +152,8 @@ def decode_payload(body: bytes) -> tuple[Any, Answer | None]:
         return (json.loads(body) if body else {}), None
     except ValueError as error:  # UnicodeDecodeError is a ValueError too
         return None, invalid_request_content(f"Could not parse request body into json: {error}")
+    except RecursionError:  # Lambda's Python runtime could not decode it either: refuse it here
+        return None, invalid_request_content("Could not parse request body into json: nested too deeply")
 
 
 def invoked(

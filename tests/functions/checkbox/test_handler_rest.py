@@ -328,11 +328,16 @@ def test_a_memory_error_is_a_500_too(
     assert response["statusCode"] == 500 and json_body(response)["error_type"] == "InternalError"
 
 
-def test_an_event_the_resolver_cannot_read_is_a_500(handler: ModuleType, context: LocalLambdaContext, capsys: Any) -> None:
+def test_a_hand_written_event_with_a_wrong_type_is_a_400_naming_the_key(
+    handler: ModuleType, context: LocalLambdaContext, capsys: Any
+) -> None:
+    # Never so in API Gateway's events, but a direct invoke may send anything: a 400, not a
+    # 500 from the resolver tripping over it (issue 11).
     event = rest_event("GET", "/health")
-    event["requestContext"] = "not an object"  # never so in a real event
+    event["requestContext"] = "not an object"
     capsys.readouterr()
     response = handler.lambda_handler(event, context)
-    assert response["statusCode"] == 500
-    assert json.loads(response["body"])["error_type"] == "InternalError"
-    assert emitted_metrics(capsys.readouterr().out)["InternalErrors"]["value"] == [1.0]
+    assert response["statusCode"] == 400
+    body = json.loads(response["body"])
+    assert body["error_type"] == "ValidationError" and "'requestContext' must be an object, got string" in body["error"]
+    assert emitted_metrics(capsys.readouterr().out)["ValidationErrors"]["value"] == [1.0]

@@ -134,14 +134,17 @@ def test_an_unexpected_fault_is_a_500_without_details(
     assert record.levelname == "ERROR" and isinstance(record.exc_info[1], MemoryError)  # logged, with traceback
 
 
-def test_an_event_the_resolver_cannot_read_is_a_500_too(
+def test_a_hand_written_event_the_resolver_could_not_read_is_a_400(
     handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, capsys: Any
 ) -> None:
+    # Never missing from a real Function URL event, but a direct invoke may send anything:
+    # a 400 naming the key, not a 500 from the resolver tripping over it (issue 11).
     event = url_event("POST", "/predict", BODY)
-    del event["requestContext"]["stage"]  # never missing from a real Function URL event
+    del event["requestContext"]["stage"]
     response = handler.lambda_handler(event, context)
-    assert response["statusCode"] == 500
+    assert response["statusCode"] == 400
     assert _json_body(response) == {
-        "error": "internal error", "error_type": "InternalError", "request_id": context.aws_request_id,
-    }  # fmt: skip
-    assert emitted_metrics(capsys.readouterr().out)["InternalErrors"]["value"] == [1.0]
+        "error": 'malformed Function URL event: requestContext.stage must be a string such as "$default", got null',
+        "error_type": "ValidationError",
+    }
+    assert emitted_metrics(capsys.readouterr().out)["ValidationErrors"]["value"] == [1.0]

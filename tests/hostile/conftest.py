@@ -1,0 +1,96 @@
+"""The hostile-input tier: one `python -m tools.serve` child process (free ports, the dev
+assembly `cdk synth` writes) shared by the whole tier, called over its HTTP routes and its
+Lambda Invoke API; the answers are counted by function, entry and status class and the table
+is printed in the terminal summary (tests/support/hostile_client.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.support.hostile_client import TALLY, HostileClient
+from tools.local_serve.child_process import ServeProcess
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FOLDERS = ("mask_predictor", "sentiment", "checkbox", "batch_predict")
+# A user's shell, not this session's: other tiers' fixtures may leave function settings in
+# os.environ, and the server lets a shell value win over the template's.
+SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "TMP", "TEMP", "USER", "SSL_", "XDG_")
+
+
+def shell_environment() -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if k.startswith(SHELL_VARIABLE_PREFIXES)},
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}",
+    }
+
+
+@pytest.fixture(scope="session")
+def hostile_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("hostile-cdk.out")
+    result = subprocess.run(
+        ["npx", "--no-install", "cdk", "synth", "--quiet", "-c", "env=dev", "-o", str(outdir)],
+        cwd=REPO_ROOT, env=shell_environment(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def hostile_server(hostile_cdk_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    log_path = tmp_path_factory.mktemp("hostile-serve") / "serve.log"
+    with ServeProcess.start(cdk_out=hostile_cdk_out, log_path=log_path, environ=shell_environment()) as process:
+        yield process
+        assert process.process.poll() is None, f"the server died:\n{process.output()[-4000:]}"
+
+
+@pytest.fixture(scope="session")
+def names(hostile_server: ServeProcess) -> dict[str, str]:
+    return {folder: hostile_server.function_name(folder) for folder in FOLDERS}
+
+
+@pytest.fixture(scope="session")
+def client(hostile_server: ServeProcess, names: dict[str, str]) -> HostileClient:
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    lambda_client = session.client(
+        "lambda",
+        endpoint_url=hostile_server.endpoints.lambda_api,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=60, connect_timeout=10),
+    )
+    return HostileClient(http_base=hostile_server.endpoints.http, lambda_client=lambda_client, names=names)
+
+
+@pytest.fixture(scope="session")
+def prefixes(hostile_server: ServeProcess, names: dict[str, str]) -> dict[str, str]:
+    """folder -> its HTTP route prefix ("/mask-predictor"...); the batch predictor has none."""
+    return {
+        folder: hostile_server.functions[name]["http_prefix"]
+        for folder, name in names.items()
+        if hostile_server.functions[name]["http_prefix"]
+    }
+
+
+@pytest.fixture(scope="session")
+def batch_example(hostile_server: ServeProcess, names: dict[str, str]) -> dict[str, Any]:
+    """A direct batch job the served function completes (the server's demo data)."""
+    return dict(hostile_server.functions[names["batch_predict"]]["example_event"])
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not TALLY.counts:
+        return
+    terminalreporter.section("hostile input: answers by function, entry and status class")
+    for line in TALLY.lines():
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"problems (faults, 5xx, 4xx without a reason): {len(TALLY.problems)}")
+    for problem in TALLY.problems[:20]:
+        terminalreporter.write_line(f"  {problem}")

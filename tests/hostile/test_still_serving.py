@@ -1,0 +1,41 @@
+"""After the storm (this module runs after test_corpus and test_generated): the server and
+every function still answer a known-good request, and the tier saw no fault at all."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.support.hostile_client import TALLY, HostileClient
+from tests.support.hostile_inputs import b64, image_bytes
+from tools.local_serve.child_process import ServeProcess
+
+API_KEY = {"x-api-key": "hostile-local-key"}
+
+
+def test_every_function_still_answers_a_good_request(
+    client: HostileClient, prefixes: dict[str, str], batch_example: dict[str, Any], hostile_server: ServeProcess
+) -> None:
+    image = json.dumps({"image": b64(image_bytes("PNG"))}).encode()
+    answers = {
+        "mask http": client.http("mask_predictor", "POST", prefixes["mask_predictor"] + "/predict",
+                                 body=b'{"mask_name": "3M Aura 9205+ N95"}', headers={"Content-Type": "application/json"}),
+        "mask invoke": client.invoke("mask_predictor", {"mask_name": "3M Aura 9205+ N95"}),
+        "sentiment http": client.http("sentiment", "POST", prefixes["sentiment"] + "/", body=b'{"texts": ["I love this!"]}',
+                                      headers={"Content-Type": "application/json"}),
+        "sentiment invoke": client.invoke("sentiment", {"texts": ["This is terrible"]}),
+        "checkbox http": client.http("checkbox", "POST", prefixes["checkbox"] + "/predict", body=image,
+                                     headers={"Content-Type": "application/json", **API_KEY}),
+        "checkbox invoke": client.invoke("checkbox", {"httpMethod": "GET", "path": "/health"}),
+        "batch invoke": client.invoke("batch_predict", batch_example),
+    }  # fmt: skip
+
+    assert {name: outcome.status for name, outcome in answers.items()} == dict.fromkeys(answers, 200), {
+        name: outcome.detail for name, outcome in answers.items() if outcome.status != 200
+    }
+    assert hostile_server.process.poll() is None
+
+
+def test_the_storm_caused_no_fault() -> None:
+    assert TALLY.total("sent") > 0
+    assert TALLY.problems == [], "\n".join(TALLY.problems[:20])
