@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from aws_cdk import BundlingOptions, DockerVolume, IgnoreMode, RemovalPolicy
+from aws_cdk import BundlingOptions, IgnoreMode, RemovalPolicy
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -91,7 +91,6 @@ def python_function_code(
     source_dir = FUNCTIONS_DIR / folder
     lock_name = requirements_lock_name(architecture)
     ignored = [*DEFAULT_EXCLUDES, *excludes]
-    shared_name = SHARED_PACKAGE_DIR.name
     return lambda_.Code.from_asset(
         str(source_dir),
         exclude=ignored,
@@ -105,14 +104,10 @@ def python_function_code(
                 "SHARED_PACKAGE_FINGERPRINT": shared_package_fingerprint(),
                 "REQUIREMENTS_LOCK_SHA256": lock_fingerprint(source_dir / lock_name),
             },
-            # Only used if local bundling were unavailable; local bundling always answers.
-            volumes=[DockerVolume(host_path=str(SHARED_PACKAGE_DIR), container_path=f"/{shared_name}")],
-            command=[
-                "bash", "-c",
-                f"pip install --no-compile --no-deps --require-hashes -r {lock_name} -t /asset-output"
-                f" && mkdir -p /asset-output/{folder} && cp -r . /asset-output/{folder}"
-                f" && cp -r /{shared_name} /asset-output/{shared_name} && rm -rf /asset-output/{shared_name}/__pycache__",
-            ],
+            # Local bundling always answers. No Docker fallback: one would need the shared package
+            # mounted by absolute path, and bundling options enter the asset hash, so the hash
+            # would differ per checkout (a new version on every deploy from another folder).
+            command=["bash", "-c", "echo 'bundled locally only (stacks/common/local_bundling.py)' >&2; exit 1"],
             local=LocalPythonFunctionBundling(
                 source_dir=source_dir,
                 package_name=folder,
