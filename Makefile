@@ -24,10 +24,11 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SOURCES := app.py cdk.json $(shell find stacks functions -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup lambda-python lock lock-upgrade synth test bench train-mask sentiment-fixture sentiment-export batch-fixtures batch-local-s3 invoke serve load deploy diff destroy clean
+.PHONY: help setup lambda-python lock lock-upgrade synth synth-diff test bench train-mask sentiment-fixture sentiment-export batch-fixtures batch-local-s3 invoke serve load deploy diff destroy clean
 
 help:
 	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
+	@echo "make synth-diff [BASE=<git ref>] [ENV=dev|prod|all] [FAIL_ON=security|replacement]  per-stack diff of BASE (default: merge base with main) vs the working tree; report in cdk.out.diff/synth-diff.md"
 	@echo "make test                                                  all tests (no AWS, no Docker; needs CPython $(LAMBDA_PYTHON_VERSION))"
 	@echo "make lock    / make lock-upgrade                           recompile the dependency locks from requirements*.in"
 	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev] [ARTIFACT=1]  run a handler locally with its stack's environment (ARTIFACT=1: the built artifact under Lambda's Python)"
@@ -63,6 +64,11 @@ cdk.out/.synth-$(ENV): $(VENV)/.installed node_modules/.installed $(SOURCES)
 
 synth: cdk.out/.synth-$(ENV)
 	$(PYTHON) -m tools.synth_report --cdk-out cdk.out --requests $(REQUESTS) --duration-ms $(DURATION_MS)
+
+# Synthesizes BASE in a temporary git worktree and the working tree, both with the pinned CLI
+# and this .venv; security-relevant changes first (python -m tools.synth_diff --help). No AWS.
+synth-diff: setup
+	$(PYTHON) -m tools.synth_diff --env $(ENV) $(if $(BASE),--base $(BASE)) $(if $(FAIL_ON),--fail-on $(FAIL_ON))
 
 test: setup lambda-python
 	$(PYTHON) -m pytest
@@ -137,4 +143,4 @@ destroy: setup
 	$(CDK) destroy $(STACK) -c env=$(ENV)
 
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out cdk.out.diff .pytest_cache

@@ -1,0 +1,1 @@
+"""`make synth-diff`: what a change does to the synthesized stacks (see __main__.py)."""
