@@ -12,6 +12,21 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Architecture = Literal["x86_64", "arm64"]
+# How CodeDeploy shifts the `live` alias to a new version (CodeDeploy's predefined Lambda
+# configurations, stacks/common/rollout.py maps them): all at once, 10 % first and the rest
+# after N minutes (canary), or 10 % more every N minutes (linear). Alarms roll back either way.
+Rollout = Literal[
+    "all_at_once",
+    "canary_10_percent_5_minutes",
+    "canary_10_percent_10_minutes",
+    "canary_10_percent_15_minutes",
+    "canary_10_percent_30_minutes",
+    "linear_10_percent_every_1_minute",
+    "linear_10_percent_every_2_minutes",
+    "linear_10_percent_every_3_minutes",
+    "linear_10_percent_every_10_minutes",
+]
+ROLLOUTS: tuple[Rollout, ...] = Rollout.__args__  # type: ignore[attr-defined]
 
 # CloudWatch Logs only accepts these retention periods (days).
 LOG_RETENTION_DAYS_ALLOWED = (
@@ -46,6 +61,28 @@ def _check_async_bounds(retries_name: str, retries: int, age_name: str, age_seco
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProvisionedConcurrencyAutoscaling:
+    """Provisioned concurrency on the `live` alias that follows traffic: Application Auto Scaling
+    keeps its utilisation near `utilization_target`, between `min_capacity` and `max_capacity`.
+    Replaces FunctionSettings.provisioned_concurrency (which must then be 0): the alias itself is
+    deployed with `min_capacity`, the floor that is billed all month."""
+
+    min_capacity: int
+    max_capacity: int
+    # Share of the provisioned environments busy (LambdaProvisionedConcurrencyUtilization).
+    utilization_target: float = 0.7
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_capacity <= self.max_capacity:
+            raise SettingsError(
+                f"provisioned concurrency autoscaling needs 1 <= min_capacity <= max_capacity,"
+                f" got min {self.min_capacity}, max {self.max_capacity}"
+            )
+        if not 0.1 <= self.utilization_target <= 0.9:
+            raise SettingsError(f"utilization_target must be within 0.1..0.9, got {self.utilization_target}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class FunctionSettings:
     """How one Lambda function is sized and operated."""
 
@@ -54,8 +91,10 @@ class FunctionSettings:
     architecture: Architecture = "x86_64"
     # Keep-warm: an EventBridge rule pings the function every N minutes; None turns it off.
     keep_warm_minutes: int | None = None
-    # Provisioned concurrency on the `live` alias; 0 turns it off.
+    # Provisioned concurrency on the `live` alias; 0 turns it off. A fixed amount, or...
     provisioned_concurrency: int = 0
+    # ...(opt-in, instead) an amount that follows traffic between a minimum and a maximum.
+    provisioned_concurrency_autoscaling: ProvisionedConcurrencyAutoscaling | None = None
     reserved_concurrency: int | None = None
     # A Function URL is always AWS_IAM-authenticated: an open endpoint is not a setting.
     function_url: bool = False
@@ -68,6 +107,19 @@ class FunctionSettings:
     # predictor's S3 trigger) sets retries and an on-failure destination from its own settings.
     async_retry_attempts: int = 0
     async_max_event_age_seconds: int = 60
+    # Every new version reaches the `live` alias through CodeDeploy: this traffic shift, rolled
+    # back automatically when the deployment fails or one of the function's alarms (errors,
+    # throttles, p99 duration, InternalErrors) fires during it.
+    rollout: Rollout = "all_at_once"
+    # Opt-in: before any traffic shifts, a small function invokes the new version with
+    # {"action": "health"} and fails the deployment (so it rolls back) unless it answers healthy.
+    pre_traffic_health_check: bool = False
+
+    @property
+    def provisioned_concurrency_floor(self) -> int:
+        """The provisioned concurrency the alias is deployed with (billed all month)."""
+        autoscaling = self.provisioned_concurrency_autoscaling
+        return autoscaling.min_capacity if autoscaling else self.provisioned_concurrency
 
     def __post_init__(self) -> None:
         if not 128 <= self.memory_mb <= 10240:
@@ -80,6 +132,20 @@ class FunctionSettings:
             raise SettingsError("keep_warm_minutes must be within 1..60 (or None for off)")
         if self.provisioned_concurrency < 0:
             raise SettingsError("provisioned_concurrency must be >= 0")
+        autoscaling = self.provisioned_concurrency_autoscaling
+        if autoscaling is not None and self.provisioned_concurrency:
+            raise SettingsError(
+                "provisioned_concurrency_autoscaling replaces provisioned_concurrency: set provisioned_concurrency=0"
+                f" (the alias is deployed with min_capacity={autoscaling.min_capacity})"
+            )
+        provisioned_peak = autoscaling.max_capacity if autoscaling else self.provisioned_concurrency
+        if self.reserved_concurrency is not None and provisioned_peak > self.reserved_concurrency:
+            raise SettingsError(
+                f"provisioned concurrency (up to {provisioned_peak}) cannot exceed reserved_concurrency"
+                f" ({self.reserved_concurrency}): Lambda refuses it"
+            )
+        if self.rollout not in ROLLOUTS:
+            raise SettingsError(f"rollout must be one of {ROLLOUTS}, got {self.rollout!r}")
         _check_async_bounds("async_retry_attempts", self.async_retry_attempts,
                             "async_max_event_age_seconds", self.async_max_event_age_seconds)
 
@@ -392,6 +458,11 @@ class EnvironmentSettings:
         return f"{workload}-{self.name}"
 
 
+# Dev takes a new version at once (alarms still roll it back); prod sends 10 % of traffic to it
+# for 5 minutes first, and shifts the rest only if no alarm fired meanwhile.
+DEV_ROLLOUT: Rollout = "all_at_once"
+PROD_ROLLOUT: Rollout = "canary_10_percent_5_minutes"
+
 ENVIRONMENTS: dict[str, EnvironmentSettings] = {
     "dev": EnvironmentSettings(
         name="dev",
@@ -401,18 +472,18 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
         # Whether this app owns the account's API Gateway CloudWatch role: see the field's comment.
         api_gateway_account_logging=False,
         mask_predictor=MaskPredictorSettings(
-            function=FunctionSettings(memory_mb=512, timeout_seconds=30, function_url=True),
+            function=FunctionSettings(memory_mb=512, timeout_seconds=30, function_url=True, rollout=DEV_ROLLOUT),
         ),
         sentiment=SentimentSettings(
-            function=FunctionSettings(memory_mb=2048, timeout_seconds=60),
+            function=FunctionSettings(memory_mb=2048, timeout_seconds=60, rollout=DEV_ROLLOUT),
         ),
         checkbox=CheckboxSettings(
-            function=FunctionSettings(memory_mb=3008, timeout_seconds=29),
+            function=FunctionSettings(memory_mb=3008, timeout_seconds=29, rollout=DEV_ROLLOUT),
         ),
         batch_predict=BatchPredictSettings(
             # Lambda's longest run; keep-warm off: jobs are minutes long and models cache per
             # environment anyway.
-            function=FunctionSettings(memory_mb=3008, timeout_seconds=900),
+            function=FunctionSettings(memory_mb=3008, timeout_seconds=900, rollout=DEV_ROLLOUT),
             noncurrent_version_expiration_days=30,
             access_log_retention_days=90,
         ),
@@ -425,19 +496,19 @@ ENVIRONMENTS: dict[str, EnvironmentSettings] = {
         api_gateway_account_logging=False,
         mask_predictor=MaskPredictorSettings(
             function=FunctionSettings(
-                memory_mb=512, timeout_seconds=30, keep_warm_minutes=5, function_url=True
+                memory_mb=512, timeout_seconds=30, keep_warm_minutes=5, function_url=True, rollout=PROD_ROLLOUT
             ),
         ),
         sentiment=SentimentSettings(
-            function=FunctionSettings(memory_mb=2048, timeout_seconds=60, keep_warm_minutes=5),
+            function=FunctionSettings(memory_mb=2048, timeout_seconds=60, keep_warm_minutes=5, rollout=PROD_ROLLOUT),
             budget=BudgetSettings(monthly_limit_usd=1.0),
         ),
         checkbox=CheckboxSettings(
-            function=FunctionSettings(memory_mb=3008, timeout_seconds=29, keep_warm_minutes=5),
+            function=FunctionSettings(memory_mb=3008, timeout_seconds=29, keep_warm_minutes=5, rollout=PROD_ROLLOUT),
             api=RestApiSettings(throttle_rate_per_second=20, throttle_burst=40, access_log_retention_days=90),
         ),
         batch_predict=BatchPredictSettings(
-            function=FunctionSettings(memory_mb=3008, timeout_seconds=900),
+            function=FunctionSettings(memory_mb=3008, timeout_seconds=900, rollout=PROD_ROLLOUT),
             # Spelled out in prod: pickles load only from models/trusted/, which only the
             # training pipeline should be allowed to write; no other location is trusted.
             trusted_pickle_subprefix="trusted/",

@@ -1,7 +1,8 @@
 """Monthly Lambda cost estimate: requests x duration x memory, x86_64 against arm64.
 
 Prices are AWS's published on-demand Lambda prices for us-east-1 (USD); the free tier is
-ignored so figures compare like for like. Keep-warm pings are billed like any request.
+ignored so figures compare like for like. Keep-warm pings are billed like any request;
+provisioned concurrency (an autoscaled one at its minimum) per GB-second it exists.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class CostInputs:
     requests_per_month: int
     mean_duration_ms: float
     keep_warm_minutes: int | None = None
+    # Environments kept initialised all month. Autoscaled provisioned concurrency counts with its
+    # minimum (what the alias is deployed with): capacity added above it follows traffic and is
+    # not estimated here.
     provisioned_concurrency: int = 0
 
 

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition, directory_sizes
 from tools.dockerfile import runtime_stage
@@ -17,15 +19,22 @@ DEFAULT_REQUESTS = 1_000_000
 DEFAULT_DURATION_MS = 50.0
 COLUMNS = (
     "stack", "function", "package", "arch", "runtime", "memory", "timeout", "size (zip)",
-    "keep-warm", "x86_64 $/mo", "arm64 $/mo",
+    "keep-warm", "x86_64 $/mo", "arm64 $/mo", "provisioned", "rollout",
 )
+# CodeDeploy's predefined Lambda configurations, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes.
+_DEPLOYMENT_CONFIG = re.compile(r"CodeDeployDefault\.Lambda(?:(AllAtOnce)|(Canary|Linear)(\d+)Percent(?:Every)?(\d+)Minutes?)")
 
 
 def report_rows(assembly: CloudAssembly, *, requests: int, duration_ms: float) -> list[tuple[str, ...]]:
-    return [_row(fn, requests=requests, duration_ms=duration_ms) for fn in assembly.functions()]
+    templates = {name: assembly.template(name) for name in assembly.stack_names()}
+    return [
+        _row(fn, templates[fn.stack_name]["Resources"], requests=requests, duration_ms=duration_ms)
+        for fn in assembly.functions()
+    ]
 
 
-def _row(fn: FunctionDefinition, *, requests: int, duration_ms: float) -> tuple[str, ...]:
+def _row(fn: FunctionDefinition, resources: dict[str, Any], *, requests: int, duration_ms: float) -> tuple[str, ...]:
+    # With autoscaling the alias is deployed with the minimum: the capacity billed all month.
     inputs = CostInputs(
         memory_mb=fn.memory_mb,
         requests_per_month=requests,
@@ -45,7 +54,73 @@ def _row(fn: FunctionDefinition, *, requests: int, duration_ms: float) -> tuple[
         f"every {fn.keep_warm_minutes} min" if fn.keep_warm_minutes else "off",
         f"{monthly_cost(inputs, architecture='x86_64'):.2f}",
         f"{monthly_cost(inputs, architecture='arm64'):.2f}",
+        provisioned_concurrency(fn, resources),
+        rollout_strategy(fn, resources),
     )
+
+
+def _aliases(fn: FunctionDefinition, resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::Lambda::Alias" and resource["Properties"].get("FunctionName") == {"Ref": fn.logical_id}
+    }
+
+
+def provisioned_concurrency(fn: FunctionDefinition, resources: dict[str, Any]) -> str:
+    """"off", a fixed amount, or "min..max @ target%" when Application Auto Scaling tracks
+    the alias' utilisation (its ScalableTarget names the alias; its policy gives the target)."""
+    alias_ids = set(_aliases(fn, resources))
+    for target_id, target in resources.items():
+        if target["Type"] != "AWS::ApplicationAutoScaling::ScalableTarget":
+            continue
+        properties = target["Properties"]
+        if properties.get("ScalableDimension") != "lambda:function:ProvisionedConcurrency" or not alias_ids & _refs(properties["ResourceId"]):
+            continue
+        targets = [
+            policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]
+            for policy in resources.values()
+            if policy["Type"] == "AWS::ApplicationAutoScaling::ScalingPolicy"
+            and policy["Properties"].get("ScalingTargetId") == {"Ref": target_id}
+            and "TargetTrackingScalingPolicyConfiguration" in policy["Properties"]
+        ]
+        utilisation = f" @ {float(targets[0]) * 100:g}%" if targets else ""
+        return f"{properties['MinCapacity']}..{properties['MaxCapacity']}{utilisation}"
+    return str(fn.provisioned_concurrency) if fn.provisioned_concurrency else "off"
+
+
+def rollout_strategy(fn: FunctionDefinition, resources: dict[str, Any]) -> str:
+    """How a new version reaches the alias: the CodeDeploy deployment group named in the alias'
+    UpdatePolicy and its DeploymentConfigName ("canary 10% 5 min", "linear 10% every 2 min",
+    "all at once"), "+ health hook" with a BeforeAllowTrafficHook; "direct" without CodeDeploy."""
+    for alias in _aliases(fn, resources).values():
+        update = alias.get("UpdatePolicy", {}).get("CodeDeployLambdaAliasUpdate")
+        if not update:
+            continue
+        group = resources.get(update["DeploymentGroupName"].get("Ref", ""), {})
+        name = group.get("Properties", {}).get("DeploymentConfigName", "?")
+        match = _DEPLOYMENT_CONFIG.fullmatch(name) if isinstance(name, str) else None
+        if match is None:
+            strategy = str(name)
+        elif match.group(1):
+            strategy = "all at once"
+        else:
+            kind, percent, minutes = match.group(2).lower(), match.group(3), match.group(4)
+            strategy = f"{kind} {percent}% {'every ' if kind == 'linear' else ''}{minutes} min"
+        return strategy + (" + health hook" if update.get("BeforeAllowTrafficHook") else "")
+    return "direct"
+
+
+def _refs(value: Any) -> set[str]:
+    """Every logical id a CloudFormation value references with Ref or Fn::GetAtt."""
+    if isinstance(value, dict):
+        found = {value["Ref"]} if isinstance(value.get("Ref"), str) else set()
+        if isinstance(value.get("Fn::GetAtt"), list):
+            found.add(value["Fn::GetAtt"][0])
+        return found.union(*(_refs(inner) for key, inner in value.items() if key not in ("Ref", "Fn::GetAtt")))
+    if isinstance(value, list):
+        return set().union(*(_refs(inner) for inner in value))
+    return set()
 
 
 def _image_base(fn: FunctionDefinition) -> str:
@@ -81,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nCost: {args.requests:,} requests/month at {args.duration_ms:g} ms mean duration"
         " (set REQUESTS= and DURATION_MS=), us-east-1 on-demand prices, free tier ignored,"
-        " keep-warm pings and provisioned concurrency included.",
+        " keep-warm pings and provisioned concurrency (an autoscaled one at its minimum) included.",
         file=sys.stdout,
     )
     return 0

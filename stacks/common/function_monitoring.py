@@ -77,3 +77,9 @@ class FunctionMonitoring(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         self.internal_errors_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        # Errors, throttles, p99 duration (cdk-monitoring-constructs') and InternalErrors: any of
+        # them firing during a deployment rolls the `live` alias back (stacks/common/rollout.py).
+        self.rollback_alarms: list[cloudwatch.IAlarm] = [
+            *(created.alarm for created in self.facade.created_alarms()),
+            self.internal_errors_alarm,
+        ]

@@ -1,9 +1,11 @@
 """The one function construct every workload goes through.
 
 Each function gets its own role, log group (retention, JSON logs), X-Ray tracing, alarms and
-dashboard, a `live` alias (optionally with provisioned concurrency) with exactly one explicit
-asynchronous-invocation configuration, an optional keep-warm schedule, an optional AWS_IAM
-Function URL, and outputs callers need. Defaults come from settings; a stack only passes what
+dashboard, a `live` alias (optionally with provisioned concurrency, fixed or auto-scaled) with
+exactly one explicit asynchronous-invocation configuration, a CodeDeploy rollout of every new
+version to that alias (rolled back on any of the function's alarms, optionally health-checked
+before traffic shifts), an optional keep-warm schedule, an optional AWS_IAM Function URL, and
+outputs callers need. Defaults come from settings; a stack only passes what
 differs.
 
 Asynchronous invocations are bounded on purpose: Lambda's defaults (2 retries, events kept up
@@ -29,7 +31,15 @@ from stacks.common.execution_role import ExecutionRole
 from stacks.common.function_monitoring import FunctionMonitoring
 from stacks.common.keep_warm import KeepWarm
 from stacks.common.log_group import FunctionLogGroup
-from stacks.common.packages import LAMBDA_ARCHITECTURE, PYTHON_RUNTIME, ImagePackage, ZipPackage
+from stacks.common.packages import (
+    LAMBDA_ARCHITECTURE,
+    PINNED_PYTHON_REASON,
+    PYTHON_RUNTIME,
+    ImagePackage,
+    ZipPackage,
+)
+from stacks.common.pre_traffic_hook import PreTrafficHealthCheck
+from stacks.common.rollout import AliasRollout
 from stacks.settings import FunctionSettings, MonitoringSettings, VpcPlacement
 
 METRICS_NAMESPACE = "MlInference"
@@ -124,9 +134,12 @@ class InferenceFunction(Construct):
         # The alias' only EventInvokeConfig: CDK refuses a second one for the same alias
         # (`configure_async_invoke` raises), as Lambda would.
         self.async_invoke = async_invoke or AsyncInvoke.from_settings(settings)
+        # The alias follows `current_version`: a new version (code, model layer, image or
+        # configuration changed) moves it, through the CodeDeploy rollout below. With autoscaling,
+        # the alias is deployed with the minimum and Application Auto Scaling moves it from there.
         self.alias = self.function.add_alias(
             LIVE_ALIAS,
-            provisioned_concurrent_executions=settings.provisioned_concurrency or None,
+            provisioned_concurrent_executions=settings.provisioned_concurrency_floor or None,
             retry_attempts=self.async_invoke.retry_attempts,
             max_event_age=self.async_invoke.max_event_age,
             on_failure=self.async_invoke.on_failure,
@@ -158,6 +171,27 @@ class InferenceFunction(Construct):
             duration_p99_percent_of_timeout=monitoring.duration_p99_percent_of_timeout,
             metrics_namespace=METRICS_NAMESPACE,
             service_name=service_name,
+        )
+        self.autoscaling = _autoscale_provisioned_concurrency(self.alias, settings)
+        self.pre_traffic_check = (
+            PreTrafficHealthCheck(
+                self,
+                "PreTrafficCheck",
+                function_name=function_name,
+                target=self.function.current_version,
+                log_retention_days=monitoring.log_retention_days,
+            )
+            if settings.pre_traffic_health_check
+            else None
+        )
+        self.rollout = AliasRollout(
+            self,
+            "Rollout",
+            function_name=function_name,
+            alias=self.alias,
+            rollout=settings.rollout,
+            rollback_alarms=self.monitoring.rollback_alarms,
+            pre_traffic_hook=self.pre_traffic_check,
         )
         self._add_outputs()
         self._acknowledge_findings(
@@ -192,10 +226,16 @@ class InferenceFunction(Construct):
         )
 
 
-PINNED_PYTHON_REASON = (
-    f"{PYTHON_RUNTIME.name} on purpose (stacks/lambda_python.py): the tests start the shipped "
-    "package under that very CPython version; moving up is one constant once its interpreter is at hand."
-)
+def _autoscale_provisioned_concurrency(
+    alias: lambda_.Alias, settings: FunctionSettings
+) -> lambda_.IScalableFunctionAttribute | None:
+    """Target tracking on the alias' provisioned concurrency utilisation (opt-in)."""
+    autoscaling = settings.provisioned_concurrency_autoscaling
+    if autoscaling is None:
+        return None
+    capacity = alias.add_auto_scaling(min_capacity=autoscaling.min_capacity, max_capacity=autoscaling.max_capacity)
+    capacity.scale_on_utilization(utilization_target=autoscaling.utilization_target)
+    return capacity
 
 
 def _logical_id(construct: Construct) -> str:

@@ -36,6 +36,11 @@ SHARED_PACKAGE_DIR = FUNCTIONS_DIR / "lambda_common"
 # Lambda's managed runtime (ZIP functions) and base image tag (images) for that one version.
 PYTHON_VERSION = LAMBDA_PYTHON_VERSION
 PYTHON_RUNTIME: lambda_.Runtime = getattr(lambda_.Runtime, "PYTHON_" + PYTHON_VERSION.replace(".", "_"))
+# Why the pinned runtime, when cdk-nag asks for the latest (every function on it says so).
+PINNED_PYTHON_REASON = (
+    f"{PYTHON_RUNTIME.name} on purpose (stacks/lambda_python.py): the tests start the shipped "
+    "package under that very CPython version; moving up is one constant once its interpreter is at hand."
+)
 
 LAMBDA_ARCHITECTURE: dict[Architecture, lambda_.Architecture] = {
     "x86_64": lambda_.Architecture.X86_64,

@@ -13,6 +13,7 @@ from stacks.settings import (
     BatchStateMachineSettings,
     BucketLocation,
     BudgetSettings,
+    ProvisionedConcurrencyAutoscaling,
     RestApiSettings,
     S3TriggerSettings,
     VpcPlacement,
@@ -77,6 +78,22 @@ def tuned_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Templat
         ),
     )
     return synth_mask_predictor(settings, tmp_path_factory.mktemp("tuned"))
+
+
+@pytest.fixture(scope="session")
+def rollout_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
+    """A linear rollout behind a pre-traffic health check, provisioned concurrency that follows
+    traffic (2..10 at 60 % utilisation), and keep-warm on the same alias."""
+    settings = with_mask_function(
+        ENVIRONMENTS["dev"],
+        rollout="linear_10_percent_every_2_minutes",
+        pre_traffic_health_check=True,
+        provisioned_concurrency_autoscaling=ProvisionedConcurrencyAutoscaling(
+            min_capacity=2, max_capacity=10, utilization_target=0.6
+        ),
+        keep_warm_minutes=5,
+    )
+    return synth_mask_predictor(settings, tmp_path_factory.mktemp("rollout"))
 
 
 @pytest.fixture(scope="session")

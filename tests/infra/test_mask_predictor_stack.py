@@ -76,13 +76,17 @@ def test_logs_go_to_own_group_as_json_with_retention(dev_mask: Synth, prod_mask:
 
 def test_role_is_its_own_and_trusts_only_lambda_with_no_managed_policies(dev_mask: Synth) -> None:
     _, template = dev_mask
-    role = only_resource(template, "AWS::IAM::Role")
+    function = only_resource(template, "AWS::Lambda::Function")
+    role_id, _ = function["Properties"]["Role"]["Fn::GetAtt"]
+    roles = template.find_resources("AWS::IAM::Role")
+    role = roles.pop(role_id)
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
     ]
     assert "ManagedPolicyArns" not in role["Properties"]
-    function = only_resource(template, "AWS::Lambda::Function")
-    assert function["Properties"]["Role"] == {"Fn::GetAtt": [logical_id(template, "AWS::IAM::Role"), "Arn"]}
+    # The only other role is CodeDeploy's, for the alias' rollout (tests/infra/test_rollout.py).
+    (other,) = roles.values()
+    assert other["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "codedeploy.amazonaws.com"}
 
 
 def test_role_policy_has_exactly_log_writing_and_tracing(dev_mask: Synth) -> None:

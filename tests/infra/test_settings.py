@@ -11,6 +11,7 @@ from stacks.settings import (
     BucketLocation,
     FunctionSettings,
     MonitoringSettings,
+    ProvisionedConcurrencyAutoscaling,
     S3TriggerSettings,
     SettingsError,
     VpcPlacement,
@@ -51,6 +52,16 @@ def test_account_and_region_can_be_overridden() -> None:
         ({"architecture": "sparc"}, "architecture"),
         ({"keep_warm_minutes": 0}, "keep_warm_minutes"),
         ({"provisioned_concurrency": -1}, "provisioned_concurrency"),
+        ({"rollout": "canary_50_percent"}, "rollout must be one of"),
+        (
+            {"provisioned_concurrency": 2, "provisioned_concurrency_autoscaling": ProvisionedConcurrencyAutoscaling(min_capacity=1, max_capacity=4)},
+            "replaces provisioned_concurrency",
+        ),
+        (
+            {"reserved_concurrency": 5, "provisioned_concurrency_autoscaling": ProvisionedConcurrencyAutoscaling(min_capacity=1, max_capacity=6)},
+            "cannot exceed reserved_concurrency",
+        ),
+        ({"reserved_concurrency": 1, "provisioned_concurrency": 2}, "cannot exceed reserved_concurrency"),
     ],
 )
 def test_function_settings_refuse_undeployable_values(changes: dict, message: str) -> None:
@@ -215,3 +226,33 @@ def test_account_wide_api_gateway_logging_is_opt_in_everywhere() -> None:
     for settings in ENVIRONMENTS.values():
         assert settings.api_gateway_account_logging is False
         assert settings.checkbox.api.execution_logging is False
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "target", "message"),
+    [
+        (0, 5, 0.7, "1 <= min_capacity <= max_capacity"),
+        (6, 5, 0.7, "1 <= min_capacity <= max_capacity"),
+        (1, 5, 0.05, "utilization_target"),
+        (1, 5, 0.95, "utilization_target"),
+    ],
+)
+def test_provisioned_concurrency_autoscaling_validates(minimum: int, maximum: int, target: float, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        ProvisionedConcurrencyAutoscaling(min_capacity=minimum, max_capacity=maximum, utilization_target=target)
+
+
+def test_autoscaling_deploys_the_alias_with_its_minimum() -> None:
+    autoscaling = ProvisionedConcurrencyAutoscaling(min_capacity=3, max_capacity=3, utilization_target=0.9)
+    function = FunctionSettings(memory_mb=512, timeout_seconds=30, provisioned_concurrency_autoscaling=autoscaling)
+    assert function.provisioned_concurrency_floor == 3
+    assert FunctionSettings(memory_mb=512, timeout_seconds=30, provisioned_concurrency=2).provisioned_concurrency_floor == 2
+
+
+def test_rollout_is_all_at_once_in_dev_and_a_canary_in_prod_with_no_opt_ins() -> None:
+    for name, rollout in (("dev", "all_at_once"), ("prod", "canary_10_percent_5_minutes")):
+        environment = ENVIRONMENTS[name]
+        for workload in (environment.mask_predictor, environment.sentiment, environment.checkbox, environment.batch_predict):
+            assert workload.function.rollout == rollout
+            assert workload.function.pre_traffic_health_check is False
+            assert workload.function.provisioned_concurrency_autoscaling is None

@@ -54,6 +54,10 @@ def test_synth_report_prints_a_row_per_function(cli_synth) -> None:  # type: ign
         "BatchPredict-prod", "batch-predict-prod", "Image", "x86_64", f"python:{PYTHON_VERSION}", "3008 MB", "900 s", "image (built on deploy)", "off",
     ]  # fmt: skip
     assert float(rows["BatchPredict-prod"][10]) < float(rows["BatchPredict-prod"][9])
+    # Every prod function: no provisioned concurrency, a CodeDeploy canary from its deployment group.
+    assert {stack: cells[11:] for stack, cells in rows.items()} == {
+        stack: ["off", "canary 10% 5 min"] for stack in ("MaskPredictor-prod", "Sentiment-prod", "Checkbox-prod", "BatchPredict-prod")
+    }
 
 
 def test_invoke_runs_the_handler_with_the_stack_environment(cli_synth) -> None:  # type: ignore[no-untyped-def]
