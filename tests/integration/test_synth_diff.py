@@ -8,6 +8,7 @@ One clone, one base commit (this checkout's HEAD plus the tool), two cases of tw
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MEMORY_BEFORE = "function=FunctionSettings(memory_mb=512, timeout_seconds=30, function_url=True)"  # dev mask predictor
-MEMORY_AFTER = MEMORY_BEFORE.replace("memory_mb=512", "memory_mb=1024")
+# The dev mask predictor's memory: the first MaskPredictorSettings in stacks/settings.py is dev's.
+DEV_MASK_MEMORY = re.compile(r"(mask_predictor=MaskPredictorSettings\(\s*function=FunctionSettings\()memory_mb=512\b")
 IAM_STATEMENT = """
         from aws_cdk import aws_iam as iam  # synth-diff test: one more action for the role
 
@@ -74,8 +75,9 @@ def synth_diff(clone: Path, *, fail_on: str, tmp_path: Path) -> Run:
 def test_memory_change_is_a_changed_resource_not_security(clone: Path, tmp_path: Path) -> None:
     settings = clone / "stacks" / "settings.py"
     text = settings.read_text()
-    assert text.count(MEMORY_BEFORE) == 1
-    settings.write_text(text.replace(MEMORY_BEFORE, MEMORY_AFTER))
+    changed, replaced = DEV_MASK_MEMORY.subn(r"\1memory_mb=1024", text, count=1)
+    assert replaced == 1, "the dev mask predictor's memory_mb=512 is no longer where this test looks"
+    settings.write_text(changed)
     try:
         run = synth_diff(clone, fail_on="security", tmp_path=tmp_path)
     finally:
