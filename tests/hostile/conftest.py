@@ -5,8 +5,6 @@ is printed in the terminal summary (tests/support/hostile_client.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,40 +13,23 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.support.cdk_cli import cdk_cli_synth, shell_env
 from tests.support.hostile_client import TALLY, HostileClient
 from tools.local_serve.child_process import ServeProcess
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("mask_predictor", "sentiment", "checkbox", "batch_predict")
-# A user's shell, not this session's: other tiers' fixtures may leave function settings in
-# os.environ, and the server lets a shell value win over the template's.
-SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "TMP", "TEMP", "USER", "SSL_", "XDG_")
-
-
-def shell_environment() -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if k.startswith(SHELL_VARIABLE_PREFIXES)},
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-        "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}",
-    }
 
 
 @pytest.fixture(scope="session")
 def hostile_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("hostile-cdk.out")
-    result = subprocess.run(
-        ["npx", "--no-install", "cdk", "synth", "--quiet", "-c", "env=dev", "-o", str(outdir)],
-        cwd=REPO_ROOT, env=shell_environment(), capture_output=True, text=True,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    return outdir
+    """The session's `cdk synth -c env=dev` (tests/support/cdk_cli.py), read only."""
+    return cdk_cli_synth(("dev",), tmp_path_factory)["dev"].outdir
 
 
 @pytest.fixture(scope="session")
 def hostile_server(hostile_cdk_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     log_path = tmp_path_factory.mktemp("hostile-serve") / "serve.log"
-    with ServeProcess.start(cdk_out=hostile_cdk_out, log_path=log_path, environ=shell_environment()) as process:
+    with ServeProcess.start(cdk_out=hostile_cdk_out, log_path=log_path, environ=shell_env()) as process:
         yield process
         assert process.process.poll() is None, f"the server died:\n{process.output()[-4000:]}"
 

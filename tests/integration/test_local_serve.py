@@ -31,6 +31,7 @@ from clients.lambda_invoke import create_lambda_client
 from clients.mask_predictor import MaskPredictorClient
 from clients.sentiment import SentimentClient, SentimentClientConfig
 from tools.local_serve.catalog import served_functions
+from tests.support.cdk_cli import shell_env
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 from tools.local_serve.child_process import ServeProcess
 
@@ -42,20 +43,6 @@ FAULTS_TIMEOUT_SECONDS = 2
 FAULTS_MEMORY_MB = 128
 SYNC_LIMIT_BYTES = 6_291_456
 ASYNC_LIMIT_BYTES = 1_048_576
-# A user's shell, not this test session's: other tests' fixtures may hold function settings
-# (MODEL_DIR...) in os.environ while they are alive, and the server lets a shell value win.
-SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "TMP", "TEMP", "USER", "SSL_", "XDG_")
-
-
-def shell_environment() -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if k.startswith(SHELL_VARIABLE_PREFIXES)},
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-        "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}",
-    }
-
-
 def add_faults_stack(cdk_out: Path) -> None:
     """A stack with one function whose handler misbehaves on request, as a template declares it."""
     manifest_path = cdk_out / "manifest.json"
@@ -106,7 +93,7 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("cdk.out")
     result = subprocess.run(
         ["npx", "--no-install", "cdk", "synth", "--quiet", "-c", "env=dev", "-o", str(outdir)],
-        cwd=REPO_ROOT, env=shell_environment(), capture_output=True, text=True,
+        cwd=REPO_ROOT, env=shell_env(), capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     add_faults_stack(outdir)
@@ -116,7 +103,7 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(cdk_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    with ServeProcess.start(cdk_out=cdk_out, log_path=log_path, environ=shell_environment()) as process:
+    with ServeProcess.start(cdk_out=cdk_out, log_path=log_path, environ=shell_env()) as process:
         yield process
 
 
@@ -727,7 +714,7 @@ def test_a_second_server_on_a_busy_port_says_so(
     result = subprocess.run(
         [sys.executable, "-m", "tools.serve", "--cdk-out", str(cdk_out),
          *[part for name, port in (free | {flag: busy_port}).items() for part in (name, port)]],
-        cwd=REPO_ROOT, env=shell_environment(), capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT, env=shell_env(), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
     assert result.returncode == 3
@@ -738,7 +725,7 @@ def test_a_second_server_on_a_busy_port_says_so(
 
 def test_ctrl_c_stops_the_server_and_its_workers(cdk_out: Path, tmp_path: Path) -> None:
     process = ServeProcess.start(
-        cdk_out=cdk_out, log_path=tmp_path / "serve.log", environ=shell_environment(),
+        cdk_out=cdk_out, log_path=tmp_path / "serve.log", environ=shell_env(),
         arguments=["--function", "mask_predictor", "--function", FAULTS_FUNCTION],
     )  # fmt: skip
     pids = [pid for info in index(process)["functions"].values() for pid in info["worker_pids"]]
@@ -767,7 +754,7 @@ def test_artifact_mode_serves_what_ships_under_lambdas_python(cdk_out: Path, tmp
     lambda_python = find_lambda_interpreter()
     assert lambda_python is not None, how_to_get()
     process = ServeProcess.start(
-        cdk_out=cdk_out, log_path=tmp_path / "serve.log", environ=shell_environment(),
+        cdk_out=cdk_out, log_path=tmp_path / "serve.log", environ=shell_env(),
         arguments=["--artifact", "--function", "mask_predictor", "--function", "batch_predict"],
     )  # fmt: skip
     try:
