@@ -9,7 +9,10 @@ BENCH_VENV := .venv-bench
 BENCH_PYTHON := $(BENCH_VENV)/bin/python
 # Lambda's Python (stacks/lambda_python.py): what the artifact tests and ARTIFACT=1 run under.
 LAMBDA_PYTHON_VERSION := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"$$/\1/p' stacks/lambda_python.py)
-LAMBDA_PYTHON ?= $(shell python3 -m tools.lambda_interpreter 2>/dev/null)
+# Looked up once per make run (an empty value: none found; `make lambda-python` says how to get one).
+ifeq ($(origin LAMBDA_PYTHON),undefined)
+LAMBDA_PYTHON := $(shell python3 -m tools.lambda_interpreter 2>/dev/null)
+endif
 export LAMBDA_PYTHON
 CDK := npx --no-install cdk
 ENV ?= dev
@@ -86,7 +89,7 @@ $(BENCH_VENV)/.installed: requirements/uv.txt requirements/bench.txt
 	touch $@
 
 lambda-python:
-	@test -n "$(LAMBDA_PYTHON)" || { python3 -m tools.lambda_interpreter; exit 2; }
+	@python3 -m tools.lambda_interpreter > /dev/null
 
 # Recompiles every lock whose inputs changed (requirements/*.in, functions/*/requirements.in,
 # the exclusion lists); lock-upgrade takes the newest versions the inputs allow.
@@ -119,12 +122,12 @@ batch-fixtures: setup
 batch-local-s3: setup
 	$(PYTHON) -m training.batch_predict.local_s3 --endpoint-url $(or $(S3),http://127.0.0.1:5000)
 
-invoke: cdk.out/.synth-$(ENV)
+invoke: cdk.out/.synth-$(ENV) $(if $(ARTIFACT),lambda-python)
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<folder under functions/> EVENT=<event.json>" >&2; exit 2; }
 	@$(PYTHON) -m tools.invoke --function $(FN) --event $(EVENT) --cdk-out cdk.out $(if $(ARTIFACT),--artifact --lambda-python $(LAMBDA_PYTHON))
 
 # The functions on loopback: Invoke API :3001, HTTP routes :3000, S3 :4566 (python -m tools.serve --help).
-serve: cdk.out/.synth-$(ENV)
+serve: cdk.out/.synth-$(ENV) $(if $(ARTIFACT),lambda-python)
 	$(PYTHON) -m tools.serve --cdk-out cdk.out $(if $(ARTIFACT),--artifact --lambda-python $(LAMBDA_PYTHON)) $(SERVE_ARGS)
 
 # Starts its own server on free ports: 5,000 mask + 500 sentiment requests; any error exits 1.

@@ -48,7 +48,12 @@ def _uv_candidates(version: str) -> list[str]:
 
 
 def find_lambda_interpreter(version: str = LAMBDA_PYTHON_VERSION) -> Path | None:
-    candidates = [os.environ.get("LAMBDA_PYTHON", ""), shutil.which(f"python{version}") or ""]
+    """$LAMBDA_PYTHON when set (and then only it: a wrong one is an error, not a fallback),
+    else the first CPython `version` found."""
+    chosen = os.environ.get("LAMBDA_PYTHON", "")
+    if chosen:
+        return Path(chosen) if _runs_version(chosen, version) else None
+    candidates = [shutil.which(f"python{version}") or ""]
     candidates += _pyenv_candidates(version) + _uv_candidates(version)
     for candidate in candidates:
         if candidate and _runs_version(candidate, version):
@@ -57,6 +62,9 @@ def find_lambda_interpreter(version: str = LAMBDA_PYTHON_VERSION) -> Path | None
 
 
 def how_to_get(version: str = LAMBDA_PYTHON_VERSION) -> str:
+    chosen = os.environ.get("LAMBDA_PYTHON", "")
+    if chosen:
+        return f"LAMBDA_PYTHON={chosen} is not a CPython {version} (Lambda's Python, stacks/lambda_python.py): point it at one, or unset it to have one found"
     return (
         f"no CPython {version} found (Lambda's Python, stacks/lambda_python.py): looked at $LAMBDA_PYTHON, "
         f"python{version} on PATH, pyenv and `uv python find {version}`. Install one "

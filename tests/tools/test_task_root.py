@@ -4,6 +4,7 @@ Lambda's Python is found on this machine."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,13 +26,22 @@ def test_lambdas_python_is_on_this_machine() -> None:
 
 
 def test_without_lambdas_python_the_finder_says_how_to_get_one(tmp_path: Path) -> None:
-    completed = subprocess.run(  # a PATH with no python3.13, pyenv or uv; LAMBDA_PYTHON wrong
+    completed = subprocess.run(  # a PATH with no python3.13, pyenv or uv, and no LAMBDA_PYTHON
         [sys.executable, "-m", "tools.lambda_interpreter"], cwd=REPO_ROOT, capture_output=True, text=True,
-        env={"PATH": str(tmp_path), "LAMBDA_PYTHON": sys.executable, "PYTHONPATH": str(REPO_ROOT)},
+        env={"PATH": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)},
     )
     assert completed.returncode == 2 and completed.stdout == ""
     assert f"no CPython {LAMBDA_PYTHON_VERSION} found" in completed.stderr
     assert f"pyenv install {LAMBDA_PYTHON_VERSION}" in completed.stderr
+
+
+def test_a_wrong_lambda_python_is_named_not_replaced(tmp_path: Path) -> None:
+    completed = subprocess.run(  # LAMBDA_PYTHON names this 3.11: no fallback to another interpreter
+        [sys.executable, "-m", "tools.lambda_interpreter"], cwd=REPO_ROOT, capture_output=True, text=True,
+        env={**os.environ, "LAMBDA_PYTHON": sys.executable, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert f"LAMBDA_PYTHON={sys.executable} is not a CPython {LAMBDA_PYTHON_VERSION}" in completed.stderr
 
 
 def test_the_script_refuses_to_compile_bytecode_for_another_python(tmp_path: Path) -> None:
