@@ -44,27 +44,6 @@ runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
 """
 # Guards against a hang only.
 EXIT_TIMEOUT_SECONDS = 30.0
-# What CloudFormation's pseudo parameters stand for here.
-PSEUDO_PARAMETERS = {
-    "AWS::Partition": "aws",
-    "AWS::Region": REGION,
-    "AWS::AccountId": "123456789012",
-    "AWS::URLSuffix": "amazonaws.com",
-}
-
-
-def deploy_time_stand_in(value: Any) -> str:
-    """A local value for a template value known only at deploy time: a created resource's name
-    (a Ref) becomes a stand-in name, valid as an S3 bucket name and the same for the same
-    resource wherever it appears, so values built from it (Fn::Join) stay consistent."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        return PSEUDO_PARAMETERS.get(value["Ref"]) or f"local-{value['Ref'].lower()}"[:63]
-    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
-        separator, parts = value["Fn::Join"]
-        return separator.join(deploy_time_stand_in(part) for part in parts)
-    raise ValueError(f"no local stand-in for {json.dumps(value)}: teach deploy_time_stand_in this intrinsic")
 
 
 def python_paths(artifact: Artifact, runtime_dir: Path) -> list[str]:
@@ -94,8 +73,12 @@ def artifact_environment(
             return str(tmp_dir) + value[len("/tmp"):]
         return artifact.local_path(value)
 
-    declared = {**artifact.image_env, **fn.environment}
-    function_environment = {name: local(deploy_time_stand_in(value)) for name, value in declared.items()}
+    declared = {
+        **artifact.image_env,
+        **{name: value for name, value in fn.environment.items() if isinstance(value, str)},
+        **artifact.deploy_time,
+    }
+    function_environment = {name: local(value) for name, value in declared.items()}
     library_path = [f"{artifact.task_root}", f"{artifact.task_root}/lib", str(runtime_dir)]
     if artifact.opt_dir is not None:
         library_path.append(f"{artifact.opt_dir}/lib")

@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
+from tools.cdk_context import cdk_synth_context
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, parse_dockerfile
+from tools.local_serve.template_values import deploy_time_values, local_bucket_names
 from tools.task_root import pip_install_command
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +65,9 @@ class Artifact:
     handler: str
     image_env: dict[str, str] = field(default_factory=dict)  # the Dockerfile's ENV, as written
     log_format: dict[str, str] = field(default_factory=dict)  # the template's LoggingConfig
+    # Local values of the variables the template only knows at deploy time (bucket names...),
+    # named as `make serve` and `make invoke` name them (tools/local_serve/template_values.py).
+    deploy_time: dict[str, str] = field(default_factory=dict)
     size_bytes: int = 0  # ZIP: code + layers unzipped; image: the task root
     size_limit_bytes: int = 0
 
@@ -76,13 +81,12 @@ class Artifact:
 
 def synthesize(outdir: Path, *, environment: str = "dev") -> CloudAssembly:
     """The app as `cdk synth -c env=<environment> -o <outdir>` builds it, ZIP assets bundled:
-    app.py with cdk.json's context, in a process of its own."""
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    app.py with the CLI's context (tools/cdk_context.py), in a process of its own."""
     env = {
         **os.environ,
         "PYTHONPATH": f"{REPO_ROOT / 'functions'}{os.pathsep}{REPO_ROOT}",
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps({**context, "env": environment}),
+        "CDK_CONTEXT_JSON": json.dumps(cdk_synth_context(environment)),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
     }
@@ -96,10 +100,14 @@ def synthesize(outdir: Path, *, environment: str = "dev") -> CloudAssembly:
 
 def build_artifact(assembly: CloudAssembly, fn: FunctionDefinition, *, interpreter: Path, cache_dir: Path) -> Artifact:
     """`fn`'s artifact; an image's task root is built once per asset under `cache_dir`."""
-    logging_config = assembly.template(fn.stack_name)["Resources"][fn.logical_id]["Properties"].get("LoggingConfig", {})
+    resources = assembly.template(fn.stack_name)["Resources"]
+    logging_config = resources[fn.logical_id]["Properties"].get("LoggingConfig", {})
     if fn.handler is None or fn.folder is None:
         raise LookupError(f"{fn.function_name} has no handler (template Handler or Dockerfile CMD)")
-    common = {"folder": fn.folder, "function": fn, "handler": fn.handler, "log_format": dict(logging_config)}
+    common = {
+        "folder": fn.folder, "function": fn, "handler": fn.handler, "log_format": dict(logging_config),
+        "deploy_time": deploy_time_values(fn.environment, local_bucket_names(resources)),
+    }
     if fn.image is not None:
         key = f"{fn.folder}-{fn.architecture}-{fn.image.context_dir.name.removeprefix('asset.')[:16]}"
         task_root = _cached(cache_dir / key, lambda target: build_image_task_root(fn, target, interpreter=interpreter))

@@ -22,7 +22,7 @@ import pytest
 
 from tests.artifacts.conftest import INIT_TIMEOUT_SECONDS, INVOKE_TIMEOUT_SECONDS
 from tests.support.artifacts import KNOWN_FUNCTIONS, Artifacts
-from tools.artifact_process import RunningArtifact, deploy_time_stand_in, figures
+from tools.artifact_process import RunningArtifact, figures
 from tools.artifacts import Artifact
 from tools.cloud_assembly import FunctionDefinition
 from tools.local_lambda import LOCAL_MODEL_FIXTURES, REPO_ROOT
@@ -100,8 +100,7 @@ def _exercise_checkbox(fn: FunctionDefinition, invoke: Invoke, _extra: dict[str,
 
 
 def _exercise_batch_predict(fn: FunctionDefinition, invoke: Invoke, extra: dict[str, Any]) -> None:
-    s3 = extra["s3"]
-    buckets = {name: deploy_time_stand_in(fn.environment[name]) for name in ("MODEL_BUCKET", "DATA_BUCKET", "RESULTS_BUCKET")}
+    s3, buckets = extra["s3"], extra["deploy_time"]
     health = invoke({"action": "health"})
     assert health["statusCode"] == 200 and health["body"]["status"] == "ok", health
     assert health["body"]["model_location"] == f"s3://{buckets['MODEL_BUCKET']}/{fn.environment['MODEL_PREFIX']}"
@@ -135,9 +134,10 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 
-def seed_batch_buckets(fn: FunctionDefinition, s3_server: EmbeddedS3) -> Any:
-    """The function's buckets (their deploy-time stand-in names) with the committed model and CSV."""
-    bucket = lambda name: deploy_time_stand_in(fn.environment[name])  # noqa: E731
+def seed_batch_buckets(artifact: Artifact, s3_server: EmbeddedS3) -> Any:
+    """The function's buckets (their local names) with the committed model and CSV."""
+    fn = artifact.function
+    bucket = artifact.deploy_time.__getitem__
     s3 = s3_server.client()
     for name in ("MODEL_BUCKET", "DATA_BUCKET", "RESULTS_BUCKET"):
         if bucket(name) not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:  # type: ignore[attr-defined]
@@ -176,7 +176,7 @@ def test_the_artifact_answers_real_events_under_lambdas_python(
     extra: dict[str, Any] = {}
     overrides: dict[str, str] = {}
     if exercise.needs_s3:
-        extra["s3"] = seed_batch_buckets(fn, s3_server)
+        extra["s3"], extra["deploy_time"] = seed_batch_buckets(artifact, s3_server), artifact.deploy_time
         overrides["AWS_ENDPOINT_URL_S3"] = s3_server.endpoint_url
     with artifacts.start(artifact, tmp_path / "run", overrides=overrides) as running:
         try:
@@ -194,11 +194,11 @@ def test_the_artifact_answers_real_events_under_lambdas_python(
     record_figures.append(figures(running, init_ms=init_ms, peak_rss_mb=peak))
 
 
-def test_deploy_time_values_get_consistent_local_stand_ins() -> None:
-    bucket = {"Ref": "BucketsModels32F0CFE2"}
-    assert deploy_time_stand_in(bucket) == "local-bucketsmodels32f0cfe2"
-    trusted = {"Fn::Join": ["", ["s3://", bucket, "/models/trusted/"]]}
-    assert deploy_time_stand_in(trusted) == "s3://local-bucketsmodels32f0cfe2/models/trusted/"
-    assert deploy_time_stand_in({"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}]]}) == "arn:aws"
-    with pytest.raises(ValueError, match="Fn::GetAtt"):
-        deploy_time_stand_in({"Fn::GetAtt": ["Queue", "Arn"]})
+def test_deploy_time_values_are_the_local_names_make_serve_uses(artifacts: Artifacts) -> None:
+    """A Ref to a bucket the stack creates, and a URI joined from it, resolve to the one local
+    name `make serve` and `make invoke` give that bucket (tools/local_serve/template_values.py)."""
+    artifact = artifacts["batch_predict"]
+    models = artifact.deploy_time["MODEL_BUCKET"]
+    assert models == f"batchpredict-{artifact.function.stack_name.split('-')[-1]}-buckets-models"
+    assert artifact.deploy_time["TRUSTED_PICKLE_PREFIXES"] == f"s3://{models}/models/trusted/"
+    assert set(artifact.deploy_time) == {name for name, value in artifact.function.environment.items() if not isinstance(value, str)}

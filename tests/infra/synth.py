@@ -9,34 +9,17 @@ CLI's, hashes masked.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from stacks.app_builder import WorkloadStacks, build_app
 from stacks.settings import BatchPredictSettings, EnvironmentSettings, FunctionSettings
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# What `cdk synth` adds to cdk.json's context (its --path-metadata, --asset-metadata and
-# --version-reporting defaults, and bundling for every stack); without them resource Metadata
-# and the CDKMetadata resource would be missing from the templates tested.
-CLI_DEFAULT_CONTEXT: dict[str, Any] = {
-    "aws:cdk:enable-path-metadata": True,
-    "aws:cdk:enable-asset-metadata": True,
-    "aws:cdk:version-reporting": True,
-    "aws:cdk:bundling-stacks": ["**"],
-}
+from tools.cdk_context import cdk_synth_context
 
 Synth = tuple[Stack, Template]
-
-
-def cdk_synth_context(environment: str) -> dict[str, Any]:
-    cdk_json_context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    return {**cdk_json_context, "env": environment, **CLI_DEFAULT_CONTEXT}
 
 
 def synth_app(settings: EnvironmentSettings, outdir: Path) -> WorkloadStacks:

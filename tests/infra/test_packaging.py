@@ -14,6 +14,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR, shared_package_fingerprint
+from tools.cdk_context import cdk_synth_context
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition, directory_sizes
 
 Synth = tuple[Stack, Template]
@@ -112,10 +113,9 @@ def test_the_zip_assets_hash_does_not_depend_on_where_the_repository_is(tmp_path
 
 
 def _zip_code_keys(root: Path, outdir: Path) -> list[str]:
-    context = json.loads((root / "cdk.json").read_text())["context"]
     environment = {
         **os.environ, "PYTHONPATH": f"{root / 'functions'}{os.pathsep}{root}", "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps({**context, "env": "dev"}),
+        "CDK_CONTEXT_JSON": json.dumps(cdk_synth_context("dev", repo_root=root)),
     }
     subprocess.run([sys.executable, "app.py"], cwd=root, env=environment, check=True, capture_output=True)
     template = json.loads((outdir / "MaskPredictor-dev.template.json").read_text())

@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 from stacks.common.inference_function import InferenceFunction
 from stacks.common.packages import PYTHON_RUNTIME, ImagePackage, ZipPackage
 from stacks.settings import ENVIRONMENTS, FunctionSettings, MonitoringSettings
-from tests.infra.synth import cdk_synth_context
+from tools.cdk_context import cdk_synth_context
 
 SETTINGS = FunctionSettings(memory_mb=512, timeout_seconds=30, rollout="canary_10_percent_5_minutes")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.cdk_context import cdk_synth_context
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,12 +28,11 @@ _assemblies: dict[str, CloudAssembly] = {}  # per environment, once per test ses
 
 def synthesized_app(environments: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory) -> dict[str, CloudAssembly]:
     """The whole app synthesized per environment the way `cdk synth -c env=<name>` runs it:
-    app.py with cdk.json's context, in a process of its own (in parallel, once per session).
+    app.py with the CLI's context (tools/cdk_context.py), in a process of its own (in parallel, once per session).
 
     Bundling is skipped (`aws:cdk:bundling-stacks`: none): it only builds ZIP assets, while an
     image asset is its staged build context either way.
     """
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     started = {}
     for environment in environments:
         if environment in _assemblies:
@@ -42,7 +42,7 @@ def synthesized_app(environments: tuple[str, ...], tmp_path_factory: pytest.Temp
             **{k: v for k, v in os.environ.items() if k.startswith(_SHELL_VARIABLE_PREFIXES)},
             "PYTHONPATH": f"{REPO_ROOT / 'functions'}{os.pathsep}{REPO_ROOT}",
             "CDK_OUTDIR": str(outdir),
-            "CDK_CONTEXT_JSON": json.dumps({**context, "env": environment, "aws:cdk:bundling-stacks": []}),
+            "CDK_CONTEXT_JSON": json.dumps({**cdk_synth_context(environment), "aws:cdk:bundling-stacks": []}),
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
             "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         }
