@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-import shlex
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from stacks.common.packages import DOCKER_PLATFORM, PYTHON_RUNTIME, PYTHON_VERSION
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 from tools.dockerfile import runtime_stage
+from tests.support.image_install import install_step_of
 from tests.support.synthesized_app import (
     KNOWN_IMAGE_FUNCTIONS, dockerfile_of, image_folder, image_functions, synthesized_app,
 )
@@ -103,8 +103,8 @@ def test_each_cmd_is_one_handler_string_naming_a_function_the_image_contains(
         module_file = fn.image.context_dir / module_path
         assert module_file.is_file(), f"{fn.function_name}: CMD {handler!r}, no {module_path} in the build context"
         assert function in _top_level_names(module_file), f"{fn.function_name}: {module_path} defines no {function}"
-        step = _install_step(fn)
-        assert step["--function"] == package, f"{fn.function_name}: functions/{package} is not installed into the image"
+        step = install_step_of(dockerfile_of(fn))
+        assert step.one("--function") == package, f"{fn.function_name}: functions/{package} is not installed into the image"
 
 
 def test_the_template_leaves_handler_and_runtime_to_the_image(assemblies: dict[str, CloudAssembly]) -> None:
@@ -130,9 +130,9 @@ def test_each_image_is_built_by_the_install_step_from_its_staged_context(
     # lambda_common beside it); the artifact tests run this very command line.
     for fn in every_image_function(functions_by_environment):
         assert fn.image is not None
-        step = _install_step(fn)
-        assert step["--function"] == image_folder(fn) and step["--target"] == TASK_ROOT, (fn.function_name, step)
-        assert step["--context"] == "/context"
+        step = install_step_of(dockerfile_of(fn))
+        assert step.one("--function") == image_folder(fn) and step.one("--target") == TASK_ROOT, (fn.function_name, step)
+        assert step.one("--context") == "/context"
         staged = fn.image.context_dir
         assert (staged / "tools" / "task_root.py").is_file(), f"{fn.function_name}: no install script in the context"
         lock = staged / "functions" / image_folder(fn) / f"requirements-{fn.architecture}.txt"
@@ -150,12 +150,3 @@ def _top_level_names(module_file: Path) -> set[str]:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
     return names
-
-
-def _install_step(fn: FunctionDefinition) -> dict[str, str]:
-    """The options of the runtime stage's one RUN, which must be the task-root script."""
-    (run,) = runtime_stage(dockerfile_of(fn)).all("RUN")
-    command = [word for word in shlex.split(run.arguments) if not word.startswith("--mount=")]
-    assert command[:2] == ["python3", "/context/tools/task_root.py"], f"{fn.function_name}: RUN {run.arguments!r}"
-    options = command[2:]
-    return {option: value for option, value in zip(options[::2], options[1::2], strict=True) if option != "--copy"}

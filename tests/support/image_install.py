@@ -36,8 +36,13 @@ class InstallStep:
 
 
 def install_step(folder: str) -> InstallStep:
-    """The runtime stage's only RUN, which must be the task-root script."""
-    dockerfile = parse_dockerfile(REPO_ROOT / "functions" / folder / "Dockerfile")
+    """functions/<folder>/Dockerfile's install step."""
+    return install_step_of(REPO_ROOT / "functions" / folder / "Dockerfile")
+
+
+def install_step_of(path: Path) -> InstallStep:
+    """The runtime stage's only RUN, which must be the task-root script, ARG defaults substituted."""
+    dockerfile = parse_dockerfile(path)
     runtime = dockerfile.stages[-1]
     (run,) = runtime.all("RUN")
     assert not runtime.all("COPY") and not runtime.all("ADD"), "the task root comes from the install step only"
@@ -45,7 +50,7 @@ def install_step(folder: str) -> InstallStep:
     mounts = [dict(option.partition("=")[::2] for option in token.removeprefix("--mount=").split(","))
               for token in tokens if token.startswith("--mount=")]
     command = [token for token in tokens if not token.startswith("--mount=")]
-    assert tuple(command[:2]) == INSTALL_COMMAND, f"{folder}: RUN {run.arguments!r} is not tools/task_root.py"
+    assert tuple(command[:2]) == INSTALL_COMMAND, f"{path}: RUN {run.arguments!r} is not tools/task_root.py"
     arguments: dict[str, list[str]] = {}
     for option, value in zip(command[2::2], command[3::2], strict=True):
         arguments.setdefault(option, []).append(value)
