@@ -127,13 +127,18 @@ def listed_names(path: Path) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in path.read_text().splitlines() if line.split("#", 1)[0].strip()]
 
 
+def distribution_name(name: str) -> str:
+    """PEP 503 normalised: 'Typing_Extensions' and 'typing-extensions' are one distribution."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def pins(lock_file: Path) -> dict[str, str]:
     """Normalised name -> version of every requirement in a requirements file."""
     found = {}
     for line in lock_file.read_text().splitlines():
         match = _PIN.match(line)
         if match:
-            found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+            found[distribution_name(match.group(1))] = match.group(2)
     return found
 
 
@@ -143,7 +148,7 @@ def locked_versions(lock_file: Path) -> set[tuple[str, str]]:
     for line in lock_file.read_text().splitlines():
         match = _PIN.match(line)
         if match:
-            found.add((re.sub(r"[-_.]+", "-", match.group(1)).lower(), match.group(2)))
+            found.add((distribution_name(match.group(1)), match.group(2)))
     return found
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
-from tools.locks import REPO_ROOT, all_locks, function_folders, locked_versions, pins, stale
+from tools.locks import REPO_ROOT, all_locks, distribution_name, function_folders, locked_versions, pins, stale
 
 LOCKS = all_locks()
 _REQUIREMENT = re.compile(r"^[A-Za-z0-9]")
@@ -37,7 +37,7 @@ def test_every_requirement_is_pinned_with_hashes_and_the_inputs_pins_hold(lock) 
         for line in source.read_text().splitlines():
             match = _EXACT_INPUT.match(line.split("#", 1)[0].strip())
             if match:
-                name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+                name = distribution_name(match.group(1))
                 assert locked.get(name) == match.group(2), f"{lock.name}: {name} is not {match.group(2)}"
 
 
@@ -61,7 +61,7 @@ def test_every_function_with_requirements_has_a_lock_per_architecture_for_lambda
 def test_the_development_environment_holds_exactly_its_lock() -> None:
     """By construction (uv pip sync): nothing importable here that requirements/dev.txt lacks."""
     allowed = locked_versions(REPO_ROOT / "requirements" / "dev.txt") | locked_versions(REPO_ROOT / "requirements" / "uv.txt")
-    installed = {(re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(), d.version) for d in distributions()}
+    installed = {(distribution_name(d.metadata["Name"]), d.version) for d in distributions()}
     extra = sorted(installed - allowed)
     assert not extra, f"installed but not in the lock (or another version): {extra}"
 

@@ -21,8 +21,7 @@ from tests.support.artifacts import Artifacts
 from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
 from tools.dockerfile import Instruction, runtime_stage
 from tools.dockerfile import instructions as read_instructions
-from tools.locks import pins
-from tools.pinned_requirements import distribution_name
+from tools.locks import distribution_name, pins
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
 REQUIREMENTS = FUNCTION_DIR / "requirements-x86_64.txt"

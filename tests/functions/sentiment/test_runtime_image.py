@@ -20,8 +20,7 @@ from tests.functions.sentiment.conftest import FIXTURE_MODEL_DIR, FUNCTION_DIR, 
 from tests.support.artifacts import Artifacts
 from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
 from tools.dockerfile import Dockerfile, Stage, parse_dockerfile
-from tools.locks import pins
-from tools.pinned_requirements import distribution_name
+from tools.locks import distribution_name, pins
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
 REQUIREMENTS = FUNCTION_DIR / "requirements-x86_64.txt"
