@@ -12,15 +12,17 @@ Limits, both checked before a pixel is decoded:
   checks the first frame when opening).
 - pages (MAX_PAGES): a multi-page TIFF gives one page per frame; other formats one page.
 
-Scale: the model needs each page scaled into its input (e.g. 640 x 640), usually 5x smaller
-than a 300 dpi scan. JPEG decodes at 1/2, 1/4 or 1/8 scale directly (`draft`): the smallest
-scale still at least as large as the target, which is then resized the rest of the way.
-Other formats decode in full and are resized with Pillow's reducing_gap (an integer box
-reduction first, then bilinear for the remaining factor). The page's EXIF orientation is read
-first, so the target size is computed for the stored orientation, and the rotation or flip
-(the table of ImageOps.exif_transpose) is applied to the small image: same result, a fraction
-of the work. Modes: bilevel and 16-bit pages become 8-bit grey before resizing, palette and
-CMYK become RGB, transparency is composited on white paper; the result is always RGB.
+Scale: each page is shrunk (or enlarged) into the model's input exactly as ultralytics'
+LetterBox does it when it trains, validates and predicts: the whole page decoded at full
+resolution, EXIF orientation applied, then cv2.INTER_LINEAR (checkbox.resize, OpenCV's
+arithmetic in numpy, bit for bit). Pillow decodes the same pixels as OpenCV for JPEG (both
+libjpeg-turbo, default IDCT and upsampling) and PNG (lossless). Faster routes exist and were
+measured (benchmarks/checkbox.py): a JPEG decoded at 1/2-1/8 scale (`draft`) or Pillow's
+antialiased resize give the network different pixels and 4-6 % different detections.
+Modes: bilevel becomes 0/255 grey, 16-bit grey keeps its high byte (as OpenCV reads it), grey
+is resized as one channel and repeated into RGB; palette and CMYK become RGB; transparency is
+composited on white paper (after resizing: OpenCV would drop the alpha channel instead, so
+transparent images are the one input where the two may differ).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401  (registers only these)
 
+from checkbox.resize import resize_linear
 from checkbox.yolo import Letterbox
 from lambda_common.errors import ValidationError
 
@@ -51,13 +54,6 @@ TRANSPOSE_FOR_ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-# Resize in two steps: Image.reduce by the largest integer factor that does not pass the
-# target (a box filter: area averaging, as cv2.INTER_AREA, which ultralytics' loader uses when
-# it shrinks images, and cheap), then bilinear with antialiasing for the remaining factor
-# (under 2x). A 300 dpi A4 page into 640: reduce by 5, then 1.1x. Measured on the benchmark's
-# form: 10 ms instead of 20 ms (reducing_gap 2.0) or 32 ms (one bilinear resize).
-REDUCING_GAP = 1.0
-RESAMPLE = Image.Resampling.BILINEAR
 # What other files look like, to say what was sent when it is not an allowed image.
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"GIF87a", 0, "a GIF image"),
@@ -91,8 +87,8 @@ class ScaledPage:
     letterbox: Letterbox  # original size (as displayed) and where the pixels go in the input
     pixels: np.ndarray  # uint8, letterbox.new_height x letterbox.new_width x 3, RGB
     image_format: str
-    decode_ms: float  # reading the file at the reduced scale, orientation included
-    resize_ms: float  # the remaining resize, mode conversion and rotation
+    decode_ms: float  # reading the file into pixels, orientation included
+    resize_ms: float  # the resize, mode conversion and compositing
 
 
 def configure_pillow(max_pixels: int) -> None:
@@ -153,36 +149,26 @@ def scaled_pages(image: Image.Image, *, input_width: int, input_height: int, lim
 def scale_page(image: Image.Image, *, index: int, input_width: int, input_height: int) -> ScaledPage:
     started = time.perf_counter()
     try:
-        if image.format != "JPEG":
-            # Nothing else decodes at a reduced scale; and PNG keeps its EXIF after the pixels,
-            # so reading the orientation would decode anyway (and must not swallow an error).
-            image.load()
-        transpose = TRANSPOSE_FOR_ORIENTATION.get(_orientation(image))
-        stored_width, stored_height = image.size
-        sideways = transpose in (Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE,
-                                 Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270)  # fmt: skip
-        width, height = (stored_height, stored_width) if sideways else (stored_width, stored_height)
-        letterbox = Letterbox.fit(width, height, input_width=input_width, input_height=input_height)
-        target = (letterbox.new_height, letterbox.new_width) if sideways else (letterbox.new_width, letterbox.new_height)
-        if image.format == "JPEG":
-            image.draft("RGB", target)  # decode at 1/2, 1/4 or 1/8 scale, never below the target
-        image.load()
+        image.load()  # the whole page: see the module's docstring for why not a reduced scale
+        pixels = _pixels(image)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         page = f"page {index} of the image" if index else "the image"
         raise ValidationError(f"{page} cannot be decoded: {_pillow_message(error)}") from None
+    transpose = TRANSPOSE_FOR_ORIENTATION.get(_orientation(image))
+    if transpose is not None:  # before resizing, as OpenCV applies it when it decodes
+        pixels = _transposed(pixels, transpose)
+    height, width = pixels.shape[:2]
+    letterbox = Letterbox.fit(width, height, input_width=input_width, input_height=input_height)
     decoded = time.perf_counter()
 
-    scaled = _resizable(image)
-    if scaled.size != target:
-        scaled = scaled.resize(target, RESAMPLE, reducing_gap=REDUCING_GAP)
-    if transpose is not None:
-        scaled = scaled.transpose(transpose)
-    pixels = np.asarray(_rgb(scaled))
+    scaled = resize_linear(pixels, letterbox.new_width, letterbox.new_height)
+    del pixels  # the full page is the largest buffer of a request
+    finished_pixels = _rgb(scaled)
     finished = time.perf_counter()
     return ScaledPage(
         index=index,
         letterbox=letterbox,
-        pixels=pixels,
+        pixels=finished_pixels,
         image_format=str(image.format),
         decode_ms=(decoded - started) * 1000,
         resize_ms=(finished - decoded) * 1000,
@@ -198,31 +184,55 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _resizable(image: Image.Image) -> Image.Image:
-    """A mode Pillow resizes with antialiasing, converting as little as possible first."""
+def _pixels(image: Image.Image) -> np.ndarray:
+    """The decoded page as uint8: H x W (grey), H x W x 3 (RGB) or H x W x 2/4 (with alpha),
+    converting as little as possible."""
     mode = image.mode
-    if mode in ("L", "RGB", "RGBA", "LA", "RGBa", "La"):
-        return image
+    if mode in ("L", "RGB", "RGBA", "LA"):
+        return np.asarray(image)
     if mode == "1":
-        return image.convert("L")
+        return np.asarray(image.convert("L"))
     if mode in ("P", "PA"):
-        return image.convert("RGBA" if "transparency" in image.info or mode == "PA" else "RGB")
+        return np.asarray(image.convert("RGBA" if "transparency" in image.info or mode == "PA" else "RGB"))
+    if mode in ("RGBa", "La"):  # premultiplied alpha
+        return np.asarray(image.convert("RGBA" if mode == "RGBa" else "LA"))
     if mode.startswith("I") or mode == "F":  # 16-bit and 32-bit grey (scanners' "16-bit" TIFFs)
         array = np.asarray(image)
         if array.dtype.itemsize > 1 or array.max(initial=0) > 255:
-            array = np.clip(array.astype(np.float32) * np.float32(255 / 65535), 0, 255)
-        return Image.fromarray(array.astype(np.uint8), mode="L")
-    return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV
+            # OpenCV reads 16-bit pages as their high byte; anything wider is clipped to 16 bits first.
+            return (np.clip(array, 0, 65535).astype(np.uint32) >> 8).astype(np.uint8)
+        return array.astype(np.uint8)
+    return np.asarray(image.convert("RGB"))  # CMYK, YCbCr, LAB, HSV
 
 
-def _rgb(image: Image.Image) -> Image.Image:
-    if image.mode == "RGB":
-        return image
-    if image.mode in ("RGBA", "LA", "RGBa", "La"):  # a transparent background is white paper
-        rgba = image.convert("RGBA")
-        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(paper, rgba).convert("RGB")
-    return image.convert("RGB")
+def _transposed(pixels: np.ndarray, transpose: Image.Transpose) -> np.ndarray:
+    """ImageOps.exif_transpose's operations on an H x W (x C) array."""
+    if transpose == Image.Transpose.FLIP_LEFT_RIGHT:
+        return pixels[:, ::-1]
+    if transpose == Image.Transpose.FLIP_TOP_BOTTOM:
+        return pixels[::-1]
+    if transpose == Image.Transpose.ROTATE_180:
+        return pixels[::-1, ::-1]
+    if transpose == Image.Transpose.ROTATE_90:  # counter-clockwise
+        return np.rot90(pixels, 1)
+    if transpose == Image.Transpose.ROTATE_270:
+        return np.rot90(pixels, -1)
+    if transpose == Image.Transpose.TRANSPOSE:
+        return np.swapaxes(pixels, 0, 1)
+    return np.rot90(pixels, 2).swapaxes(0, 1)  # TRANSVERSE
+
+
+def _rgb(pixels: np.ndarray) -> np.ndarray:
+    """H x W x 3 RGB from the resized page: grey repeated, alpha composited on white paper."""
+    if pixels.ndim == 2:
+        return np.repeat(pixels[:, :, None], 3, axis=2)
+    channels = pixels.shape[2]
+    if channels == 3:
+        return pixels
+    colour = pixels[:, :, :-1] if channels == 4 else np.repeat(pixels[:, :, :1], 3, axis=2)
+    alpha = pixels[:, :, -1:].astype(np.uint16)
+    composited = (colour.astype(np.uint16) * alpha + 255 * (255 - alpha) + 127) // 255
+    return composited.astype(np.uint8)
 
 
 def _check_pixels(image: Image.Image, limits: ImageLimits, *, page: int = 0) -> None:

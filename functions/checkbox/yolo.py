@@ -28,7 +28,8 @@ YOLOV5: Layout = "yolov5"
 PAD_VALUE = 114  # ultralytics' letterbox grey
 # Candidates that enter NMS at most (ultralytics' max_nms): the highest scores win.
 MAX_NMS_CANDIDATES = 30_000
-_INV_255 = np.float32(1.0 / 255.0)
+# ultralytics divides by 255 (float32, correctly rounded); multiplying by 1/255 differs in the last bit.
+_255 = np.float32(255)
 
 
 class LayoutError(ValueError):
@@ -73,9 +74,9 @@ class Letterbox:
             raise ValueError(
                 f"expected uint8 pixels of shape {(self.new_height, self.new_width, 3)}, got {pixels.dtype} {pixels.shape}"
             )
-        tensor = np.full((1, 3, self.input_height, self.input_width), PAD_VALUE * _INV_255, dtype=np.float32)
+        tensor = np.full((1, 3, self.input_height, self.input_width), np.float32(PAD_VALUE) / _255, dtype=np.float32)
         window = tensor[0, :, self.pad_top : self.pad_top + self.new_height, self.pad_left : self.pad_left + self.new_width]
-        np.multiply(pixels.transpose(2, 0, 1), _INV_255, out=window)
+        np.divide(pixels.transpose(2, 0, 1), _255, out=window)
         return tensor
 
     def to_original(self, boxes: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Image decoding: the allowlist, limits, EXIF orientation, draft-mode JPEG, pages and pixel modes."""
+"""Image decoding: the allowlist, limits, EXIF orientation, pages and pixel modes (the pixels
+themselves against OpenCV: test_preprocessing_parity.py)."""
 
 from __future__ import annotations
 
@@ -140,18 +141,16 @@ def test_a_multipage_tiff_gives_one_page_per_frame() -> None:
 # --- scale and orientation ------------------------------------------------------------------
 
 
-def test_a_jpeg_is_decoded_at_a_reduced_scale_and_reported_at_its_original_size() -> None:
+def test_a_jpeg_is_decoded_in_full_and_reported_at_its_original_size() -> None:
     image = open_image(encoded(page_image(2480, 3508), "JPEG"), limits=LIMITS)
     (page,) = scaled_pages(image, input_width=640, input_height=640, limits=LIMITS)
-    assert image.size == (620, 877)  # draft mode: 1/4 scale, the smallest not below 452 x 640
+    assert image.size == (2480, 3508)  # no reduced-scale (draft) decoding: it changes the pixels
     assert (page.letterbox.width, page.letterbox.height) == (2480, 3508)
     assert page.pixels.shape == (640, 452, 3)
 
 
-def test_a_small_jpeg_is_not_reduced_below_the_target() -> None:
-    image = open_image(encoded(page_image(800, 600), "JPEG"), limits=LIMITS)
-    (page,) = scaled_pages(image, input_width=640, input_height=640, limits=LIMITS)
-    assert image.size == (800, 600)  # 1/2 would be 400 x 300, under 640 x 480
+def test_a_small_page_is_enlarged_into_the_input() -> None:
+    (page,) = pages(encoded(page_image(320, 240), "PNG"))
     assert page.pixels.shape == (480, 640, 3)
 
 
