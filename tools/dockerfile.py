@@ -1,5 +1,5 @@
 """Reads a function's Dockerfile: its instructions, stages, and the runtime stage's base image,
-CMD and ENV.
+CMD and ENV, and the files its install step copies in.
 
 Dockerfiles cannot be built here (no Docker engine), so their settings are checked and used
 statically: tests compare them with the stack, and `make invoke` runs the CMD handler with
@@ -114,3 +114,38 @@ def runtime_stage(path: Path, build_args: Mapping[str, str] | None = None) -> St
     if not stages:
         raise ValueError(f"{path} has no FROM instruction")
     return stages[-1]
+
+
+def baked_files(context_dir: Path, dockerfile: str, build_args: Mapping[str, str]) -> dict[str, Path]:
+    """What the runtime stage's install step copies into the image (`--copy SOURCE=DEST` of
+    tools/task_root.py, build arguments substituted): path in the image -> the file in the
+    build context it comes from."""
+    stage = runtime_stage(context_dir / dockerfile, build_args)
+    values = {name: build_args.get(name, default) for name, default in stage.args().items()}
+    task_root = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]
+    found: dict[str, Path] = {}
+    for run in stage.all("RUN"):
+        tokens = shlex.split(run.arguments)
+        binds: dict[str, Path] = {}
+        for token in tokens:
+            if token.startswith("--mount="):
+                options = dict(part.partition("=")[::2] for part in token.removeprefix("--mount=").split(","))
+                if options.get("type", "bind") == "bind" and "from" not in options:
+                    binds[options["target"]] = context_dir / options.get("source", "").lstrip("/")
+        expand = lambda text: _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), ""), text)  # noqa: E731
+        options = [(option, expand(value)) for option, value in zip(tokens, tokens[1:])]
+        context = next((_local(value, binds) for option, value in options if option == "--context"), None)
+        for option, value in options:
+            source, _, destination = value.partition("=")
+            local = _local(source, binds) if source.startswith("/") else context / source if context else None
+            if option == "--copy" and local is not None:
+                found[f"{task_root}/{destination}"] = local
+    return found
+
+
+def _local(path: str, binds: Mapping[str, Path]) -> Path | None:
+    """A path inside the build (under a bind mount's target) as the file here."""
+    for target, local in binds.items():
+        if path == target or path.startswith(target + "/"):
+            return local / path.removeprefix(target).lstrip("/")
+    return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from tools.cloud_assembly import FunctionDefinition
-from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, runtime_stage
+from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, baked_files, runtime_stage
 from tools.local_serve.invoke_protocol import LATEST, function_arn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,10 +25,10 @@ FUNCTIONS_DIR = REPO_ROOT / "functions"
 FIXTURES_DIR = REPO_ROOT / "fixtures"
 LOCAL_REGION = "us-east-1"
 IMAGE_TASK_ROOT = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]
-# An image bakes its model in at `docker build`; here the committed fixture model stands in.
+# A model an image builds at `docker build` (an export stage); here the committed fixture stands
+# in. A model the install step only copies (`--copy SOURCE=DEST`) is used as it is.
 LOCAL_MODEL_FIXTURES: dict[str, dict[str, Path]] = {
     "sentiment": {"MODEL_DIR": FIXTURES_DIR / "sentiment" / "model"},
-    "checkbox": {"MODEL_PATH": FIXTURES_DIR / "checkbox" / "yolov8_tiny" / "model.onnx"},
 }
 
 
@@ -88,7 +88,8 @@ def local_environment(fn: FunctionDefinition, overrides: Mapping[str, str]) -> t
 
     Precedence: the caller's environment, then the template's variables, then (for an image)
     the Dockerfile's ENV. Paths inside a layer (/opt) or an image (/var/task) map to the same
-    files here; an image's model baked in at build time maps to the committed fixture model.
+    files here; a file the image's install step copies in (the checkbox model) maps to the file it
+    copies, and a model built at `docker build` to the committed fixture model.
     """
     environment: dict[str, str] = {
         "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
@@ -131,6 +132,9 @@ def _local_path(name: str, value: str, fn: FunctionDefinition, notes: list[str])
         local = FUNCTIONS_DIR / value.removeprefix(IMAGE_TASK_ROOT + "/")
         if local.exists():
             return str(local)
+        baked = baked_files(fn.image.context_dir, fn.image.dockerfile, fn.image.build_args).get(value) if fn.image else None
+        if baked is not None and baked.exists():
+            return str(baked)
         fixture = LOCAL_MODEL_FIXTURES.get(fn.folder or "", {}).get(name)
         if fixture is not None and fixture.exists():
             notes.append(
