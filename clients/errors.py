@@ -39,3 +39,26 @@ class FunctionFailedError(FunctionClientError):
         self.message = message
         self.error_type = error_type
         super().__init__(f"{error_type}: {message}")
+
+
+class EndpointUnreachableError(FunctionClientError):
+    """No HTTP answer at all: DNS, refused or reset connections, TLS failures, timeouts (after the retries)."""
+
+    def __init__(self, *, url: str, reason: str, attempts: int) -> None:
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+        super().__init__(
+            f"cannot reach {url} ({reason}) after {attempts} attempt(s): check the URL (the stack's ApiEndpoint"
+            " output), the network and any proxy settings"
+        )
+
+
+class UploadError(FunctionClientError):
+    """S3 refused the PUT of a file to its presigned upload URL (S3's own code and message)."""
+
+    def __init__(self, *, status_code: int, code: str, message: str) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        super().__init__(f"the upload to S3 failed ({status_code} {code}): {message}")

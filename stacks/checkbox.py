@@ -1,4 +1,6 @@
-"""Checkbox detector: YOLO as ONNX in a container function behind an authenticated REST API."""
+"""Checkbox detector: YOLO as ONNX in a container function behind an authenticated REST API,
+with an uploads bucket for scans too large for a request body (POST /uploads, then POST
+/predict {"s3_key"})."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from stacks.common.inference_function import InferenceFunction
 from stacks.common.packages import ImagePackage, python_image_code
 from stacks.common.rest_api import InferenceRestApi, Route
 from stacks.common.s3_model import grant_model_read
+from stacks.common.upload_bucket import UploadBucket
 from stacks.settings import EnvironmentSettings
 
 FOLDER = "checkbox"
@@ -18,19 +21,25 @@ IMAGE_BINARY_MEDIA_TYPES = ("multipart/form-data", "image/*", "application/octet
 _THRESHOLD = apigateway.JsonSchema(
     type=apigateway.JsonSchemaType.NUMBER, minimum=0, exclusive_minimum=True, maximum=1, exclusive_maximum=True
 )
-# POST /predict as JSON: {"image": "<base64>", "conf": 0.25, "iou": 0.45}
+# S3's longest key: the function checks the exact shape it issues (uploads prefix + uuid).
+_MAX_S3_KEY_LENGTH = 1024
+# POST /predict as JSON: {"image": "<base64>", "conf": 0.25, "iou": 0.45}, or an uploaded scan
+# {"s3_key": "<what POST /uploads returned>", "conf": ..., "iou": ...}: exactly one of the two.
 PREDICT_JSON_BODY = apigateway.JsonSchema(
     schema=apigateway.JsonSchemaVersion.DRAFT4,
     type=apigateway.JsonSchemaType.OBJECT,
-    required=["image"],
     properties={
         "image": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1),
+        "s3_key": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1, max_length=_MAX_S3_KEY_LENGTH),
         "conf": _THRESHOLD,
         "iou": _THRESHOLD,
     },
+    one_of=[apigateway.JsonSchema(required=["image"]), apigateway.JsonSchema(required=["s3_key"])],
 )
 ROUTES = (
     Route(path="/health", method="GET"),
+    # No body: a new upload URL needs nothing but the caller's authentication.
+    Route(path="/uploads", method="POST"),
     Route(path="/predict", method="POST", required_headers=("Content-Type",), json_body_schema=PREDICT_JSON_BODY),
 )
 
@@ -46,9 +55,20 @@ class CheckboxStack(Stack):
         workload = settings.checkbox
         function_name = f"checkbox-{settings.name}"
         alarm_topic = AlarmTopic(self, "Alarms", email=settings.monitoring.alarm_email).topic
+        self.uploads = UploadBucket(
+            self,
+            "Uploads",
+            prefix=workload.uploads_prefix,
+            expire_after_days=workload.uploads_expire_days,
+            access_log_retention_days=workload.api.access_log_retention_days,
+        )
         environment = {
             "MAX_IMAGE_PIXELS": str(workload.max_image_pixels),
             "MAX_PAGES": str(workload.max_pages),
+            "UPLOADS_BUCKET": self.uploads.bucket.bucket_name,
+            "UPLOADS_PREFIX": workload.uploads_prefix,
+            "UPLOAD_URL_EXPIRES_SECONDS": str(workload.upload_url_expires_seconds),
+            "MAX_UPLOAD_BYTES": str(workload.max_upload_bytes),
         }
         if workload.model_s3_uri:
             environment["MODEL_S3_URI"] = workload.model_s3_uri
@@ -71,6 +91,7 @@ class CheckboxStack(Stack):
             alarm_topic=alarm_topic,
             environment=environment,
         )
+        self.uploads.grant_presign_and_read(self.detector.role)
         if workload.model_s3_uri:
             grant_model_read(self.detector.role, s3_uri=workload.model_s3_uri)
         self.api = InferenceRestApi(

@@ -248,6 +248,14 @@ class CheckboxSettings:
     model_s3_uri: str | None = None
     max_image_pixels: int = 40_000_000
     max_pages: int = 20
+    # Scans past the request payload limits go through S3: POST /uploads presigns a PUT of a new
+    # object under this prefix of the stack's uploads bucket, valid this many seconds; POST
+    # /predict {"s3_key"} then reads objects up to max_upload_bytes (held in the function's
+    # memory with their decoded pages); every upload is deleted after uploads_expire_days.
+    uploads_prefix: str = "checkbox-uploads/"
+    upload_url_expires_seconds: int = 300
+    max_upload_bytes: int = 50_000_000
+    uploads_expire_days: int = 1
 
     def __post_init__(self) -> None:
         if self.model_s3_uri is not None and not (
@@ -257,8 +265,31 @@ class CheckboxSettings:
         if self.function.timeout_seconds > 29:
             # API Gateway answers 504 after 29 s whatever the function does afterwards.
             raise SettingsError("a function behind API Gateway needs timeout_seconds <= 29")
+        self._check_uploads()
+
+    def _check_uploads(self) -> None:
+        """The same bounds functions/checkbox/config.py applies at cold start, caught at synth."""
+        _check_prefix("uploads_prefix", self.uploads_prefix)
+        if not _UPLOADS_PREFIX.fullmatch(self.uploads_prefix) or {".", ".."} & set(self.uploads_prefix.split("/")):
+            raise SettingsError(
+                "uploads_prefix must be a key prefix such as 'checkbox-uploads/' (letters, digits, !-_.'() and '/',"
+                f" ending with '/'; not the whole bucket), got {self.uploads_prefix!r}"
+            )
+        if not 10 <= self.upload_url_expires_seconds <= 3600:
+            raise SettingsError(f"upload_url_expires_seconds must be within 10..3600, got {self.upload_url_expires_seconds}")
+        # The object and its decoded pages share the function's memory: keep the object to a quarter of it.
+        memory_budget = self.function.memory_mb * 1024 * 1024 // 4
+        if not 1 <= self.max_upload_bytes <= min(memory_budget, 1_000_000_000):
+            raise SettingsError(
+                f"max_upload_bytes must be within 1..{min(memory_budget, 1_000_000_000):,} (a quarter of the function's"
+                f" {self.function.memory_mb} MB, at most 1 GB), got {self.max_upload_bytes:,}"
+            )
+        if not 1 <= self.uploads_expire_days <= 30:
+            raise SettingsError(f"uploads_expire_days must be within 1..30, got {self.uploads_expire_days}")
 
 
+# A key prefix an IAM ARN pattern (<prefix>*) names exactly, as functions/checkbox/config.py accepts it.
+_UPLOADS_PREFIX = re.compile(r"[A-Za-z0-9!\-_.'()]+(/[A-Za-z0-9!\-_.'()]+)*/")
 # An S3 bucket name as S3 accepts it for new buckets (3..63 lowercase letters, digits, dots, hyphens).
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 

@@ -1,13 +1,15 @@
 """Checkbox detector: finds checked and unchecked checkboxes on scanned forms with a YOLO model
-exported to ONNX, behind an API Gateway REST API (GET /health, POST /predict).
+exported to ONNX, behind an API Gateway REST API (GET /health, POST /predict, POST /uploads).
 
 What ships to Lambda (a container image, functions/checkbox/Dockerfile) is exactly this
 package, the shared lambda_common package, onnxruntime, numpy, Pillow and Powertools, plus the
 model named by MODEL_PATH (baked into the image) or downloaded from MODEL_S3_URI at cold start.
-No torch, no ultralytics.
+No torch, no ultralytics, no OpenCV (resize reproduces its INTER_LINEAR).
 Handler: ``checkbox.handler.lambda_handler``.
 
 Modules: config (environment), errors (ModelError), events (event kinds), request
-(body, content types, thresholds), multipart (form-data parser), imaging (decoding at the
-model's scale), yolo (letterbox, output layouts, NMS), detector (the model), model_store (S3).
+(body, content types, thresholds), multipart (form-data parser), uploads (presigned uploads
+and reading them back), imaging (decoding, limits, orientation), resize (cv2.INTER_LINEAR),
+yolo (letterbox, output layouts, NMS), detector (the model), pipeline (pages through the
+model), responses (answer bodies), model_store (model from S3).
 """

@@ -21,6 +21,12 @@ The ENV_* constants below hold the same names for code in this package:
 | MAX_DETECTIONS               | 300                      | most detections kept per page (after NMS)       |
 | INTRA_OP_THREADS             | (computed)               | onnxruntime intra-op threads; by default the    |
 |                              |                          | vCPUs Lambda gives the function's memory        |
+| UPLOADS_BUCKET               | (unset: no uploads)      | bucket of POST /uploads' presigned PUTs and of  |
+|                              |                          | predictions by s3_key                           |
+| UPLOADS_PREFIX               | checkbox-uploads/        | the only prefix uploads are written and read    |
+|                              |                          | under (the role may use no other)               |
+| UPLOAD_URL_EXPIRES_SECONDS   | 300                      | lifetime of an upload URL                       |
+| MAX_UPLOAD_BYTES             | 50000000                 | largest uploaded object read for a prediction   |
 | POWERTOOLS_SERVICE_NAME      | checkbox                 | logger service and the `service` dimension      |
 | POWERTOOLS_METRICS_NAMESPACE | MlInference              | CloudWatch namespace of the custom metrics      |
 
@@ -30,6 +36,9 @@ multipart) to Lambda base64-encoded, 4/3 of their size. 4,500,000 bytes encode t
 leaving ~290 kB for headers and the request context. A JSON body is not re-encoded, but its
 base64 image is: JSON carries images up to ~3.3 MB under the default; multipart and raw
 image bodies carry 4.5 MB.
+
+MAX_UPLOAD_BYTES: an uploaded scan never passes through the invoke payload, so it is bounded
+by the function's memory instead: the object, then its decoded pages, are held in memory.
 
 Read too, but set by Lambda itself: AWS_LAMBDA_FUNCTION_MEMORY_SIZE (thread count),
 AWS_LAMBDA_FUNCTION_NAME and AWS_LAMBDA_FUNCTION_VERSION (health checks report them when the
@@ -54,11 +63,21 @@ ENV_MAX_BODY_BYTES = "MAX_BODY_BYTES"
 ENV_DEFAULT_CONF = "DEFAULT_CONF"
 ENV_DEFAULT_IOU = "DEFAULT_IOU"
 ENV_MAX_DETECTIONS = "MAX_DETECTIONS"
+ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
+ENV_UPLOADS_PREFIX = "UPLOADS_PREFIX"
+ENV_UPLOAD_URL_EXPIRES_SECONDS = "UPLOAD_URL_EXPIRES_SECONDS"
+ENV_MAX_UPLOAD_BYTES = "MAX_UPLOAD_BYTES"
+# The limits of MAX_UPLOAD_BYTES and UPLOAD_URL_EXPIRES_SECONDS (stacks/settings.py checks the same).
+MAX_UPLOAD_BYTES_LIMIT = 1_000_000_000
+UPLOAD_URL_EXPIRES_RANGE = (10, 3600)
 
 # Where functions/checkbox/Dockerfile bakes the model (${LAMBDA_TASK_ROOT}/checkbox_model/).
 DEFAULT_MODEL_PATH = "/var/task/checkbox_model/model.onnx"
 LABELS_FILE = "labels.json"
 
+# A key prefix the role's ARN pattern (<prefix>*) can name exactly: no wildcards, ends with "/".
+_UPLOADS_PREFIX = re.compile(r"[A-Za-z0-9!\-_.'()]+(/[A-Za-z0-9!\-_.'()]+)*/")
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
 _S3_OBJECT_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>\S*[^/\s]\.onnx)")
 
 
@@ -87,6 +106,16 @@ class S3Object:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UploadSettings:
+    """Where POST /uploads sends scans too large for a request body, and how far it trusts them."""
+
+    bucket: str
+    prefix: str = "checkbox-uploads/"
+    url_expires_seconds: int = 300
+    max_upload_bytes: int = 50_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
 class FunctionConfig:
     model_path: Path
     model_s3: S3Object | None = None
@@ -96,6 +125,7 @@ class FunctionConfig:
     default_conf: float = 0.25
     default_iou: float = 0.45
     max_detections: int = 300
+    uploads: UploadSettings | None = None
     intra_op_threads: int = 1
     service_name: str = "checkbox"
     metrics_namespace: str = "MlInference"
@@ -140,6 +170,7 @@ class FunctionConfig:
             )
 
         threads = configured_threads(env, cpu_count=cpu_count)
+        uploads = _upload_settings(env)
         config = cls(
             model_path=model_path,
             model_s3=model_s3,
@@ -149,8 +180,28 @@ class FunctionConfig:
             default_conf=probability(ENV_DEFAULT_CONF, cls.default_conf),
             default_iou=probability(ENV_DEFAULT_IOU, cls.default_iou),
             max_detections=env.integer(ENV_MAX_DETECTIONS, cls.max_detections, low=1, high=100_000),
+            uploads=uploads,
             intra_op_threads=threads,
             **function_identity(env, service_name=cls.service_name, metrics_namespace=cls.metrics_namespace),
         )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
         env.raise_problems("invalid checkbox function configuration")
         return config
+
+
+def _upload_settings(env: EnvReader) -> UploadSettings | None:
+    """The uploads' settings; None when UPLOADS_BUCKET is unset (the function then takes inline images only)."""
+    bucket = env.text(ENV_UPLOADS_BUCKET, "")
+    prefix = env.text(ENV_UPLOADS_PREFIX, UploadSettings.prefix)
+    low, high = UPLOAD_URL_EXPIRES_RANGE
+    expires = env.integer(ENV_UPLOAD_URL_EXPIRES_SECONDS, UploadSettings.url_expires_seconds, low=low, high=high)
+    max_bytes = env.integer(ENV_MAX_UPLOAD_BYTES, UploadSettings.max_upload_bytes, low=1, high=MAX_UPLOAD_BYTES_LIMIT)
+    if not _UPLOADS_PREFIX.fullmatch(prefix) or {".", ".."} & set(prefix.split("/")):
+        env.problems.append(
+            f"{ENV_UPLOADS_PREFIX} must be a key prefix such as 'checkbox-uploads/' (letters, digits, !-_.'() and"
+            f" '/', ending with '/', no '.' or '..' segment), got {prefix!r}"
+        )
+    if not bucket:
+        return None
+    if not _BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
+        env.problems.append(f"{ENV_UPLOADS_BUCKET} must be an S3 bucket name (3-63 of a-z 0-9 . -), got {bucket!r}")
+    return UploadSettings(bucket=bucket, prefix=prefix, url_expires_seconds=expires, max_upload_bytes=max_bytes)  # type: ignore[arg-type]

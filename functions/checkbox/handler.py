@@ -7,22 +7,27 @@ per execution environment (at import, i.e. during Lambda's init phase), never pe
 API Gateway REST proxy events (payload 1.0; also by direct invoke, as little as
 {"httpMethod": "GET", "path": "/health"}), routed by the Powertools REST resolver:
   GET  /health   -> 200 {"status": "ok", "model": {path, sha256, input size, class names...}, ...}
+  POST /uploads  -> 200 {"s3_key", "upload_url", "method": "PUT", "headers": {"Content-Type":
+                    "application/octet-stream"}, "expires_in", "max_bytes"}: PUT a scan too large for a request body there, then predict
+                    with {"s3_key": ...} (uploads.py; 404 when the function has no uploads bucket)
   POST /predict  -> 200 {"pages": [{"page", "width", "height", "detections": [{"class_id",
                     "class_name", "confidence", "box": {"x1", "y1", "x2", "y2"}}]}],
-                    "model": {...}, "timing_ms": {"decode", "preprocess", "inference", "postprocess"}}
+                    "model": {"sha256", "input": {"width", "height"}, "class_names"},
+                    "thresholds": {"conf", "iou"},
+                    "timing_ms": {"decode", "preprocess", "inference", "postprocess"}}
                     (request bodies: see request.py; boxes in original image pixels)
-  errors         -> 400 {"error": "<what to fix>", "error_type": "ValidationError"}, 404 NotFound,
+  errors         -> 400 {"error": "<what to fix>", "error_type": "ValidationError"}, 404 NotFound
+                    (no such route; an s3_key not uploaded or expired),
                     500 {"error": "internal error", "error_type": "InternalError", "request_id"}
 Direct invoke:  {"action": "keep_warm"} or an EventBridge schedule -> {"status": "warm"} (no
                 inference, no resolver); {"action": "health"} -> as GET /health.
 Metrics (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service): ImagesProcessed,
-PagesProcessed, Detections, ValidationErrors, InternalErrors, HealthChecks, KeepWarmPings,
-and ColdStart.
+PagesProcessed, Detections, UploadsIssued, ValidationErrors, InternalErrors, HealthChecks,
+KeepWarmPings, and ColdStart.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
@@ -35,9 +40,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from checkbox import events
 from checkbox.config import FunctionConfig
 from checkbox.detector import Detector
-from checkbox.imaging import ImageLimits, configure_pillow, open_image, scaled_pages
+from checkbox.imaging import ImageLimits, configure_pillow
 from checkbox.model_store import resolve_model_path
+from checkbox.pipeline import detect
 from checkbox.request import PredictRequest, RequestLimits, body_bytes, media_type, parse_predict
+from checkbox.responses import json_response, proxy_response
+from checkbox.uploads import Uploads
 from lambda_common.errors import ErrorResponse, NotFoundError, ValidationError, error_response
 from lambda_common.events import check_rest_proxy_event
 from lambda_common.json_input import check_decoded
@@ -49,8 +57,8 @@ VALIDATION_ERRORS = "ValidationErrors"
 INTERNAL_ERRORS = "InternalErrors"
 HEALTH_CHECKS = "HealthChecks"
 KEEP_WARM_PINGS = "KeepWarmPings"
-HTTP_ROUTES = "GET /health or POST /predict"
-JSON_HEADERS = {"Content-Type": "application/json"}
+UPLOADS_ISSUED = "UploadsIssued"
+HTTP_ROUTES = "GET /health, POST /uploads or POST /predict"
 BINARY_MEDIA_PREFIXES = ("multipart/", "image/", "application/octet-stream")
 
 CONFIG = FunctionConfig.from_environ(os.environ)
@@ -58,6 +66,7 @@ IMAGE_LIMITS = ImageLimits(max_pixels=CONFIG.max_image_pixels, max_pages=CONFIG.
 REQUEST_LIMITS = RequestLimits(
     max_body_bytes=CONFIG.max_body_bytes, default_conf=CONFIG.default_conf, default_iou=CONFIG.default_iou
 )
+UPLOADS = Uploads(CONFIG.uploads) if CONFIG.uploads is not None else None
 configure_pillow(CONFIG.max_image_pixels)
 logger = Logger(service=CONFIG.service_name)
 metrics = Metrics(namespace=CONFIG.metrics_namespace, service=CONFIG.service_name)
@@ -94,7 +103,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         ),
         context,
     )
-    return _proxy_response(failure)
+    return proxy_response(failure)
 
 
 def _handle_http(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -105,12 +114,23 @@ def _handle_http(event: dict[str, Any], context: Any) -> dict[str, Any]:
         complete = events.complete_rest_event(event, request_id=getattr(context, "aws_request_id", None))
         return app.resolve(complete, context)
     except Exception as error:  # a malformed event the resolver cannot read (a route's errors are handled below)
-        return _proxy_response(_failure(error, context))
+        return proxy_response(_failure(error, context))
 
 
 @app.get("/health")
 def _http_health() -> Response:
-    return _json_response(200, _health(app.lambda_context))
+    return json_response(200, _health(app.lambda_context))
+
+
+@app.post("/uploads")
+def _http_uploads() -> Response:
+    # The body is not read: an upload needs nothing from the caller but its authentication.
+    if UPLOADS is None:
+        raise NotFoundError("uploads are not enabled on this function (no UPLOADS_BUCKET): send the image in the request")
+    upload = UPLOADS.new_upload()
+    metrics.add_metric(name=UPLOADS_ISSUED, unit=MetricUnit.Count, value=1)
+    logger.info("upload issued", extra={"s3_key": upload["s3_key"], "expires_in": upload["expires_in"]})
+    return json_response(200, upload)
 
 
 @app.post("/predict")
@@ -121,7 +141,7 @@ def _http_predict() -> Response:
     body = body_bytes(event.raw_event, max_bytes=REQUEST_LIMITS.max_body_bytes)
     try:
         request = parse_predict(body, content_type=content_type, query=event.query_string_parameters, limits=REQUEST_LIMITS)
-        return _json_response(200, _predict(request, parse_ms=(time.perf_counter() - started) * 1000))
+        return json_response(200, _predict(request, parse_ms=(time.perf_counter() - started) * 1000))
     except ValidationError as error:
         if not body or event.raw_event.get("isBase64Encoded") or not media_type(content_type).startswith(BINARY_MEDIA_PREFIXES):
             raise
@@ -137,13 +157,13 @@ def _http_not_found(_: Exception) -> Response:
     event = app.current_event
     error = NotFoundError(f"no route {event.http_method} {event.path}: use {HTTP_ROUTES}")
     failure = _failure(error, app.lambda_context)
-    return _json_response(failure.status_code, failure.body)
+    return json_response(failure.status_code, failure.body)
 
 
 @app.exception_handler(Exception)
 def _http_error(error: Exception) -> Response:
     failure = _failure(error, app.lambda_context)
-    return _json_response(failure.status_code, failure.body)
+    return json_response(failure.status_code, failure.body)
 
 
 def _failure(error: Exception, context: Any) -> ErrorResponse:
@@ -159,42 +179,28 @@ def _failure(error: Exception, context: Any) -> ErrorResponse:
 
 
 def _predict(request: PredictRequest, *, parse_ms: float) -> dict[str, Any]:
-    timing = {"decode": parse_ms, "preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}
-    started = time.perf_counter()
-    pages = []
-    with open_image(request.image, limits=IMAGE_LIMITS) as image:
-        timing["decode"] += (time.perf_counter() - started) * 1000
-        image_format = image.format
-        input_width, input_height = DETECTOR.input_size
-        for page in scaled_pages(image, input_width=input_width, input_height=input_height, limits=IMAGE_LIMITS):
-            timing["decode"] += page.decode_ms
-            timing["preprocess"] += page.resize_ms
-            mark = time.perf_counter()
-            tensor = page.letterbox.tensor(page.pixels)
-            timing["preprocess"] += (time.perf_counter() - mark) * 1000
-            mark = time.perf_counter()
-            output = DETECTOR.run(tensor)
-            timing["inference"] += (time.perf_counter() - mark) * 1000
-            mark = time.perf_counter()
-            detections = DETECTOR.detections(
-                output, page.letterbox, conf=request.conf, iou=request.iou, max_detections=CONFIG.max_detections
-            )
-            timing["postprocess"] += (time.perf_counter() - mark) * 1000
-            pages.append(
-                {"page": page.index, "width": page.letterbox.width, "height": page.letterbox.height, "detections": detections}
-            )
-    detected = sum(len(page["detections"]) for page in pages)
+    image, read_ms = request.image, 0.0
+    if request.s3_key is not None:
+        if UPLOADS is None:
+            raise ValidationError("this function has no uploads bucket (UPLOADS_BUCKET): send the image inline as 'image'")
+        started = time.perf_counter()
+        image = UPLOADS.read_upload(request.s3_key)
+        read_ms = (time.perf_counter() - started) * 1000
+    result = detect(
+        image, detector=DETECTOR, limits=IMAGE_LIMITS, conf=request.conf, iou=request.iou,
+        max_detections=CONFIG.max_detections, decode_ms=parse_ms + read_ms,
+    )  # fmt: skip
     metrics.add_metric(name=IMAGES_PROCESSED, unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name=PAGES_PROCESSED, unit=MetricUnit.Count, value=len(pages))
-    metrics.add_metric(name=DETECTIONS, unit=MetricUnit.Count, value=detected)
-    rounded = {stage: round(ms, 2) for stage, ms in timing.items()}
+    metrics.add_metric(name=PAGES_PROCESSED, unit=MetricUnit.Count, value=len(result.pages))
+    metrics.add_metric(name=DETECTIONS, unit=MetricUnit.Count, value=result.detection_count)
+    rounded = {stage: round(ms, 2) for stage, ms in result.timing_ms.items()}
     logger.info(
         "detected",
-        extra={"format": image_format, "source": request.source, "pages": len(pages), "detections": detected,
-               "conf": request.conf, "iou": request.iou, "timing_ms": rounded},
+        extra={"format": result.image_format, "source": request.source, "pages": len(result.pages),
+               "detections": result.detection_count, "conf": request.conf, "iou": request.iou, "timing_ms": rounded},
     )  # fmt: skip
     return {
-        "pages": pages,
+        "pages": result.pages,
         "model": _model_summary(),
         "thresholds": {"conf": request.conf, "iou": request.iou},
         "timing_ms": rounded,
@@ -222,26 +228,8 @@ def _health(context: Any) -> dict[str, Any]:
             "max_image_pixels": CONFIG.max_image_pixels,
             "max_pages": CONFIG.max_pages,
             "max_detections": CONFIG.max_detections,
+            "max_upload_bytes": CONFIG.uploads.max_upload_bytes if CONFIG.uploads else None,
         },
         "defaults": {"conf": CONFIG.default_conf, "iou": CONFIG.default_iou},
         "intra_op_threads": CONFIG.intra_op_threads,
-    }
-
-
-def _json_response(status_code: int, body: dict[str, Any]) -> Response:
-    return Response(
-        status_code=status_code,
-        content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-    )
-
-
-def _proxy_response(failure: ErrorResponse) -> dict[str, Any]:
-    """An API Gateway proxy response built without the resolver (it could not be used)."""
-    return {
-        "statusCode": failure.status_code,
-        "headers": dict(JSON_HEADERS),
-        "multiValueHeaders": {name: [value] for name, value in JSON_HEADERS.items()},
-        "body": json.dumps(failure.body, ensure_ascii=False, separators=(",", ":")),
-        "isBase64Encoded": False,
     }

@@ -3,7 +3,10 @@
 Accepted bodies (the Content-Type header decides):
   multipart/form-data     fields `file` (the image), optional `conf` and `iou`
   application/json        {"image": "<base64 of the file>", "conf": 0.25, "iou": 0.45}
-                          (conf, iou optional; a data: URL prefix is tolerated)
+                          (conf, iou optional; a data: URL prefix is tolerated), or
+                          {"s3_key": "<the key POST /uploads gave>", "conf": ..., "iou": ...}
+                          for a scan uploaded to S3 (exactly one of image and s3_key;
+                          the object itself is read by uploads.py)
   image/*, application/octet-stream
                           the image file itself; conf and iou in the query string
 `conf` and `iou` missing from the body fall back to the query string (?conf=0.2&iou=0.5),
@@ -29,9 +32,11 @@ from lambda_common.json_input import loads
 
 FILE_FIELD = "file"
 IMAGE_KEY = "image"
+S3_KEY = "s3_key"
 CONF = "conf"
 IOU = "iou"
 JSON_EXAMPLE = '{"image": "<base64 of the image file>", "conf": 0.25}'
+S3_KEY_EXAMPLE = '{"s3_key": "<the s3_key POST /uploads returned>", "conf": 0.25}'
 ACCEPTED = (
     f"multipart/form-data with a '{FILE_FIELD}' field, application/json such as {JSON_EXAMPLE},"
     " or the image itself (image/png, image/jpeg, image/tiff, image/webp)"
@@ -47,11 +52,12 @@ class RequestLimits:
 
 @dataclass(frozen=True, kw_only=True)
 class PredictRequest:
-    image: bytes
+    image: bytes  # empty when the image is in S3 (s3_key)
     conf: float
     iou: float
-    source: str  # "multipart" | "json" | "image": how the image was sent
+    source: str  # "multipart" | "json" | "image" | "s3": how the image was sent
     filename: str | None = None
+    s3_key: str | None = None  # the uploaded object to read (its shape is checked by uploads.py)
 
 
 def body_bytes(event: Mapping[str, Any], *, max_bytes: int) -> bytes:
@@ -150,14 +156,20 @@ def _from_json(body: bytes, query: Mapping[str, str], limits: RequestLimits) -> 
     payload = loads(body, example=JSON_EXAMPLE)
     if not isinstance(payload, dict):
         raise ValidationError(f"the JSON body must be an object such as {JSON_EXAMPLE}")
-    if IMAGE_KEY not in payload:
-        raise ValidationError(f"missing '{IMAGE_KEY}': send a JSON object such as {JSON_EXAMPLE}")
-    return PredictRequest(
-        image=decode_base64_image(payload[IMAGE_KEY]),
-        conf=threshold(CONF, payload.get(CONF, query.get(CONF)), limits.default_conf),
-        iou=threshold(IOU, payload.get(IOU, query.get(IOU)), limits.default_iou),
-        source="json",
-    )
+    if (IMAGE_KEY in payload) == (S3_KEY in payload):
+        sent = "both" if IMAGE_KEY in payload else "neither"
+        raise ValidationError(
+            f"send exactly one of '{IMAGE_KEY}' and '{S3_KEY}' ({sent} sent): {JSON_EXAMPLE}, or for a scan"
+            f" uploaded through POST /uploads {S3_KEY_EXAMPLE}"
+        )
+    conf = threshold(CONF, payload.get(CONF, query.get(CONF)), limits.default_conf)
+    iou = threshold(IOU, payload.get(IOU, query.get(IOU)), limits.default_iou)
+    if S3_KEY in payload:
+        key = payload[S3_KEY]
+        if not isinstance(key, str) or not key:
+            raise ValidationError(f"'{S3_KEY}' must be the s3_key string POST /uploads returned")
+        return PredictRequest(image=b"", s3_key=key, conf=conf, iou=iou, source="s3")
+    return PredictRequest(image=decode_base64_image(payload[IMAGE_KEY]), conf=conf, iou=iou, source="json")
 
 
 def decode_base64_image(value: Any) -> bytes:

@@ -86,7 +86,8 @@ def _exercise_checkbox(fn: FunctionDefinition, invoke: Invoke, _extra: dict[str,
     body = json.loads(response["body"])
     assert [(page["page"], page["width"], page["height"]) for page in body["pages"]] == [(0, 400, 200)]
     assert body["model"]["class_names"] == ["checked", "unchecked"]
-    model_file = LOCAL_MODEL_FIXTURES["checkbox"]["MODEL_PATH"]
+    model_file = fn.image.context_dir / fn.image.build_args["MODEL_FILE"] if fn.image else None
+    assert model_file is not None, "the checkbox function is an image"
     assert body["model"]["sha256"] == hashlib.sha256(model_file.read_bytes()).hexdigest()
     detections = body["pages"][0]["detections"]
     assert detections and {d["class_name"] for d in detections} <= {"checked", "unchecked"}

@@ -60,7 +60,7 @@ def test_image_agrees_with_the_stack(dev_checkbox: Synth, iam_checkbox: Synth) -
 def test_routes_require_an_api_key_on_every_method(dev_checkbox: Synth) -> None:
     _, template = dev_checkbox
     found = methods(template)
-    assert set(found) == {("health", "GET"), ("predict", "POST")}
+    assert set(found) == {("health", "GET"), ("uploads", "POST"), ("predict", "POST")}
     for properties in found.values():
         assert properties["ApiKeyRequired"] is True
         assert properties["Integration"]["Type"] == "AWS_PROXY"
@@ -78,11 +78,16 @@ def test_json_predict_body_is_checked_against_a_schema(dev_checkbox: Synth) -> N
     assert list(predict["RequestModels"]) == ["application/json"]
     model = template.to_json()["Resources"][model_ref["Ref"]]["Properties"]
     schema = model["Schema"]
-    assert schema["required"] == ["image"]
+    # Exactly one of an inline image and an uploaded scan's key (both or neither: 400 at API Gateway).
+    assert schema["oneOf"] == [{"required": ["image"]}, {"required": ["s3_key"]}]
+    assert "required" not in schema
+    assert schema["properties"]["image"] == {"type": "string", "minLength": 1}
+    assert schema["properties"]["s3_key"] == {"type": "string", "minLength": 1, "maxLength": 1024}
     assert schema["properties"]["conf"] == {
         "type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1, "exclusiveMaximum": True
     }
     assert "RequestModels" not in methods(template)[("health", "GET")]
+    assert "RequestModels" not in methods(template)[("uploads", "POST")]
 
 
 def test_api_key_usage_plan_throttles(dev_checkbox: Synth) -> None:
@@ -159,3 +164,110 @@ def test_outputs_api_url_and_key_id(dev_checkbox: Synth) -> None:
     api_url = next(o["Value"] for key, o in outputs.items() if key.startswith("ApiEndpoint"))
     assert {"Ref": logical_id(template, "AWS::ApiGateway::RestApi")} in api_url["Fn::Join"][1]
     assert any("get-api-key --include-value" in o.get("Description", "") for o in outputs.values())
+
+
+# --- uploads: POST /uploads presigns a PUT into the uploads bucket; POST /predict reads it back ---
+
+
+def uploads_bucket_id(template: Template) -> str:
+    """The uploads bucket: the one the function's UPLOADS_BUCKET names."""
+    function = only_resource(template, "AWS::Lambda::Function")["Properties"]
+    return str(function["Environment"]["Variables"]["UPLOADS_BUCKET"]["Ref"])
+
+
+def s3_statements(template: Template) -> list[dict]:
+    statements = only_resource(template, "AWS::IAM::Policy")["Properties"]["PolicyDocument"]["Statement"]
+    return [s for s in statements if any(a.startswith("s3:") for a in _as_list(s["Action"]))]
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_the_function_is_told_the_uploads_bucket_prefix_expiry_and_size_limit(dev_checkbox: Synth, prod_checkbox: Synth) -> None:
+    for synth in (dev_checkbox, prod_checkbox):
+        _, template = synth
+        variables = only_resource(template, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]
+        bucket_id = uploads_bucket_id(template)
+        assert template.to_json()["Resources"][bucket_id]["Type"] == "AWS::S3::Bucket"
+        assert variables["UPLOADS_BUCKET"] == {"Ref": bucket_id}
+        assert variables["UPLOADS_PREFIX"] == "checkbox-uploads/"
+        assert variables["UPLOAD_URL_EXPIRES_SECONDS"] == "300"
+        assert variables["MAX_UPLOAD_BYTES"] == "50000000"
+
+
+def test_uploads_under_the_prefix_expire_after_a_day_and_interrupted_ones_are_aborted(dev_checkbox: Synth) -> None:
+    _, template = dev_checkbox
+    bucket = template.to_json()["Resources"][uploads_bucket_id(template)]
+    assert bucket["Properties"]["LifecycleConfiguration"] == {
+        "Rules": [
+            {"Id": "expire-uploads", "Prefix": "checkbox-uploads/", "ExpirationInDays": 1, "Status": "Enabled"},
+            {"Id": "abort-incomplete-multipart-uploads", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+             "Status": "Enabled"},
+        ]
+    }  # fmt: skip
+    # Throwaway objects: no version history keeping them billed and readable past their day.
+    assert "VersioningConfiguration" not in bucket["Properties"]
+
+
+def test_uploads_bucket_is_private_tls_only_encrypted_logged_and_retained(dev_checkbox: Synth) -> None:
+    _, template = dev_checkbox
+    resources = template.to_json()["Resources"]
+    bucket_id = uploads_bucket_id(template)
+    bucket = resources[bucket_id]
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    properties = bucket["Properties"]
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+    }  # fmt: skip
+    assert properties["BucketEncryption"] == {
+        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    }
+    assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    logs_id = properties["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    assert properties["LoggingConfiguration"]["LogFilePrefix"] == "uploads/"
+    logs = resources[logs_id]["Properties"]
+    assert logs["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 30  # the API's access-log retention
+    policies = {
+        p["Properties"]["Bucket"]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
+        for p in template.find_resources("AWS::S3::BucketPolicy").values()
+    }
+    assert set(policies) == {bucket_id, logs_id}
+    (tls_only,) = policies[bucket_id]
+    assert tls_only["Effect"] == "Deny" and tls_only["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert tls_only["Action"] == "s3:*" and tls_only["Principal"] == {"AWS": "*"}
+
+
+def test_the_role_may_put_and_get_under_the_uploads_prefix_and_nothing_else_in_the_bucket(
+    dev_checkbox: Synth, iam_checkbox: Synth
+) -> None:
+    for synth, other_statements in ((dev_checkbox, 0), (iam_checkbox, 1)):  # iam_checkbox also reads its model
+        _, template = synth
+        bucket_id = uploads_bucket_id(template)
+        on_uploads = [s for s in s3_statements(template) if bucket_id in json.dumps(s["Resource"])]
+        (statement,) = on_uploads
+        assert statement["Effect"] == "Allow" and "Condition" not in statement
+        assert sorted(_as_list(statement["Action"])) == ["s3:GetObject", "s3:PutObject"]
+        assert statement["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/checkbox-uploads/*"]]}
+        assert len(s3_statements(template)) == 1 + other_statements
+
+
+def test_uploads_route_is_authenticated_exactly_like_predict(dev_checkbox: Synth, iam_checkbox: Synth) -> None:
+    keys = ("AuthorizationType", "ApiKeyRequired", "AuthorizerId")
+    for synth, authorization in ((dev_checkbox, "NONE"), (iam_checkbox, "AWS_IAM")):
+        _, template = synth
+        found = methods(template)
+        uploads, predict = found[("uploads", "POST")], found[("predict", "POST")]
+        assert {k: uploads.get(k) for k in keys} == {k: predict.get(k) for k in keys}
+        assert uploads["AuthorizationType"] == authorization
+        assert uploads["Integration"] == predict["Integration"]
+        assert uploads["RequestValidatorId"] == predict["RequestValidatorId"]
+    _, template = dev_checkbox
+    assert methods(template)[("uploads", "POST")]["ApiKeyRequired"] is True
+
+
+def test_the_uploads_bucket_name_is_an_output(dev_checkbox: Synth) -> None:
+    _, template = dev_checkbox
+    outputs = template.to_json()["Outputs"]
+    (output,) = [o for o in outputs.values() if o["Value"] == {"Ref": uploads_bucket_id(template)}]
+    assert "checkbox-uploads/" in output["Description"]

@@ -256,3 +256,33 @@ def test_rollout_is_all_at_once_in_dev_and_a_canary_in_prod_with_no_opt_ins() ->
             assert workload.function.rollout == rollout
             assert workload.function.pre_traffic_health_check is False
             assert workload.function.provisioned_concurrency_autoscaling is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"uploads_prefix": ""}, "uploads_prefix must be a key prefix"),  # the whole bucket: refused
+        ({"uploads_prefix": "uploads"}, "uploads_prefix must be '' .whole bucket. or a key prefix"),
+        ({"uploads_prefix": "/uploads/"}, "uploads_prefix must be '' .whole bucket. or a key prefix"),
+        ({"uploads_prefix": "up*/"}, "must not contain"),
+        ({"uploads_prefix": "a/../b/"}, "uploads_prefix must be a key prefix"),
+        ({"uploads_prefix": "scans uploaded/"}, "uploads_prefix must be a key prefix"),
+        ({"upload_url_expires_seconds": 5}, "upload_url_expires_seconds must be within 10..3600, got 5"),
+        ({"upload_url_expires_seconds": 7200}, "upload_url_expires_seconds must be within 10..3600"),
+        ({"max_upload_bytes": 0}, "max_upload_bytes must be within 1..788,529,152"),
+        ({"max_upload_bytes": 800_000_000}, r"a quarter of the function's 3008 MB"),
+        ({"uploads_expire_days": 0}, "uploads_expire_days must be within 1..30, got 0"),
+    ],
+)
+def test_checkbox_upload_settings_validate(changes: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        replace(ENVIRONMENTS["dev"].checkbox, **changes)
+
+
+def test_checkbox_upload_defaults_are_valid_everywhere() -> None:
+    for settings in ENVIRONMENTS.values():
+        checkbox = settings.checkbox
+        assert (checkbox.uploads_prefix, checkbox.upload_url_expires_seconds) == ("checkbox-uploads/", 300)
+        assert (checkbox.max_upload_bytes, checkbox.uploads_expire_days) == (50_000_000, 1)
+    nested = replace(ENVIRONMENTS["dev"].checkbox, uploads_prefix="scans/incoming/", max_upload_bytes=700_000_000)
+    assert nested.uploads_prefix == "scans/incoming/"

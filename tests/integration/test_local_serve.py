@@ -196,7 +196,7 @@ def test_the_catalog_reads_urls_apis_and_deploy_time_buckets_from_the_templates(
     api = served["checkbox"].rest_api
     assert api is not None and api.stage == "v1"
     assert [(route.method, route.path, route.api_key_required) for route in api.routes] == [
-        ("GET", "/health", True), ("POST", "/predict", True),
+        ("GET", "/health", True), ("POST", "/predict", True), ("POST", "/uploads", True),
     ]  # fmt: skip
     assert "image/*" in api.binary_media_types
     batch = served["batch_predict"]

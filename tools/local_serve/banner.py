@@ -103,6 +103,7 @@ def examples(
         return [
             f"curl -s -H 'x-api-key: local' -F file=@{form} -F conf=0.2 {endpoints.http}{prefix}/predict",
             _boto3_invoke(name, {"httpMethod": "GET", "path": "/health"}),
+            *upload_flow(f"{endpoints.http}{prefix}", form),
         ]
     event = (demo.example_event if demo else None) or {"action": "health"}
     lines = [
@@ -115,6 +116,25 @@ def examples(
         code = f'import boto3; print(boto3.client("s3").get_object(Bucket="{bucket}", Key="{key}")["Body"].read().decode()[:400])'
         lines.append(f"python -c {shlex.quote(code)}   # the predictions")
     return lines
+
+
+def upload_flow(base_url: str, form: str) -> list[str]:
+    """A scan too large for a request body: POST /uploads, PUT the file to the presigned URL
+    (the embedded S3 here), then predict by its s3_key; and the same through the client."""
+    upload_url = _from_upload('print(json.load(sys.stdin)["upload_url"])')
+    predict_body = _from_upload('print(json.dumps({"s3_key": json.load(sys.stdin)["s3_key"], "conf": 0.2}))')
+    return [
+        "# large scans (past the 6 MB payload limit): a presigned upload, then a predict that names it",
+        f"u=$(curl -s -X POST -H 'x-api-key: local' {base_url}/uploads)",
+        f"curl -s -X PUT -H 'Content-Type: application/octet-stream' -T {form} {upload_url}",
+        f"curl -s -H 'x-api-key: local' -H 'content-type: application/json' -d {predict_body} {base_url}/predict",
+        f"python -m clients.checkbox --url {base_url} --api-key local --upload {form}   # the client does all three",
+    ]
+
+
+def _from_upload(code: str) -> str:
+    """A shell word: `code` run on the POST /uploads answer held in $u."""
+    return f'"$(echo "$u" | python3 -c {shlex.quote("import json, sys; " + code)})"'
 
 
 def _curl_post(url: str, body: dict[str, object]) -> str:

@@ -4,6 +4,9 @@ Every bucket a function's environment names (resolved locally by template_values
 created. The batch predictor also gets a demo model and a sample CSV under its model and data
 prefixes (from fixtures/batch_predict/), and an example event that predicts the CSV into its
 results prefix: this module is the one place the batch predictor's local demo is described.
+The checkbox detector's uploads bucket starts empty: its POST /uploads presigns PUTs into it,
+and since a worker's AWS_ENDPOINT_URL_S3 is the embedded S3 (environment.py), the presigned
+URLs point there, on loopback.
 
 The same buckets also hold what the committed events in events/batch_predict/ name (they name
 the dev template's local bucket names), so each of them runs as given against `make serve`'s

@@ -1,5 +1,5 @@
 """`make invoke` for a function whose environment names buckets its stack creates (the batch
-predictor): when none of those variables is set, an embedded S3 (embedded_s3.py, moto's server
+predictor's data buckets, the checkbox detector's uploads bucket): when none of those variables is set, an embedded S3 (embedded_s3.py, moto's server
 on loopback) holding `make serve`'s demo data (demo_data.py) under the local bucket names its
 template declares (template_values.py), started for the one invocation and stopped after it.
 

@@ -50,7 +50,8 @@ def test_get_health_reports_the_models_identity(handler: ModuleType, context: Lo
     assert model["output"] == {"name": "output0", "layout": "yolov8"}
     assert (model["class_names"], model["class_names_source"]) == (["checked", "unchecked"], "metadata")
     assert model["metadata"]["imgsz"] == "[640, 640]" and model["metadata"]["task"] == "detect"
-    assert body["limits"] == {"max_body_bytes": 4_500_000, "max_image_pixels": 40_000_000, "max_pages": 20, "max_detections": 300}
+    assert body["limits"] == {"max_body_bytes": 4_500_000, "max_image_pixels": 40_000_000, "max_pages": 20, "max_detections": 300,
+                              "max_upload_bytes": None}  # no UPLOADS_BUCKET: uploads off
     assert body["defaults"] == {"conf": 0.25, "iou": 0.45}
 
 
@@ -190,7 +191,9 @@ BAD_REQUESTS: list[tuple[str, Callable[[], dict[str, Any]], str]] = [
     ("iou-zero", lambda: predict_event(PNG, iou="0.0"), "'iou' must be strictly between 0 and 1"),
     ("json-conf-bool", lambda: _json({"image": base64.b64encode(PNG).decode(), "conf": True}), "'conf' must be a number"),
     ("json-iou-list", lambda: _json({"image": base64.b64encode(PNG).decode(), "iou": [0.5]}), "'iou' must be a number"),
-    ("json-no-image", lambda: _json({"conf": 0.3}), "missing 'image': send a JSON object such as"),
+    ("json-no-image", lambda: _json({"conf": 0.3}), "send exactly one of 'image' and 's3_key' (neither sent)"),
+    ("json-image-and-key", lambda: _json({"image": base64.b64encode(PNG).decode(), "s3_key": "checkbox-uploads/x"}),
+     "send exactly one of 'image' and 's3_key' (both sent)"),
     ("json-image-number", lambda: _json({"image": 12}), "'image' must be a string holding the image file in base64"),
     ("json-bad-base64", lambda: _json({"image": "not base64 at all!"}), "'image' is not valid base64"),
     ("json-empty-image", lambda: _json({"image": ""}), "'image' is empty"),
@@ -293,7 +296,7 @@ def test_unknown_routes_are_404_naming_the_routes(
     response = handler.lambda_handler(rest_event(method, path), context)
     assert response["statusCode"] == 404
     assert json_body(response) == {
-        "error": f"no route {method} {path}: use GET /health or POST /predict",
+        "error": f"no route {method} {path}: use GET /health, POST /uploads or POST /predict",
         "error_type": "NotFound",
     }
 
@@ -323,7 +326,7 @@ def test_a_memory_error_is_a_500_too(
     def exhausted(*args: Any, **kwargs: Any) -> Any:
         raise MemoryError
 
-    monkeypatch.setattr(handler, "open_image", exhausted)
+    monkeypatch.setattr("checkbox.pipeline.open_image", exhausted)  # where the handler decodes images
     response = handler.lambda_handler(predict_event(PNG), context)
     assert response["statusCode"] == 500 and json_body(response)["error_type"] == "InternalError"
 

@@ -1,0 +1,103 @@
+"""A bucket for short-lived uploads under one prefix, and the one role that presigns and reads them.
+
+Callers PUT scans too large for a request body to presigned URLs the function hands out; the
+function reads them back once. So the bucket holds nothing worth keeping: every object under
+the prefix expires after a set number of days (S3 lifecycle, read or not), interrupted multipart
+uploads are aborted after one, and the bucket is not versioned (a version history of throwaway
+uploads would only keep them billed and readable longer). Otherwise it follows
+stacks/common/data_buckets.py: public access blocked, TLS only, SSE-S3, bucket-owner object
+ownership, every request in a server access log (who uploaded what is the audit question;
+logs are delivered through the bucket-policy form), retained when the stack is deleted.
+
+`grant_presign_and_read` gives a role s3:PutObject (what a presigned PUT is checked against:
+the signer's permissions) and s3:GetObject (GET and HEAD) on `<bucket>/<prefix>*` only: no
+listing, no deletes, nothing elsewhere in the bucket.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.common.compliance import acknowledge
+from stacks.common.data_buckets import SERVER_ACCESS_LOGS_USE_BUCKET_POLICY
+from stacks.common.s3_prefix_access import S3Location
+
+PRESIGN_AND_READ_ACTIONS = ("s3:PutObject", "s3:GetObject")
+
+
+class UploadBucket(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        expire_after_days: int,
+        access_log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.node.set_context(SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, True)
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption log delivery supports
+            enforce_ssl=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-access-logs",
+                    expiration=Duration.days(access_log_retention_days),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.access_logs,
+            rule_id="AwsSolutions-S1",
+            reason=(
+                "This is the server access log bucket of the uploads bucket; logging its own requests"
+                " would mostly record the log deliveries themselves."
+            ),
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-uploads",
+                    prefix=prefix,
+                    expiration=Duration.days(expire_after_days),
+                ),
+                s3.LifecycleRule(
+                    id="abort-incomplete-multipart-uploads",
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                ),
+            ],
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="uploads/",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.location = S3Location(bucket=self.bucket, prefix=prefix)
+        CfnOutput(self, "BucketName", value=self.bucket.bucket_name,
+                  description=f"Bucket of the uploaded scans, under prefix '{prefix}' (deleted after {expire_after_days} day(s))")
+
+    def grant_presign_and_read(self, role: iam.Role) -> None:
+        role.add_to_policy(iam.PolicyStatement(actions=list(PRESIGN_AND_READ_ACTIONS), resources=[self.location.objects_arn]))
+        bucket_id = Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            role.node.find_child("DefaultPolicy"),
+            rule_id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{self.location.prefix}*]",
+            reason=(
+                "Put (to presign upload URLs) and get on the uploads prefix only: each upload's key is a new"
+                " uuid, so no narrower resource can be named in advance."
+            ),
+        )
