@@ -16,19 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from stacks.workloads import WORKLOADS
 from tools.cloud_assembly import FunctionDefinition
 from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, baked_files, runtime_stage
 from tools.local_serve.invoke_protocol import LATEST, function_arn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
-FIXTURES_DIR = REPO_ROOT / "fixtures"
 LOCAL_REGION = "us-east-1"
 IMAGE_TASK_ROOT = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]
 # A model an image builds at `docker build` (an export stage); here the committed fixture stands
 # in. A model the install step only copies (`--copy SOURCE=DEST`) is used as it is.
 LOCAL_MODEL_FIXTURES: dict[str, dict[str, Path]] = {
-    "sentiment": {"MODEL_DIR": FIXTURES_DIR / "sentiment" / "model"},
+    workload.name: {name: REPO_ROOT / path for name, path in workload.local_model_fixtures.items()}
+    for workload in WORKLOADS
+    if workload.local_model_fixtures
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
+from stacks.workloads import WORKLOAD_NAMES
 from tests.support.artifacts import Artifacts
 from tests.infra.test_packaging import ELF_MACHINE, _elf_machine
 from tools.artifacts import ZIP_UNZIPPED_LIMIT_BYTES
@@ -31,7 +32,7 @@ def _shared_objects(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and (p.name.endswith(".so") or ".so." in p.name)]
 
 
-@pytest.mark.parametrize("folder", ["mask_predictor", "sentiment", "checkbox", "batch_predict"])
+@pytest.mark.parametrize("folder", WORKLOAD_NAMES)
 def test_native_code_is_for_lambdas_python_and_architecture(artifacts: Artifacts, folder: str) -> None:
     artifact = artifacts[folder]
     architecture = artifact.function.architecture

@@ -13,11 +13,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from stacks.workloads import WORKLOAD_NAMES
 from tests.support.cdk_cli import cdk_cli_synth, shell_env
 from tests.support.hostile_client import TALLY, HostileClient
 from tools.local_serve.child_process import ServeProcess
 
-FOLDERS = ("mask_predictor", "sentiment", "checkbox", "batch_predict")
+FOLDERS = WORKLOAD_NAMES
 
 
 @pytest.fixture(scope="session")

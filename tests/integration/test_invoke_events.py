@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from stacks.workloads import WORKLOAD_NAMES
 from tests.support.cdk_cli import REPO_ROOT, cdk_cli_synth, shell_env
 from tools.cloud_assembly import CloudAssembly
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
@@ -27,7 +28,7 @@ from training.batch_predict.local_s3 import LOCAL_ENVIRONMENT, seed
 EVENTS = REPO_ROOT / "events"
 EVENT_FILES = sorted(EVENTS.glob("*/*.json"))
 # At least these: a glob that finds nothing must not pass.
-KNOWN_FOLDERS = {"mask_predictor", "sentiment", "checkbox", "batch_predict"}
+KNOWN_FOLDERS = set(WORKLOAD_NAMES)
 EMBEDDED_S3_NOTE = "running against an embedded S3"
 # An answer that carries a result: predictions (direct, batch, HTTP), or a Step Functions plan.
 RESULT_KEYS = ("predictions_generated", "results", "breakdown", "pages", "batch_input", "upload_url")

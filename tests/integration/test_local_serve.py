@@ -30,6 +30,7 @@ from benchmarks.checkbox_form import encode, synthetic_form
 from clients.lambda_invoke import create_lambda_client
 from clients.mask_predictor import MaskPredictorClient
 from clients.sentiment import SentimentClient, SentimentClientConfig
+from stacks.workloads import WORKLOAD_NAMES
 from tools.local_serve.catalog import served_functions
 from tests.support.cdk_cli import shell_env
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
@@ -110,7 +111,7 @@ def server(cdk_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="module")
 def names(server: ServeProcess) -> dict[str, str]:
     """Folder -> served function name (mask_predictor -> mask-predictor-dev...)."""
-    return {folder: server.function_name(folder) for folder in ("mask_predictor", "sentiment", "checkbox", "batch_predict")}
+    return {folder: server.function_name(folder) for folder in WORKLOAD_NAMES}
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from stacks.workloads import WORKLOAD_NAMES
 from tools.artifact_process import RunningArtifact, start_artifact
 from tools.artifacts import Artifact, build_artifact, runtime_provided_set
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 
 # At least these: discovery that finds nothing must not pass.
-KNOWN_FUNCTIONS = {"mask_predictor", "sentiment", "checkbox", "batch_predict"}
+KNOWN_FUNCTIONS = set(WORKLOAD_NAMES)
 
 
 def discover(assembly: CloudAssembly) -> dict[str, FunctionDefinition]:

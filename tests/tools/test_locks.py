@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
+from stacks.workloads import WORKLOAD_NAMES
 from tools.locks import REPO_ROOT, all_locks, distribution_name, function_folders, locked_versions, pins, stale
 
 LOCKS = all_locks()
@@ -51,7 +52,7 @@ def test_a_changed_input_makes_its_lock_stale(tmp_path: Path) -> None:
 
 
 def test_every_function_with_requirements_has_a_lock_per_architecture_for_lambdas_python() -> None:
-    assert set(function_folders()) >= {"mask_predictor", "sentiment", "checkbox", "batch_predict"}
+    assert set(function_folders()) == set(WORKLOAD_NAMES)
     for folder in function_folders():
         for architecture in ("x86_64", "arm64"):
             lock = REPO_ROOT / "functions" / folder / f"requirements-{architecture}.txt"

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stacks.workloads import WORKLOADS
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 from tools.local_serve.template_values import deploy_time_values, local_bucket_names
 
 # Handlers that recognise a Function URL event (payload 2.0) and answer it as HTTP. A
 # function with a deployed Function URL is served as one whatever this says.
-FUNCTION_URL_HANDLERS = frozenset({"mask_predictor", "sentiment"})
+FUNCTION_URL_HANDLERS = frozenset(workload.name for workload in WORKLOADS if workload.http == "function_url")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stacks.workloads import WORKLOADS
 from tools.local_serve.catalog import ServedFunction
 
 DEFAULT_HTTP_PORT = 3000
@@ -25,11 +26,8 @@ ENV_HTTP_PORT = "SERVE_HTTP_PORT"
 ENV_LAMBDA_PORT = "SERVE_LAMBDA_PORT"
 ENV_S3_PORT = "SERVE_S3_PORT"
 
-# Worker processes per function (execution environments). The mask predictor answers in
-# about a millisecond, so the server's own HTTP and pipe work dominates: measured with
-# `make load` at concurrency 32 on 2 cores, 2 workers beat 1 and more gain nothing (see the
-# README). The others are heavier per worker and called less concurrently.
-DEFAULT_WORKERS: dict[str, int] = {"mask_predictor": 2}
+# Worker processes per function (execution environments): stacks/workloads.py says why.
+DEFAULT_WORKERS: dict[str, int] = {workload.name: workload.serve_workers for workload in WORKLOADS}
 
 
 class SettingsError(ValueError):
