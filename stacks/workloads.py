@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from stacks.common.paths import REPO_ROOT
 
 
 @dataclass(frozen=True, kw_only=True)

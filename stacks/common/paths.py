@@ -1,4 +1,6 @@
-"""Repository paths, resolved from this file so synth works from any working directory."""
+"""The repository's root, the one definition every module uses (stacks, tools, tests, training,
+benchmarks; never the functions, which ship without it), resolved from this file so synth and
+the tools work from any working directory."""
 
 from pathlib import Path
 
