@@ -7,19 +7,13 @@ here is retained when the stack is deleted.
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
-from constructs import Construct
-
 from stacks.common.api_gateway_account import ApiGatewayAccountLogging
+from stacks.common.workload_stack import EnvironmentStack
 from stacks.settings import EnvironmentSettings
 
 
-class AccountStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            env=Environment(account=settings.account, region=settings.region),
-            description="Account-wide settings: the CloudWatch role API Gateway writes execution logs with (retained)",
-        )
+class AccountStack(EnvironmentStack):
+    DESCRIPTION = "Account-wide settings: the CloudWatch role API Gateway writes execution logs with (retained)"
+
+    def compose(self, settings: EnvironmentSettings) -> None:
         self.api_gateway_logging = ApiGatewayAccountLogging(self, "ApiGatewayLogging")

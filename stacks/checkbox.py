@@ -4,16 +4,13 @@ with an uploads bucket for scans too large for a request body (POST /uploads, th
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
 from aws_cdk import aws_apigateway as apigateway
-from constructs import Construct
 
-from stacks.common.alarm_topic import AlarmTopic
-from stacks.common.inference_function import InferenceFunction
 from stacks.common.packages import ImagePackage, python_image_code
 from stacks.common.rest_api import InferenceRestApi, Route
 from stacks.common.s3_model import grant_model_read
 from stacks.common.upload_bucket import UploadBucket
+from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
 
 FOLDER = "checkbox"
@@ -30,7 +27,9 @@ PREDICT_JSON_BODY = apigateway.JsonSchema(
     type=apigateway.JsonSchemaType.OBJECT,
     properties={
         "image": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1),
-        "s3_key": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1, max_length=_MAX_S3_KEY_LENGTH),
+        "s3_key": apigateway.JsonSchema(
+            type=apigateway.JsonSchemaType.STRING, min_length=1, max_length=_MAX_S3_KEY_LENGTH
+        ),
         "conf": _THRESHOLD,
         "iou": _THRESHOLD,
     },
@@ -44,17 +43,12 @@ ROUTES = (
 )
 
 
-class CheckboxStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            env=Environment(account=settings.account, region=settings.region),
-            description="Checkbox detector (YOLO, ONNX Runtime) on AWS Lambda behind API Gateway",
-        )
+class CheckboxStack(WorkloadStack):
+    DESCRIPTION = "Checkbox detector (YOLO, ONNX Runtime) on AWS Lambda behind API Gateway"
+    RESOURCE_PREFIX = "checkbox"
+
+    def compose(self, settings: EnvironmentSettings) -> None:
         workload = settings.checkbox
-        function_name = f"checkbox-{settings.name}"
-        alarm_topic = AlarmTopic(self, "Alarms", email=settings.monitoring.alarm_email).topic
         self.uploads = UploadBucket(
             self,
             "Uploads",
@@ -72,10 +66,8 @@ class CheckboxStack(Stack):
         }
         if workload.model_s3_uri:
             environment["MODEL_S3_URI"] = workload.model_s3_uri
-        self.detector = InferenceFunction(
-            self,
+        self.detector = self.add_function(
             "Detector",
-            function_name=function_name,
             service_name=FOLDER,
             description="Detects checked and unchecked checkboxes on scanned forms (YOLO, ONNX Runtime)",
             package=ImagePackage(
@@ -87,8 +79,6 @@ class CheckboxStack(Stack):
                 )
             ),
             settings=workload.function,
-            monitoring=settings.monitoring,
-            alarm_topic=alarm_topic,
             environment=environment,
         )
         self.uploads.grant_presign_and_read(self.detector.role)
@@ -97,7 +87,7 @@ class CheckboxStack(Stack):
         self.api = InferenceRestApi(
             self,
             "Api",
-            api_name=function_name,
+            api_name=self.resource_name,
             target=self.detector.alias,
             routes=ROUTES,
             binary_media_types=IMAGE_BINARY_MEDIA_TYPES,

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
-from constructs import Construct
-
-from stacks.common.alarm_topic import AlarmTopic
-from stacks.common.inference_function import InferenceFunction
 from stacks.common.packages import ModelLayer, ZipPackage, python_function_code
 from stacks.common.paths import FUNCTIONS_DIR
+from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
 
 FOLDER = "mask_predictor"
 HANDLER = f"{FOLDER}.handler.lambda_handler"
 
 
-class MaskPredictorStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            env=Environment(account=settings.account, region=settings.region),
-            description="Mask name component predictor (CRF) on AWS Lambda",
-        )
+class MaskPredictorStack(WorkloadStack):
+    DESCRIPTION = "Mask name component predictor (CRF) on AWS Lambda"
+    RESOURCE_PREFIX = "mask-predictor"
+
+    def compose(self, settings: EnvironmentSettings) -> None:
         workload = settings.mask_predictor
         architecture = workload.function.architecture
-        alarm_topic = AlarmTopic(self, "Alarms", email=settings.monitoring.alarm_email).topic
         model = ModelLayer(
             self,
             "Model",
@@ -34,10 +26,8 @@ class MaskPredictorStack(Stack):
             architecture=architecture,
             description="Mask predictor CRF model (CRFsuite file + metadata)",
         )
-        self.predictor = InferenceFunction(
-            self,
+        self.predictor = self.add_function(
             "Predictor",
-            function_name=f"mask-predictor-{settings.name}",
             service_name=FOLDER,
             description="Labels respirator product name tokens with nine components (CRF)",
             package=ZipPackage(
@@ -46,8 +36,6 @@ class MaskPredictorStack(Stack):
                 layers=[model.layer],
             ),
             settings=workload.function,
-            monitoring=settings.monitoring,
-            alarm_topic=alarm_topic,
             environment={
                 "MODEL_DIR": model.mount_path,
                 "MAX_BATCH_NAMES": str(workload.max_batch_names),

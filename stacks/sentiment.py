@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
-from constructs import Construct
-
-from stacks.common.alarm_topic import AlarmTopic
-from stacks.common.inference_function import InferenceFunction
 from stacks.common.invoker_policy import InvokerPolicy
-from stacks.common.monthly_budget import MonthlyBudget, tag_workload
+from stacks.common.monthly_budget import MonthlyBudget
 from stacks.common.packages import ImagePackage, python_image_code
 from stacks.common.s3_model import grant_model_read
+from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
 
 FOLDER = "sentiment"
@@ -18,18 +14,13 @@ FOLDER = "sentiment"
 IMAGE_CONTEXT = ("functions/sentiment", "functions/lambda_common", "training/sentiment", "requirements/export.txt")
 
 
-class SentimentStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            env=Environment(account=settings.account, region=settings.region),
-            description="Sentiment classification (DistilBERT, ONNX Runtime) on AWS Lambda",
-        )
+class SentimentStack(WorkloadStack):
+    DESCRIPTION = "Sentiment classification (DistilBERT, ONNX Runtime) on AWS Lambda"
+    RESOURCE_PREFIX = "sentiment"
+    COST_TAG = True  # every resource tagged workload=<resource_name>, for cost allocation
+
+    def compose(self, settings: EnvironmentSettings) -> None:
         workload = settings.sentiment
-        function_name = f"sentiment-{settings.name}"
-        tag_workload(self, function_name)
-        alarm_topic = AlarmTopic(self, "Alarms", email=settings.monitoring.alarm_email).topic
         environment = {
             "MAX_TEXTS": str(workload.max_texts),
             "MAX_TEXT_CHARS": str(workload.max_text_chars),
@@ -37,10 +28,8 @@ class SentimentStack(Stack):
         }
         if workload.model_s3_uri:
             environment["MODEL_S3_URI"] = workload.model_s3_uri
-        self.classifier = InferenceFunction(
-            self,
+        self.classifier = self.add_function(
             "Classifier",
-            function_name=function_name,
             service_name=FOLDER,
             description="Classifies texts as positive or negative (DistilBERT, ONNX Runtime)",
             package=ImagePackage(
@@ -52,8 +41,6 @@ class SentimentStack(Stack):
                 )
             ),
             settings=workload.function,
-            monitoring=settings.monitoring,
-            alarm_topic=alarm_topic,
             environment=environment,
         )
         if workload.model_s3_uri:
@@ -63,14 +50,14 @@ class SentimentStack(Stack):
             "Invoker",
             function=self.classifier.function,
             alias=self.classifier.alias,
-            export_name=f"{function_name}-invoker-policy",
+            export_name=f"{self.resource_name}-invoker-policy",
         ).policy
         if workload.budget:
             MonthlyBudget(
                 self,
                 "Budget",
-                workload=function_name,
+                workload=self.resource_name,
                 limit_usd=workload.budget.monthly_limit_usd,
-                topic=alarm_topic,
+                topic=self.alarm_topic,
                 email=workload.budget.email,
             )

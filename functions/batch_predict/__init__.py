@@ -5,7 +5,6 @@ Handler: ``batch_predict.handler.lambda_handler`` (thin). The job itself is
 directly (benchmarks) against any S3 endpoint. One concern per module:
 
 config         environment variables, validated once at cold start
-s3_uri         s3://bucket/key and s3://bucket/prefix/ parsing (pure)
 locations      URIs checked against the configured model/data/results locations (pure)
 formats        CSV / JSON Lines / Parquet (optionally gzip) chosen by extension (pure)
 requests       events -> typed requests (pure)

@@ -31,10 +31,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lambda_common.function_config import BaseFunctionConfig
 from lambda_common.env import EnvReader, configured_threads, function_identity
 from lambda_common.errors import ValidationError
 from batch_predict.model_policy import model_kind, require_trusted_source
-from batch_predict.s3_uri import S3Location, S3Object, S3UriError, is_bucket_name
+from lambda_common.s3_uri import S3Location, S3Object, S3UriError, is_bucket_name
 
 ENV_MODEL_BUCKET = "MODEL_BUCKET"
 ENV_MODEL_PREFIX = "MODEL_PREFIX"
@@ -65,7 +66,7 @@ MAX_READ_BLOCK_BYTES = 4 * MIB
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionConfig:
+class FunctionConfig(BaseFunctionConfig):
     model_location: S3Location
     data_location: S3Location
     results_location: S3Location
@@ -76,11 +77,7 @@ class FunctionConfig:
     batch_rows: int = 32768
     multipart_part_mb: int = 8
     model_cache_size: int = 2
-    intra_op_threads: int = 1
-    service_name: str = "batch-predict"
-    metrics_namespace: str = "MlInference"
-    function_name: str | None = None
-    function_version: str | None = None
+    service_name: str = "batch-predict"  # and intra_op_threads, metrics_namespace, function_name, function_version
 
     @property
     def part_bytes(self) -> int:

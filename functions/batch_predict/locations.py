@@ -8,7 +8,7 @@ place instead.
 from __future__ import annotations
 
 from lambda_common.errors import ValidationError
-from batch_predict.s3_uri import S3Location, S3Object
+from lambda_common.s3_uri import S3Location, S3Object
 
 
 def require_inside(obj: S3Object, location: S3Location, *, field: str, purpose: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from lambda_common.errors import ValidationError
 from batch_predict.locations import require_inside
-from batch_predict.s3_uri import S3Location, S3Object
+from lambda_common.s3_uri import S3Location, S3Object
 
 SKOPS = "skops"
 ONNX = "onnx"

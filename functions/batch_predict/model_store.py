@@ -20,12 +20,23 @@ from lambda_common.s3_download import S3DownloadError, download_file
 from batch_predict.model_policy import model_kind, require_trusted_source
 from batch_predict.models import Model, ModelIdentity, load_model
 from batch_predict.s3_objects import head
-from batch_predict.s3_uri import S3Location, S3Object
+from lambda_common.s3_uri import S3Location, S3Object
 
 DOWNLOAD_DIR_NAME = "batch-predict-models"
 
 
 class ModelStore:
+    @classmethod
+    def for_config(cls, config: Any, *, s3: Any) -> ModelStore:
+        """The store the function's configuration (batch_predict.config.FunctionConfig) describes."""
+        return cls(
+            s3=s3,
+            model_location=config.model_location,
+            trusted_pickle_prefixes=config.trusted_pickle_prefixes,
+            cache_size=config.model_cache_size,
+            intra_op_threads=config.intra_op_threads,
+        )
+
     def __init__(
         self,
         *,

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from lambda_common.onnx_sessions import session_options
 from lambda_common.errors import ValidationError
 from lambda_common.json_input import loads
 from batch_predict.model_policy import ONNX, PICKLE, SKOPS
@@ -181,10 +182,8 @@ def _load_skops(path: Path, *, identity: ModelIdentity) -> Any:
 def _onnx_session(path: Path, *, intra_op_threads: int) -> Any:
     import onnxruntime
 
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = intra_op_threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3  # errors only
+    # (Sequential execution and every graph optimisation: onnxruntime's defaults too.)
+    options = session_options(intra_op_threads=intra_op_threads)
     return onnxruntime.InferenceSession(path.read_bytes(), options, providers=["CPUExecutionProvider"])
 
 

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from lambda_common.errors import ValidationError
 from batch_predict.s3_objects import error_code
-from batch_predict.s3_uri import S3Object
+from lambda_common.s3_uri import S3Object
 
 _ALREADY_EXISTS = ("PreconditionFailed", "412")
 # Parts uploading at once, beside the one being filled: the memory bound is (this + 1) parts.

@@ -30,7 +30,7 @@ from batch_predict.multipart import MultipartUpload, output_exists_error
 from batch_predict.readers import open_reader
 from batch_predict.requests import JobRequest, PredictionOptions
 from batch_predict.s3_objects import exists, head
-from batch_predict.s3_uri import S3Object
+from lambda_common.s3_uri import S3Object
 from batch_predict.writers import OutputWriter, open_writer
 
 PROBABILITY_PREFIX = "probability_"

@@ -15,7 +15,7 @@ from lambda_common.errors import ValidationError
 from lambda_common.json_types import type_name
 from batch_predict.config import DEFAULT_PREDICTION_COLUMN
 from batch_predict.formats import CSV, DataFormat, named_format
-from batch_predict.s3_uri import S3Location, S3Object, S3UriError
+from lambda_common.s3_uri import S3Location, S3Object, S3UriError
 
 EXAMPLE = (
     '{"model_s3_uri": "s3://models/churn/model.skops", "data_s3_uri": "s3://data/in.csv",'

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from lambda_common.errors import ValidationError
 from lambda_common.s3_download import NOT_FOUND_CODES
-from batch_predict.s3_uri import S3Location, S3Object
+from lambda_common.s3_uri import S3Location, S3Object
 
 _MISSING = (*NOT_FOUND_CODES, "NoSuchBucket")
 # Without s3:ListBucket on a location, S3 answers a missing key with 403, not 404.

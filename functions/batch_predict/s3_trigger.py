@@ -17,7 +17,7 @@ from batch_predict.locations import require_inside
 from batch_predict.model_store import ModelStore
 from batch_predict.predict import JobResult, run_job
 from batch_predict.requests import JobRequest, PredictionOptions
-from batch_predict.s3_uri import S3Object, S3UriError
+from lambda_common.s3_uri import S3Object, S3UriError
 
 S3_EVENT_SOURCE = "aws:s3"
 

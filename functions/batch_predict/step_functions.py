@@ -32,7 +32,7 @@ from batch_predict.predict import require_probabilities, resolve_features, run_j
 from batch_predict.readers import read_csv_header
 from batch_predict.requests import CSV_ROWS, S3_OBJECTS, JobRequest, MapBatch, PlanRequest, PredictionOptions
 from batch_predict.s3_objects import any_object_under, head
-from batch_predict.s3_uri import S3Object, S3UriError
+from lambda_common.s3_uri import S3Object, S3UriError
 
 PART_DIGEST_HEX = 16
 

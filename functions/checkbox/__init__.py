@@ -7,9 +7,10 @@ model named by MODEL_PATH (baked into the image) or downloaded from MODEL_S3_URI
 No torch, no ultralytics, no OpenCV (resize reproduces its INTER_LINEAR).
 Handler: ``checkbox.handler.lambda_handler``.
 
-Modules: config (environment), errors (ModelError), events (event kinds), request
+Modules: config (environment), events (event kinds), request
 (body, content types, thresholds), multipart (form-data parser), uploads (presigned uploads
 and reading them back), imaging (decoding, limits, orientation), resize (cv2.INTER_LINEAR),
 yolo (letterbox, output layouts, NMS), detector (the model), pipeline (pages through the
-model), responses (answer bodies), model_store (model from S3).
+model, the answer body), model_store (model from S3). Shared with the other functions
+(lambda_common): errors (ModelError), responses, telemetry, metric_names, s3_uri.
 """

@@ -53,6 +53,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from lambda_common.function_config import BaseFunctionConfig
+from lambda_common.s3_uri import S3Object, S3UriError
 from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 
 ENV_MODEL_PATH = "MODEL_PATH"
@@ -78,31 +80,23 @@ LABELS_FILE = "labels.json"
 # A key prefix the role's ARN pattern (<prefix>*) can name exactly: no wildcards, ends with "/".
 _UPLOADS_PREFIX = re.compile(r"[A-Za-z0-9!\-_.'()]+(/[A-Za-z0-9!\-_.'()]+)*/")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
-_S3_OBJECT_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>\S*[^/\s]\.onnx)")
+_ONNX_KEY = re.compile(r"\S*[^/\s]\.onnx")
 
 
-@dataclass(frozen=True, kw_only=True)
-class S3Object:
-    """The model's S3 object, and the labels.json beside it."""
-
-    bucket: str
-    key: str
+class ModelObject(S3Object):
+    """The model's S3 object (a .onnx key), and the labels.json beside it."""
 
     @classmethod
-    def parse(cls, uri: str) -> S3Object:
-        match = _S3_OBJECT_URI.fullmatch(uri.strip())
-        if match is None:
-            raise ValueError(f"{uri!r} is not an s3://bucket/key.onnx URI")
-        return cls(bucket=match.group("bucket"), key=match.group("key"))
+    def parse(cls, uri: str) -> ModelObject:
+        model = super().parse(uri.strip())
+        if not _ONNX_KEY.fullmatch(model.key):
+            raise S3UriError(f"{uri!r} is not an s3://bucket/key.onnx URI")
+        return model
 
     @property
     def labels_key(self) -> str:
         parent = str(PurePosixPath(self.key).parent)
         return LABELS_FILE if parent == "." else f"{parent}/{LABELS_FILE}"
-
-    @property
-    def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,9 +110,9 @@ class UploadSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionConfig:
+class FunctionConfig(BaseFunctionConfig):
     model_path: Path
-    model_s3: S3Object | None = None
+    model_s3: ModelObject | None = None
     max_image_pixels: int = 40_000_000
     max_pages: int = 20
     max_body_bytes: int = 4_500_000
@@ -126,39 +120,35 @@ class FunctionConfig:
     default_iou: float = 0.45
     max_detections: int = 300
     uploads: UploadSettings | None = None
-    intra_op_threads: int = 1
-    service_name: str = "checkbox"
-    metrics_namespace: str = "MlInference"
-    function_name: str | None = None
-    function_version: str | None = None
+    service_name: str = "checkbox"  # and intra_op_threads, metrics_namespace, function_name, function_version
 
     @property
     def model_source(self) -> str:
         """Where the model comes from, for logs and health checks."""
         return self.model_s3.uri if self.model_s3 is not None else str(self.model_path)
 
+    def health_fields(self) -> dict[str, object]:
+        """What a health check reports of the configuration."""
+        limits = {
+            "max_body_bytes": self.max_body_bytes,
+            "max_image_pixels": self.max_image_pixels,
+            "max_pages": self.max_pages,
+            "max_detections": self.max_detections,
+            "max_upload_bytes": self.uploads.max_upload_bytes if self.uploads else None,
+        }
+        defaults = {"conf": self.default_conf, "iou": self.default_iou}
+        return {"limits": limits, "defaults": defaults, "intra_op_threads": self.intra_op_threads}
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:
         env = EnvReader(environ)
 
-        def probability(variable: str, default: float) -> float:
-            raw = environ.get(variable, "").strip()
-            if not raw:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                env.problems.append(f"{variable} must be a number strictly between 0 and 1, got {raw!r}")
-                return default
-            if not 0.0 < value < 1.0:
-                env.problems.append(f"{variable} must be strictly between 0 and 1, got {raw}")
-            return value
 
         model_s3 = None
         s3_text = environ.get(ENV_MODEL_S3_URI, "").strip()
         if s3_text:
             try:
-                model_s3 = S3Object.parse(s3_text)
+                model_s3 = ModelObject.parse(s3_text)
             except ValueError:
                 env.problems.append(f"{ENV_MODEL_S3_URI} must look like s3://bucket/path/model.onnx, got {s3_text!r}")
 
@@ -177,8 +167,8 @@ class FunctionConfig:
             max_image_pixels=env.integer(ENV_MAX_IMAGE_PIXELS, cls.max_image_pixels, low=1, high=500_000_000),
             max_pages=env.integer(ENV_MAX_PAGES, cls.max_pages, low=1, high=1000),
             max_body_bytes=env.integer(ENV_MAX_BODY_BYTES, cls.max_body_bytes, low=1, high=LAMBDA_PAYLOAD_LIMIT_BYTES),
-            default_conf=probability(ENV_DEFAULT_CONF, cls.default_conf),
-            default_iou=probability(ENV_DEFAULT_IOU, cls.default_iou),
+            default_conf=env.fraction(ENV_DEFAULT_CONF, cls.default_conf),
+            default_iou=env.fraction(ENV_DEFAULT_IOU, cls.default_iou),
             max_detections=env.integer(ENV_MAX_DETECTIONS, cls.max_detections, low=1, high=100_000),
             uploads=uploads,
             intra_op_threads=threads,

@@ -28,7 +28,8 @@ import onnxruntime
 
 from checkbox import yolo
 from checkbox.config import LABELS_FILE
-from checkbox.errors import ModelError
+from lambda_common.errors import ModelError
+from lambda_common.onnx_sessions import session_options
 
 # Metadata ultralytics writes that identifies an export (reported by health checks).
 IDENTITY_METADATA = ("description", "author", "date", "version", "license", "task", "stride", "imgsz", "batch")
@@ -184,12 +185,7 @@ class Detector:
 
 
 def _session(model_bytes: bytes, *, intra_op_threads: int, path: Path) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = intra_op_threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3  # errors only: no optimizer chatter in the function's logs
+    options = session_options(intra_op_threads=intra_op_threads)
     # No busy-waiting: by default the intra-op threads spin after every run, waiting for more
     # work that never comes in a one-request-at-a-time function, while the next request's
     # decoding (one thread, in Python) needs the same 2 vCPUs. Measured on the YOLOv8n-sized

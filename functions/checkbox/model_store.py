@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from checkbox.config import LABELS_FILE, FunctionConfig, S3Object
-from checkbox.errors import ModelError
+from checkbox.config import LABELS_FILE, FunctionConfig, ModelObject
+from lambda_common.errors import ModelError
 from lambda_common.s3_download import NOT_FOUND_CODES, S3DownloadError, download_file, s3_client
 
 DOWNLOAD_DIR_NAME = "checkbox-model"
@@ -23,7 +23,7 @@ MODEL_FILE = "model.onnx"
 _ABSENT = (*NOT_FOUND_CODES, "403", "AccessDenied", "Forbidden")
 
 
-def download_model(location: S3Object, destination: Path, *, client: Any = None) -> Path:
+def download_model(location: ModelObject, destination: Path, *, client: Any = None) -> Path:
     """Download the model (as destination/model.onnx) and labels.json if present; the model's path."""
     s3 = s3_client(client)
     destination.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,9 @@ from typing import Any
 
 from checkbox.detector import Detector
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
+from checkbox.request import PredictRequest
+from checkbox.uploads import Uploads
+from lambda_common.errors import ValidationError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +27,16 @@ class Detected:
     @property
     def detection_count(self) -> int:
         return sum(len(page["detections"]) for page in self.pages)
+
+    @property
+    def rounded_timing_ms(self) -> dict[str, float]:
+        return {stage: round(ms, 2) for stage, ms in self.timing_ms.items()}
+
+    def log_fields(self, request: PredictRequest) -> dict[str, Any]:
+        """What the "detected" log line says about this result."""
+        return {"format": self.image_format, "source": request.source, "pages": len(self.pages),
+                "detections": self.detection_count, "conf": request.conf, "iou": request.iou,
+                "timing_ms": self.rounded_timing_ms}  # fmt: skip
 
 
 def detect(
@@ -61,3 +74,42 @@ def detect(
                 {"page": page.index, "width": page.letterbox.width, "height": page.letterbox.height, "detections": detections}
             )
     return Detected(pages=pages, image_format=image_format, timing_ms=timing)
+
+
+def detect_request(
+    request: PredictRequest,
+    *,
+    detector: Detector,
+    uploads: Uploads | None,
+    limits: ImageLimits,
+    max_detections: int,
+    parse_ms: float,
+) -> Detected:
+    """detect() on the request's image, inline or read from the uploads bucket (`s3_key`);
+    `parse_ms`, the time spent reading the request, is counted as decoding."""
+    image, read_ms = request.image, 0.0
+    if request.s3_key is not None:
+        if uploads is None:
+            raise ValidationError("this function has no uploads bucket (UPLOADS_BUCKET): send the image inline as 'image'")
+        started = time.perf_counter()
+        image = uploads.read_upload(request.s3_key)
+        read_ms = (time.perf_counter() - started) * 1000
+    return detect(
+        image, detector=detector, limits=limits, conf=request.conf, iou=request.iou,
+        max_detections=max_detections, decode_ms=parse_ms + read_ms,
+    )  # fmt: skip
+
+
+def predict_answer(result: Detected, request: PredictRequest, *, detector: Detector) -> dict[str, Any]:
+    """The body of a 200 answer to POST /predict."""
+    identity = detector.identity
+    return {
+        "pages": result.pages,
+        "model": {
+            "sha256": identity.sha256,
+            "input": {"width": identity.input_width, "height": identity.input_height},
+            "class_names": list(identity.class_names),
+        },
+        "thresholds": {"conf": request.conf, "iou": request.iou},
+        "timing_ms": result.rounded_timing_ms,
+    }

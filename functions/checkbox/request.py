@@ -205,3 +205,17 @@ def threshold(name: str, value: Any, default: float) -> float:
     if not math.isfinite(number) or not 0.0 < number < 1.0:
         raise ValidationError(f"'{name}' must be strictly between 0 and 1, got {str(value)[:30]}")
     return number
+
+
+BINARY_MEDIA_PREFIXES = ("multipart/", "image/", "application/octet-stream")
+
+
+def explain_text_body(error: ValidationError, *, body: bytes, event: Mapping[str, Any], content_type: str | None) -> ValidationError:
+    """`error`, or, when a binary body API Gateway did not base64-encode reached us as text (its
+    bytes mangled), the same message saying how to fix the API."""
+    if not body or event.get("isBase64Encoded") or not media_type(content_type).startswith(BINARY_MEDIA_PREFIXES):
+        return error
+    return ValidationError(
+        f"{error.message} (the {media_type(content_type)} body arrived as text, not base64: the API must"
+        " declare multipart/form-data and image/* as binary media types)"
+    )

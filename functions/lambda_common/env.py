@@ -13,7 +13,10 @@ import os
 # Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 # Set by the InferenceFunction construct (Powertools' names) and by Lambda itself.
 ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -42,17 +45,35 @@ class EnvReader:
         self.environ = environ
         self.problems: list[str] = []
 
-    def integer(self, variable: str, default: int | None, *, low: int, high: int) -> int | None:
+    def _parsed(self, variable: str, default: T, parse: Callable[[str], T], expected: str) -> tuple[T, str | None]:
+        """(the value, its raw text), or (default, None) when unset or (a problem) unreadable."""
         raw = self.environ.get(variable, "").strip()
         if not raw:
-            return default
+            return default, None
         try:
-            value = int(raw)
+            return parse(raw), raw
         except ValueError:
-            self.problems.append(f"{variable} must be an integer within {low}..{high}, got {raw!r}")
-            return default
-        if not low <= value <= high:
+            self.problems.append(f"{variable} must be {expected}, got {raw!r}")
+            return default, None
+
+    def integer(self, variable: str, default: int | None, *, low: int, high: int) -> int | None:
+        value, raw = self._parsed(variable, default, int, f"an integer within {low}..{high}")
+        if raw is not None and value is not None and not low <= value <= high:
             self.problems.append(f"{variable} must be within {low}..{high}, got {value}")
+        return value
+
+    def positive_integer(self, variable: str, default: int) -> int:
+        """An integer of at least 1, with no upper bound (the mask predictor's wording)."""
+        value, raw = self._parsed(variable, default, int, "a positive integer")
+        if raw is not None and value < 1:
+            self.problems.append(f"{variable} must be a positive integer, got {value}")
+        return value
+
+    def fraction(self, variable: str, default: float) -> float:
+        """A number strictly between 0 and 1 (a probability threshold)."""
+        value, raw = self._parsed(variable, default, float, "a number strictly between 0 and 1")
+        if raw is not None and not 0.0 < value < 1.0:
+            self.problems.append(f"{variable} must be strictly between 0 and 1, got {raw}")
         return value
 
     def text(self, variable: str, default: str) -> str:

@@ -70,3 +70,9 @@ def error_response(error: BaseException, *, request_id: str | None) -> ErrorResp
         status_code=500,
         body={"error": "internal error", "error_type": "InternalError", "request_id": request_id},
     )
+
+
+class ModelError(RuntimeError):
+    """The model is unusable: a missing or malformed artifact, a checksum mismatch, or a graph
+    the function cannot read. Raised at cold start, it stops it: Lambda reports an init error
+    with the message (like ConfigError, lambda_common.env)."""

@@ -30,21 +30,26 @@ import os
 from collections import namedtuple
 from collections.abc import Mapping
 
+from lambda_common.env import (
+    ENV_FUNCTION_NAME, ENV_FUNCTION_VERSION, ENV_METRICS_NAMESPACE, ENV_SERVICE_NAME, ConfigError, EnvReader,
+    function_identity,
+)  # fmt: skip
+
 ENV_MODEL_DIR = "MODEL_DIR"
 ENV_MAX_BATCH_NAMES = "MAX_BATCH_NAMES"
 ENV_MAX_NAME_CHARS = "MAX_NAME_CHARS"
 ENV_MAX_REQUEST_BYTES = "MAX_REQUEST_BYTES"
-ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
-ENV_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_LOG_LEVEL = "LOG_LEVEL"
-ENV_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-ENV_FUNCTION_VERSION = "AWS_LAMBDA_FUNCTION_VERSION"
+
+# Every variable's name (these from lambda_common.env, shared with the other functions), and
+# ConfigError, what from_environ raises (also lambda_common.env's).
+__all__ = [
+    "ENV_FUNCTION_NAME", "ENV_FUNCTION_VERSION", "ENV_LOG_LEVEL", "ENV_MAX_BATCH_NAMES", "ENV_MAX_NAME_CHARS",
+    "ENV_MAX_REQUEST_BYTES", "ENV_METRICS_NAMESPACE", "ENV_MODEL_DIR", "ENV_SERVICE_NAME", "LOG_LEVELS",
+    "ConfigError", "FunctionConfig",
+]  # fmt: skip
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class ConfigError(ValueError):
-    """The environment does not configure the function correctly."""
 
 
 # An immutable record without `dataclasses`, whose import of `inspect` costs ~5 ms of cold start.
@@ -66,48 +71,28 @@ class FunctionConfig(_FunctionConfigFields):
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> FunctionConfig:
-        problems: list[str] = []
-
-        def positive_int(variable: str, default: int) -> int:
-            raw = environ.get(variable)
-            if raw is None or raw.strip() == "":
-                return default
-            try:
-                value = int(raw.strip())
-            except ValueError:
-                problems.append(f"{variable} must be a positive integer, got {raw!r}")
-                return default
-            if value < 1:
-                problems.append(f"{variable} must be a positive integer, got {value}")
-            return value
-
-        def text(variable: str, default: str) -> str:
-            return environ.get(variable, "").strip() or default
-
+        env = EnvReader(environ)
+        defaults = cls._field_defaults
         model_dir = environ.get(ENV_MODEL_DIR, "").strip()
         if not model_dir:
-            problems.append(
+            env.problems.append(
                 f"{ENV_MODEL_DIR} is not set: set it to the directory holding mask_crf.crfsuite and"
                 " model.json (in Lambda, the model layer's folder under /opt)"
             )
         elif not os.path.isdir(model_dir):
-            problems.append(f"{ENV_MODEL_DIR}={model_dir!r} is not an existing directory")
+            env.problems.append(f"{ENV_MODEL_DIR}={model_dir!r} is not an existing directory")
 
-        log_level = text(ENV_LOG_LEVEL, cls._field_defaults["log_level"]).upper()
+        log_level = env.text(ENV_LOG_LEVEL, defaults["log_level"]).upper()
         if log_level not in LOG_LEVELS:
-            problems.append(f"{ENV_LOG_LEVEL} must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+            env.problems.append(f"{ENV_LOG_LEVEL} must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
 
         config = cls(
             model_dir=model_dir,
-            max_batch_names=positive_int(ENV_MAX_BATCH_NAMES, cls._field_defaults["max_batch_names"]),
-            max_name_chars=positive_int(ENV_MAX_NAME_CHARS, cls._field_defaults["max_name_chars"]),
-            max_request_bytes=positive_int(ENV_MAX_REQUEST_BYTES, cls._field_defaults["max_request_bytes"]),
-            service_name=text(ENV_SERVICE_NAME, cls._field_defaults["service_name"]),
-            metrics_namespace=text(ENV_METRICS_NAMESPACE, cls._field_defaults["metrics_namespace"]),
+            max_batch_names=env.positive_integer(ENV_MAX_BATCH_NAMES, defaults["max_batch_names"]),
+            max_name_chars=env.positive_integer(ENV_MAX_NAME_CHARS, defaults["max_name_chars"]),
+            max_request_bytes=env.positive_integer(ENV_MAX_REQUEST_BYTES, defaults["max_request_bytes"]),
             log_level=log_level,
-            function_name=environ.get(ENV_FUNCTION_NAME) or None,
-            function_version=environ.get(ENV_FUNCTION_VERSION) or None,
+            **function_identity(env, service_name=defaults["service_name"], metrics_namespace=defaults["metrics_namespace"]),
         )
-        if problems:
-            raise ConfigError("invalid function configuration: " + "; ".join(problems))
+        env.raise_problems("invalid function configuration")
         return config

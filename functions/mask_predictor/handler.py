@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
 from lambda_common.errors import error_response
 from lambda_common.events import HEALTH, KEEP_WARM, is_function_url_event
+from lambda_common.metric_names import INTERNAL_ERRORS, NAMES_PREDICTED, VALIDATION_ERRORS
+from lambda_common.responses import health
 from mask_predictor import events, http_api
 from mask_predictor.config import FunctionConfig
-from mask_predictor.metrics import INTERNAL_ERRORS, NAMES_PREDICTED, VALIDATION_ERRORS, MetricsWriter
+from mask_predictor.metrics import MetricsWriter
 from mask_predictor.predictor import MaskPredictor
 from mask_predictor.validation import parse_prediction_request
 
@@ -97,9 +99,4 @@ def _predict(payload: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
 
 
 def _health(context: Any) -> dict[str, Any]:
-    return {
-        "status": "ok",
-        "function_name": getattr(context, "function_name", None) or CONFIG.function_name,
-        "function_version": getattr(context, "function_version", None) or CONFIG.function_version,
-        "model": PREDICTOR.identity,
-    }
+    return health(context, CONFIG, model=PREDICTOR.identity)

@@ -20,9 +20,8 @@ TYPE_CHECKING = False  # annotations only; see handler.py
 if TYPE_CHECKING:
     from typing import TextIO
 
-NAMES_PREDICTED = "NamesPredicted"
-VALIDATION_ERRORS = "ValidationErrors"
-INTERNAL_ERRORS = "InternalErrors"
+from lambda_common.metric_names import INTERNAL_ERRORS, NAMES_PREDICTED, VALIDATION_ERRORS
+
 METRIC_NAMES = (NAMES_PREDICTED, VALIDATION_ERRORS, INTERNAL_ERRORS)
 SERVICE_DIMENSION = "service"
 

@@ -13,21 +13,13 @@ if TYPE_CHECKING:
     from typing import Any
 
 from lambda_common.errors import ValidationError
+from lambda_common.json_types import PYTHON_NAMES
+from lambda_common.json_types import type_name as _type_name
 from mask_predictor.scheme import tokenize
 
 SINGLE_KEY = "mask_name"
 BATCH_KEY = "mask_names"
 EXAMPLE_NAME = "3M Aura 9205+ N95"
-
-_JSON_TYPE_NAMES = {
-    type(None): "null",
-    bool: "bool",
-    int: "int",
-    float: "float",
-    str: "string",
-    list: "list",
-    dict: "object",
-}
 
 
 class PredictionRequest:
@@ -39,8 +31,8 @@ class PredictionRequest:
 
 
 def type_name(value: object) -> str:
-    """The caller's (JSON) name for a value's type: 'int', 'null', 'list', 'object'..."""
-    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+    """The caller's name for a value's type in this function's messages: 'int', 'null', 'list', 'object'..."""
+    return _type_name(value, PYTHON_NAMES)
 
 
 def parse_prediction_request(

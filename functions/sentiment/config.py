@@ -28,11 +28,12 @@ failing later on a request.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambda_common.function_config import BaseFunctionConfig
+from lambda_common.s3_uri import S3Location
 from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 
 ENV_MODEL_DIR = "MODEL_DIR"
@@ -42,43 +43,15 @@ ENV_MAX_TEXT_CHARS = "MAX_TEXT_CHARS"
 ENV_MAX_REQUEST_BYTES = "MAX_REQUEST_BYTES"
 ENV_BATCH_SIZE = "BATCH_SIZE"
 
-_S3_URI = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?")
-
-
 @dataclass(frozen=True, kw_only=True)
-class S3Location:
-    bucket: str
-    prefix: str  # "" or ends with "/"
-
-    @classmethod
-    def parse(cls, uri: str) -> S3Location:
-        match = _S3_URI.fullmatch(uri.strip())
-        if match is None:
-            raise ValueError(f"{uri!r} is not an s3://bucket/prefix/ URI")
-        prefix = (match.group("prefix") or "").strip("/")
-        return cls(bucket=match.group("bucket"), prefix=f"{prefix}/" if prefix else "")
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    @property
-    def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class FunctionConfig:
+class FunctionConfig(BaseFunctionConfig):
     model_dir: Path | None
     model_s3: S3Location | None = None
     max_texts: int = 256
     max_text_chars: int = 5000
     max_request_bytes: int = 5_000_000
     batch_size: int = 16
-    intra_op_threads: int = 1
-    service_name: str = "sentiment"
-    metrics_namespace: str = "MlInference"
-    function_name: str | None = None
-    function_version: str | None = None
+    service_name: str = "sentiment"  # and intra_op_threads, metrics_namespace, function_name, function_version
 
     @property
     def model_source(self) -> str:
@@ -93,7 +66,7 @@ class FunctionConfig:
         s3_text = environ.get(ENV_MODEL_S3_URI, "").strip()
         if s3_text:
             try:
-                model_s3 = S3Location.parse(s3_text)
+                model_s3 = S3Location.parse(s3_text, require_slash=False)
             except ValueError:
                 env.problems.append(f"{ENV_MODEL_S3_URI} must look like s3://bucket/prefix/, got {s3_text!r}")
 

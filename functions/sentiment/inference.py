@@ -36,7 +36,8 @@ import numpy as np
 import onnxruntime
 from tokenizers import Tokenizer
 
-from sentiment.errors import ModelError
+from lambda_common.errors import ModelError
+from lambda_common.onnx_sessions import session_options
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.onnx"
@@ -272,12 +273,7 @@ class _Sha256InBackground:
 
 
 def _session(model_bytes: bytes, *, intra_op_threads: int, label_count: int) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = intra_op_threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3  # errors only: no optimizer chatter in the function's logs
+    options = session_options(intra_op_threads=intra_op_threads)
     try:
         session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own exception types for bad models

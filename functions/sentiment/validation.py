@@ -4,6 +4,9 @@ what to fix. Limits come from the configuration (MAX_TEXTS, MAX_TEXT_CHARS, MAX_
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,3 +66,15 @@ def parse_texts(payload: Any, limits: Limits) -> list[str]:
                 f"texts[{index}] is {len(text)} characters long; the limit is {limits.max_text_chars}"
             )
     return texts
+
+
+def http_body(event: Mapping[str, Any]) -> bytes:
+    """A Function URL event's body as the client sent it (base64 undone); `body` is a string
+    or absent (check_function_url_event)."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("request body is marked base64-encoded but is not valid base64") from None
+    return body.encode("utf-8", "surrogatepass")

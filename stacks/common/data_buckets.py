@@ -24,7 +24,7 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.common.compliance import acknowledge
+from stacks.common.access_log_bucket import access_log_bucket
 from stacks.common.s3_prefix_access import S3Location
 from stacks.settings import BucketLocation
 
@@ -52,7 +52,16 @@ class DataBuckets(Construct):
         self._abort_after = Duration.days(abort_incomplete_multipart_upload_days)
         self._noncurrent_expire_after = Duration.days(noncurrent_version_expiration_days)
         creates_any = any(location.bucket_name is None for location in (models, data, results))
-        self.access_logs = self._access_log_bucket(access_log_retention_days) if creates_any else None
+        self.access_logs = (
+            access_log_bucket(
+                self,
+                retention_days=access_log_retention_days,
+                abort_after=self._abort_after,
+                of="the model, data and results buckets",
+            )
+            if creates_any
+            else None
+        )
         self.models = self._location("Models", models, "model files (skops, ONNX, trusted joblib)")
         self.data = self._location("Data", data, "input data (CSV, JSON Lines, Parquet)")
         self.results = self._location("Results", results, "predictions")
@@ -85,41 +94,10 @@ class DataBuckets(Construct):
                 server_access_logs_prefix=f"{name.lower()}/",
                 removal_policy=RemovalPolicy.RETAIN,
             )
-        CfnOutput(self, f"{name}BucketName", value=bucket.bucket_name,
-                  description=f"Bucket of the {holds}, under prefix '{settings.prefix}'")
-        return S3Location(bucket=bucket, prefix=settings.prefix)
-
-    def _access_log_bucket(self, retention_days: int) -> s3.Bucket:
-        # Not versioned, on purpose. S3's log delivery writes each log object once, under a key
-        # of its own, and nothing here overwrites one: versioning would have nothing to recover
-        # but deletions, and no role this app creates may delete from this bucket (only the
-        # lifecycle rule expires logs). Versioned, the expiration rule below would only hide each
-        # log behind a delete marker, keeping it billed for a further noncurrent period and
-        # needing two more rules to clean up. Neither rule pack run here (AwsSolutions,
-        # Serverless) asks for versioning, so there is no finding to acknowledge; should an
-        # audit require tamper-proof logs, that is Object Lock on a new bucket, not versioning.
-        bucket = s3.Bucket(
+        CfnOutput(
             self,
-            "AccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption log delivery supports
-            enforce_ssl=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-access-logs",
-                    expiration=Duration.days(retention_days),
-                    abort_incomplete_multipart_upload_after=self._abort_after,
-                )
-            ],
-            removal_policy=RemovalPolicy.RETAIN,
+            f"{name}BucketName",
+            value=bucket.bucket_name,
+            description=f"Bucket of the {holds}, under prefix '{settings.prefix}'",
         )
-        acknowledge(
-            bucket,
-            rule_id="AwsSolutions-S1",
-            reason=(
-                "This is the server access log bucket of the model, data and results buckets; logging"
-                " its own requests would mostly record the log deliveries themselves."
-            ),
-        )
-        return bucket
+        return S3Location(bucket=bucket, prefix=settings.prefix)

@@ -10,9 +10,7 @@ from constructs import Construct
 class ExecutionRole(Construct):
     """Grants are added by the stack that owns the function; nothing managed, nothing shared."""
 
-    def __init__(
-        self, scope: Construct, construct_id: str, *, description: str, log_group: logs.ILogGroup
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, description: str, log_group: logs.ILogGroup) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
             self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from cdk_monitoring_constructs import (
@@ -16,6 +15,8 @@ from cdk_monitoring_constructs import (
     SnsAlarmActionStrategy,
 )
 from constructs import Construct
+
+from stacks.common.any_alarm import alarm_when_any
 
 # Handlers emit this EMF metric for faults they answer with a 500 instead of raising, so an
 # error hidden from Lambda's own Errors metric still raises an alarm.
@@ -66,17 +67,14 @@ class FunctionMonitoring(Construct):
             statistic="Sum",
             period=Duration.minutes(5),
         )
-        self.internal_errors_alarm = internal_errors.create_alarm(
+        self.internal_errors_alarm = alarm_when_any(
             self,
             "InternalErrorsAlarm",
+            metric=internal_errors,
             alarm_name=f"{function_name}-InternalErrors",
             alarm_description=f"{function_name} answered a request with an internal error (500).",
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            topic=alarm_topic,
         )
-        self.internal_errors_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
         # Errors, throttles, p99 duration (cdk-monitoring-constructs') and InternalErrors: any of
         # them firing during a deployment rolls the `live` alias back (stacks/common/rollout.py).
         self.rollback_alarms: list[cloudwatch.IAlarm] = [

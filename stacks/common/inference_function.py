@@ -8,24 +8,20 @@ before traffic shifts), an optional keep-warm schedule, an optional AWS_IAM Func
 outputs callers need. Defaults come from settings; a stack only passes what
 differs.
 
-Asynchronous invocations are bounded on purpose: Lambda's defaults (2 retries, events kept up
-to 6 hours) would retry and queue keep-warm pings nobody waits for. By default the alias
-retries nothing and drops events older than a minute (FunctionSettings.async_*); a stack with
-a real asynchronous source passes its own `AsyncInvoke` (retries, age, on-failure destination),
+A stack with a real asynchronous source passes its own `AsyncInvoke` (stacks/common/async_invoke.py),
 which becomes the alias' one EventInvokeConfig (Lambda allows one per alias).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
 
 from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from stacks.common.async_invoke import AsyncInvoke
 from stacks.common.compliance import acknowledge
 from stacks.common.execution_role import ExecutionRole
 from stacks.common.function_monitoring import FunctionMonitoring
@@ -39,34 +35,13 @@ from stacks.common.packages import (
     ZipPackage,
 )
 from stacks.common.pre_traffic_hook import PreTrafficHealthCheck
+from stacks.common.provisioned_concurrency import autoscale_provisioned_concurrency
 from stacks.common.rollout import AliasRollout
-from stacks.settings import FunctionSettings, MonitoringSettings, VpcPlacement
+from stacks.common.vpc_placement import vpc_options as vpc_options_of
+from stacks.settings import FunctionSettings, MonitoringSettings
 
 METRICS_NAMESPACE = "MlInference"
 LIVE_ALIAS = "live"
-SYNCHRONOUS_CALLERS_ONLY = (
-    "Callers invoke synchronously and receive every error themselves; the only asynchronous events"
-    " are keep-warm pings (if any), disposable by design: the live alias retries them {retries} times"
-    " and drops them after {age} s."
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class AsyncInvoke:
-    """The `live` alias' one asynchronous-invocation configuration (AWS::Lambda::EventInvokeConfig)."""
-
-    retry_attempts: int
-    max_event_age: Duration
-    # Where Lambda sends an event (with the error) it gave up on; None drops it.
-    on_failure: lambda_.IDestination | None = None
-
-    @classmethod
-    def from_settings(cls, settings: FunctionSettings) -> AsyncInvoke:
-        """The bounds for a function whose only asynchronous source is keep-warm (or none)."""
-        return cls(
-            retry_attempts=settings.async_retry_attempts,
-            max_event_age=Duration.seconds(settings.async_max_event_age_seconds),
-        )
 
 
 class InferenceFunction(Construct):
@@ -94,7 +69,7 @@ class InferenceFunction(Construct):
         self.role = ExecutionRole(
             self, "ExecutionRole", description=f"Runs {function_name}", log_group=self.log_group
         ).role
-        vpc_options = _vpc_options(self, settings.vpc)
+        vpc_options = vpc_options_of(self, settings.vpc)
 
         common: dict[str, object] = dict(
             function_name=function_name,
@@ -145,16 +120,7 @@ class InferenceFunction(Construct):
             on_failure=self.async_invoke.on_failure,
         )
         self.event_invoke_config = self.alias.node.find_child("EventInvokeConfig")
-        if self.async_invoke.on_failure is None:
-            acknowledge(
-                self.event_invoke_config,
-                rule_id="Serverless-LambdaAsyncFailureDestination",
-                reason=(
-                    "No asynchronous source whose events matter: only keep-warm pings (if any), retried"
-                    f" {self.async_invoke.retry_attempts} times and dropped after"
-                    f" {self.async_invoke.max_event_age.to_seconds()} s on purpose; a lost ping needs no record."
-                ),
-            )
+        self.async_invoke.acknowledge_dropped_events(self.event_invoke_config)
         self.url = (
             self.alias.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
             if settings.function_url
@@ -172,7 +138,7 @@ class InferenceFunction(Construct):
             metrics_namespace=METRICS_NAMESPACE,
             service_name=service_name,
         )
-        self.autoscaling = _autoscale_provisioned_concurrency(self.alias, settings)
+        self.autoscaling = autoscale_provisioned_concurrency(self.alias, settings)
         self.pre_traffic_check = (
             PreTrafficHealthCheck(
                 self,
@@ -194,21 +160,23 @@ class InferenceFunction(Construct):
             pre_traffic_hook=self.pre_traffic_check,
         )
         self._add_outputs()
-        self._acknowledge_findings(
-            no_dead_letter_queue_reason
-            or SYNCHRONOUS_CALLERS_ONLY.format(
-                retries=self.async_invoke.retry_attempts, age=self.async_invoke.max_event_age.to_seconds()
-            )
-        )
+        self._acknowledge_findings(no_dead_letter_queue_reason or self.async_invoke.synchronous_callers_reason())
 
     def _add_outputs(self) -> None:
-        CfnOutput(self, "FunctionName", value=self.function.function_name,
-                  description="Function name for boto3 invoke")
-        CfnOutput(self, "FunctionArn", value=self.alias.function_arn,
-                  description=f"ARN of the '{LIVE_ALIAS}' alias callers invoke")
+        CfnOutput(self, "FunctionName", value=self.function.function_name, description="Function name for boto3 invoke")
+        CfnOutput(
+            self,
+            "FunctionArn",
+            value=self.alias.function_arn,
+            description=f"ARN of the '{LIVE_ALIAS}' alias callers invoke",
+        )
         if self.url is not None:
-            CfnOutput(self, "FunctionUrl", value=self.url.url,
-                      description="Function URL (AWS_IAM auth: requests must be SigV4-signed)")
+            CfnOutput(
+                self,
+                "FunctionUrl",
+                value=self.url.url,
+                description="Function URL (AWS_IAM auth: requests must be SigV4-signed)",
+            )
 
     def _acknowledge_findings(self, no_dead_letter_queue_reason: str) -> None:
         # A stack with its own asynchronous sources says how their failures are kept.
@@ -226,38 +194,5 @@ class InferenceFunction(Construct):
         )
 
 
-def _autoscale_provisioned_concurrency(
-    alias: lambda_.Alias, settings: FunctionSettings
-) -> lambda_.IScalableFunctionAttribute | None:
-    """Target tracking on the alias' provisioned concurrency utilisation (opt-in)."""
-    autoscaling = settings.provisioned_concurrency_autoscaling
-    if autoscaling is None:
-        return None
-    capacity = alias.add_auto_scaling(min_capacity=autoscaling.min_capacity, max_capacity=autoscaling.max_capacity)
-    capacity.scale_on_utilization(utilization_target=autoscaling.utilization_target)
-    return capacity
-
-
 def _logical_id(construct: Construct) -> str:
     return Stack.of(construct).get_logical_id(construct.node.default_child)  # type: ignore[arg-type]
-
-
-def _vpc_options(scope: Construct, placement: VpcPlacement | None) -> dict[str, object]:
-    """Subnets and a security group in an existing VPC, without a lookup (works offline)."""
-    if placement is None:
-        return {}
-    vpc = ec2.Vpc.from_vpc_attributes(
-        scope,
-        "Vpc",
-        vpc_id=placement.vpc_id,
-        availability_zones=list(placement.availability_zones),
-        private_subnet_ids=list(placement.private_subnet_ids),
-    )
-    security_group = ec2.SecurityGroup(
-        scope, "SecurityGroup", vpc=vpc, description="Function ENIs: egress only", allow_all_outbound=True
-    )
-    return {
-        "vpc": vpc,
-        "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets),
-        "security_groups": [security_group],
-    }

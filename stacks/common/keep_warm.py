@@ -15,9 +15,7 @@ KEEP_WARM_EVENT = {"action": "keep_warm"}
 
 
 class KeepWarm(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, target: lambda_.IFunction, rate_minutes: int
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, target: lambda_.IFunction, rate_minutes: int) -> None:
         super().__init__(scope, construct_id)
         self.rule = events.Rule(
             self,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import jsii
 from aws_cdk import BundlingOptions, ILocalBundling
@@ -21,7 +21,13 @@ from tools.task_root import pip_install_command, requirements_lock
 
 # Never shipped: caches, tests, local-only files, and what ships separately (the model layer).
 DEFAULT_EXCLUDES = (
-    "__pycache__", "*.pyc", "requirements.in", "requirements*.txt", "Dockerfile", ".dockerignore", "tests"
+    "__pycache__",
+    "*.pyc",
+    "requirements.in",
+    "requirements*.txt",
+    "Dockerfile",
+    ".dockerignore",
+    "tests",
 )
 # Sources some wheels carry for rebuilding their extensions; nothing imports them at run time.
 BUILD_ONLY_SUFFIXES = (".pyx", ".pxd", ".c", ".cpp", ".h", ".hpp")
@@ -70,9 +76,7 @@ class LocalPythonFunctionBundling:
                     path.unlink()
         packages = [(self._source_dir, self._package_name), *((path, path.name) for path in self._shared_packages)]
         for source, name in packages:
-            shutil.copytree(
-                source, target / name, ignore=shutil.ignore_patterns(*self._excludes), dirs_exist_ok=True
-            )
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns(*self._excludes), dirs_exist_ok=True)
         return True
 
 

@@ -33,15 +33,18 @@ RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
 }
 
 
+def log_group(scope: Construct, construct_id: str, *, retention_days: int, name: str | None = None) -> logs.LogGroup:
+    """A log group kept `retention_days` and deleted with its stack (named, or named by CloudFormation)."""
+    return logs.LogGroup(
+        scope,
+        construct_id,
+        log_group_name=name,
+        retention=RETENTION_BY_DAYS[retention_days],
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+
+
 class FunctionLogGroup(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, function_name: str, retention_days: int
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, function_name: str, retention_days: int) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            log_group_name=f"/aws/lambda/{function_name}",
-            retention=RETENTION_BY_DAYS[retention_days],
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        self.log_group = log_group(self, "LogGroup", name=f"/aws/lambda/{function_name}", retention_days=retention_days)

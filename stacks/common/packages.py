@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from aws_cdk import BundlingOptions, IgnoreMode, RemovalPolicy
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -13,16 +13,16 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.common import local_bundling
-from tools import task_root
 from stacks.common.local_bundling import (
     DEFAULT_EXCLUDES,
-    requirements_lock_name,
     LocalCopyBundling,
     LocalPythonFunctionBundling,
+    requirements_lock_name,
 )
 from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from stacks.settings import Architecture
+from tools import task_root
 
 # The bundler's own source is part of every bundled asset's hash: CDK keys staged assets on
 # their inputs and bundling options only, so a change to what the bundler writes would
@@ -83,9 +83,7 @@ def lock_fingerprint(lock: Path) -> str:
     return hashlib.sha256(lock.read_bytes()).hexdigest()[:16] if lock.exists() else "none"
 
 
-def python_function_code(
-    *, folder: str, architecture: Architecture, excludes: Sequence[str] = ()
-) -> lambda_.Code:
+def python_function_code(*, folder: str, architecture: Architecture, excludes: Sequence[str] = ()) -> lambda_.Code:
     """The ZIP for `functions/<folder>`: its lock for the architecture (requirements-<arch>.txt)
     installed as Lambda wheels with hashes checked, the package, and functions/lambda_common
     beside it as package `lambda_common`.
@@ -113,7 +111,7 @@ def python_function_code(
             # mounted by absolute path, and bundling options enter the asset hash, so the hash
             # would differ per checkout (a new version on every deploy from another folder).
             command=["bash", "-c", "echo 'bundled locally only (stacks/common/local_bundling.py)' >&2; exit 1"],
-            local=LocalPythonFunctionBundling(
+            local=LocalPythonFunctionBundling(  # type: ignore[arg-type]  # a jsii interface (@jsii.implements) mypy cannot see
                 source_dir=source_dir,
                 package_name=folder,
                 architecture=architecture,
@@ -157,8 +155,12 @@ class ModelLayer(Construct):
                 bundling=BundlingOptions(
                     image=PYTHON_RUNTIME.bundling_image,
                     environment={"BUNDLER_FINGERPRINT": BUNDLER_FINGERPRINT},
-                    command=["bash", "-c", f"mkdir -p /asset-output/{folder_name} && cp -r . /asset-output/{folder_name}"],
-                    local=LocalCopyBundling(source_dir=model_dir, folder_name=folder_name),
+                    command=[
+                        "bash",
+                        "-c",
+                        f"mkdir -p /asset-output/{folder_name} && cp -r . /asset-output/{folder_name}",
+                    ],
+                    local=LocalCopyBundling(source_dir=model_dir, folder_name=folder_name),  # type: ignore[arg-type]  # as above
                 ),
             ),
         )

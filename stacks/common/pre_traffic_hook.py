@@ -51,12 +51,12 @@ class PreTrafficHealthCheck(Construct):
             log_group=self.log_group,
         ).role
         # The version about to receive traffic, and only it.
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[target.function_arn])
-        )
+        self.role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[target.function_arn]))
         source = HANDLER_SOURCE.read_text()
         if len(source) > INLINE_CODE_LIMIT:
-            raise ValueError(f"{HANDLER_SOURCE.name} is {len(source)} characters; inline code allows {INLINE_CODE_LIMIT}")
+            raise ValueError(
+                f"{HANDLER_SOURCE.name} is {len(source)} characters; inline code allows {INLINE_CODE_LIMIT}"
+            )
         self.function = lambda_.Function(
             self,
             "Function",

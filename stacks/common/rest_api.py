@@ -13,17 +13,16 @@ False`; see stacks/account.py): they are on only when settings say the account h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from aws_cdk import CfnOutput, RemovalPolicy
+from aws_cdk import CfnOutput
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.common.compliance import acknowledge
-from stacks.common.log_group import RETENTION_BY_DAYS
+from stacks.common.log_group import log_group
 from stacks.settings import RestApiSettings
 
 
@@ -50,12 +49,7 @@ class InferenceRestApi(Construct):
         settings: RestApiSettings,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=RETENTION_BY_DAYS[settings.access_log_retention_days],
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        self.access_logs = log_group(self, "AccessLogs", retention_days=settings.access_log_retention_days)
         use_iam = settings.auth == "iam"
         self.api = apigateway.RestApi(
             self,
@@ -74,7 +68,9 @@ class InferenceRestApi(Construct):
                 metrics_enabled=True,
                 # Execution logs need the account's CloudWatch role (RestApiSettings.execution_logging).
                 logging_level=(
-                    apigateway.MethodLoggingLevel.ERROR if settings.execution_logging else apigateway.MethodLoggingLevel.OFF
+                    apigateway.MethodLoggingLevel.ERROR
+                    if settings.execution_logging
+                    else apigateway.MethodLoggingLevel.OFF
                 ),
                 data_trace_enabled=False,  # would log request bodies: images, possibly personal data
                 throttling_rate_limit=settings.throttle_rate_per_second,
@@ -106,7 +102,8 @@ class InferenceRestApi(Construct):
             request_models = None
             if route.json_body_schema is not None:
                 model = self.api.add_model(
-                    f"{resource.node.id}{route.method.title()}Body", content_type="application/json",
+                    f"{resource.node.id}{route.method.title()}Body",
+                    content_type="application/json",
                     schema=route.json_body_schema,
                 )
                 request_models = {"application/json": model}

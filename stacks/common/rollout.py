@@ -9,7 +9,7 @@ health check, and rolls back when the deployment fails or any of the given alarm
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_cloudwatch as cloudwatch

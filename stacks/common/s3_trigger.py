@@ -2,7 +2,8 @@
 
 Objects created under a prefix (one notification per file suffix) invoke a function alias
 asynchronously. Lambda retries a failed event, then hands it, with the error, to an encrypted
-SQS queue; an alarm fires as soon as that queue holds a message. The S3 event in the message's
+SQS queue; an alarm (cdk-monitoring-constructs', on the function's dashboard) fires as soon as
+that queue holds a message. The S3 event in the message's
 `requestPayload` can be replayed with `aws lambda invoke --invocation-type Event`.
 
 Built in two steps, because the retries, maximum age and failure queue are the target alias'
@@ -15,21 +16,21 @@ that still fails after the retries means the function cannot start, and alarms t
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from cdk_monitoring_constructs import MaxMessageCountThreshold, MonitoringFacade
 from constructs import Construct
 
 from stacks.common.compliance import acknowledge
 from stacks.common.inference_function import AsyncInvoke, InferenceFunction
+from stacks.common.logical_ids import keep_logical_id
 from stacks.common.nag_finding import managed_policy_rule
 from stacks.common.s3_prefix_access import S3Location
 
@@ -48,7 +49,6 @@ class S3Trigger(Construct):
         suffixes: Sequence[str],
         retry_attempts: int,
         max_event_age: Duration,
-        alarm_topic: sns.ITopic,
         alarm_name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -76,22 +76,8 @@ class S3Trigger(Construct):
             max_event_age=max_event_age,
             on_failure=destinations.SqsDestination(self.failure_queue),
         )
-        self.failure_alarm = self.failure_queue.metric_approximate_number_of_messages_visible(
-            period=Duration.minutes(5), statistic="Maximum"
-        ).create_alarm(
-            self,
-            "FailedEventsAlarm",
-            alarm_name=f"{alarm_name_prefix}-FailedTriggerEvents",
-            alarm_description=(
-                f"S3 trigger events of {alarm_name_prefix} failed after retries and wait in the failure"
-                " queue: read the error in each message, fix, then replay its requestPayload."
-            ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        self.failure_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        self._alarm_name_prefix = alarm_name_prefix
+        self.failure_alarm: cloudwatch.IAlarm | None = None
 
     def invoke(self, function: InferenceFunction) -> None:
         """Objects created under the source prefix invoke `function`'s live alias, whose
@@ -101,6 +87,7 @@ class S3Trigger(Construct):
                 f"{function.node.path}: its live alias must be created with async_invoke=<this trigger>.async_invoke,"
                 " so that trigger events are retried and kept as the trigger's settings say"
             )
+        self._alarm_on_failed_events(function.monitoring.facade)
         target = function.alias
         for suffix in self._suffixes:
             self._source.bucket.add_event_notification(
@@ -109,6 +96,27 @@ class S3Trigger(Construct):
                 s3.NotificationKeyFilter(prefix=self._source.prefix or None, suffix=suffix),
             )
         self._acknowledge_notifications_handler()
+
+    def _alarm_on_failed_events(self, facade: MonitoringFacade) -> None:
+        """On the function's dashboard and alarm topic: any message in the failure queue alarms."""
+        facade.monitor_sqs_queue(
+            queue=self.failure_queue,
+            human_readable_name="S3 trigger events that failed after retries",
+            add_queue_max_size_alarm={
+                "Critical": MaxMessageCountThreshold(
+                    max_message_count=0,
+                    alarm_name_override=f"{self._alarm_name_prefix}-FailedTriggerEvents",
+                    alarm_description_override=(
+                        f"S3 trigger events of {self._alarm_name_prefix} failed after retries and wait in the failure"
+                        " queue: read the error in each message, fix, then replay its requestPayload."
+                    ),
+                    treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+            },
+        )
+        self.failure_alarm = facade.created_alarms()[-1].alarm
+        # The same alarm as before it moved into the facade: updated in place, never replaced.
+        keep_logical_id(self.failure_alarm, scope=self, construct_id="FailedEventsAlarm")
 
     def _acknowledge_notifications_handler(self) -> None:
         """The function CDK adds to write the bucket's notification configuration at deploy time

@@ -21,6 +21,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.common.access_log_bucket import access_log_bucket
 from stacks.common.compliance import acknowledge
 from stacks.common.data_buckets import SERVER_ACCESS_LOGS_USE_BUCKET_POLICY
 from stacks.common.s3_prefix_access import S3Location
@@ -40,29 +41,8 @@ class UploadBucket(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.node.set_context(SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, True)
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption log delivery supports
-            enforce_ssl=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-access-logs",
-                    expiration=Duration.days(access_log_retention_days),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        acknowledge(
-            self.access_logs,
-            rule_id="AwsSolutions-S1",
-            reason=(
-                "This is the server access log bucket of the uploads bucket; logging its own requests"
-                " would mostly record the log deliveries themselves."
-            ),
+        self.access_logs = access_log_bucket(
+            self, retention_days=access_log_retention_days, abort_after=Duration.days(1), of="the uploads bucket"
         )
         self.bucket = s3.Bucket(
             self,
@@ -87,11 +67,17 @@ class UploadBucket(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.location = S3Location(bucket=self.bucket, prefix=prefix)
-        CfnOutput(self, "BucketName", value=self.bucket.bucket_name,
-                  description=f"Bucket of the uploaded scans, under prefix '{prefix}' (deleted after {expire_after_days} day(s))")
+        CfnOutput(
+            self,
+            "BucketName",
+            value=self.bucket.bucket_name,
+            description=f"Bucket of the uploaded scans, under prefix '{prefix}' (deleted after {expire_after_days} day(s))",
+        )
 
     def grant_presign_and_read(self, role: iam.Role) -> None:
-        role.add_to_policy(iam.PolicyStatement(actions=list(PRESIGN_AND_READ_ACTIONS), resources=[self.location.objects_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(actions=list(PRESIGN_AND_READ_ACTIONS), resources=[self.location.objects_arn])
+        )
         bucket_id = Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
         acknowledge(
             role.node.find_child("DefaultPolicy"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.infra.synth import (
     with_batch_predict,
     with_mask_function,
     with_template,
+    with_workload,
 )
 from tests.support.cdk_cli import CliSynth, cdk_cli_synth
 
@@ -45,20 +47,32 @@ def prod_app(tmp_path_factory: pytest.TempPathFactory) -> WorkloadStacks:
     return synth_app(ENVIRONMENTS["prod"], tmp_path_factory.mktemp("prod"))
 
 
+def _workload_stack(environment: str, short: str, workload: str) -> Callable[..., Synth]:
+    """The session fixture <environment>_<short>: one workload's stack (its stacks/workloads.py
+    name) in the dev or prod app."""
+
+    @pytest.fixture(scope="session", name=f"{environment}_{short}")
+    def fixture(request: pytest.FixtureRequest) -> Synth:
+        return with_template(getattr(request.getfixturevalue(f"{environment}_app"), workload))
+
+    return fixture
+
+
+# dev_mask, prod_mask, dev_sentiment... : each workload's stack in each environment's app.
+for _environment in ("dev", "prod"):
+    for _short, _workload in (
+        ("mask", "mask_predictor"),
+        ("sentiment", "sentiment"),
+        ("checkbox", "checkbox"),
+        ("batch", "batch_predict"),
+    ):
+        globals()[f"{_environment}_{_short}"] = _workload_stack(_environment, _short, _workload)
+
+
 @pytest.fixture(scope="session")
 def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliSynth]:
     """The real `cdk synth -c env=<name>` output per environment (tests/support/cdk_cli.py)."""
     return cdk_cli_synth(tuple(ENVIRONMENTS), tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def dev_mask(dev_app: WorkloadStacks) -> Synth:
-    return with_template(dev_app.mask_predictor)
-
-
-@pytest.fixture(scope="session")
-def prod_mask(prod_app: WorkloadStacks) -> Synth:
-    return with_template(prod_app.mask_predictor)
 
 
 @pytest.fixture(scope="session")
@@ -103,50 +117,30 @@ def cdk_out_of(dev_mask: tuple[Stack, Template]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dev_sentiment(dev_app: WorkloadStacks) -> Synth:
-    return with_template(dev_app.sentiment)
-
-
-@pytest.fixture(scope="session")
-def prod_sentiment(prod_app: WorkloadStacks) -> Synth:
-    return with_template(prod_app.sentiment)
-
-
-@pytest.fixture(scope="session")
 def tuned_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
     """arm64, fp32, model loaded from S3, budget with a direct e-mail."""
-    base = ENVIRONMENTS["dev"]
-    sentiment = replace(
-        base.sentiment,
-        function=replace(base.sentiment.function, architecture="arm64"),
+    settings = with_workload(
+        ENVIRONMENTS["dev"],
+        "sentiment",
+        function_changes={"architecture": "arm64"},
         quantize=False,
         model_s3_uri="s3://models-bucket/sentiment/v3/",
         budget=BudgetSettings(monthly_limit_usd=25.0, email="finance@example.com"),
     )
-    return synth_sentiment(replace(base, sentiment=sentiment), tmp_path_factory.mktemp("sentiment-tuned"))
-
-
-@pytest.fixture(scope="session")
-def dev_checkbox(dev_app: WorkloadStacks) -> Synth:
-    return with_template(dev_app.checkbox)
-
-
-@pytest.fixture(scope="session")
-def prod_checkbox(prod_app: WorkloadStacks) -> Synth:
-    return with_template(prod_app.checkbox)
+    return synth_sentiment(settings, tmp_path_factory.mktemp("sentiment-tuned"))
 
 
 @pytest.fixture(scope="session")
 def iam_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
     """IAM auth instead of API keys, arm64, model from S3."""
-    base = ENVIRONMENTS["dev"]
-    checkbox = replace(
-        base.checkbox,
-        function=replace(base.checkbox.function, architecture="arm64"),
+    settings = with_workload(
+        ENVIRONMENTS["dev"],
+        "checkbox",
+        function_changes={"architecture": "arm64"},
         api=RestApiSettings(auth="iam", throttle_rate_per_second=5, throttle_burst=7),
         model_s3_uri="s3://models-bucket/checkbox/best.onnx",
     )
-    return synth_checkbox(replace(base, checkbox=checkbox), tmp_path_factory.mktemp("checkbox-iam"))
+    return synth_checkbox(settings, tmp_path_factory.mktemp("checkbox-iam"))
 
 
 @pytest.fixture(scope="session")
@@ -156,16 +150,6 @@ def account_logging_app(tmp_path_factory: pytest.TempPathFactory) -> WorkloadSta
     checkbox = replace(base.checkbox, api=replace(base.checkbox.api, execution_logging=True))
     settings = replace(base, api_gateway_account_logging=True, checkbox=checkbox)
     return synth_app(settings, tmp_path_factory.mktemp("account-logging"))
-
-
-@pytest.fixture(scope="session")
-def dev_batch(dev_app: WorkloadStacks) -> Synth:
-    return with_template(dev_app.batch_predict)
-
-
-@pytest.fixture(scope="session")
-def prod_batch(prod_app: WorkloadStacks) -> Synth:
-    return with_template(prod_app.batch_predict)
 
 
 @pytest.fixture(scope="session")

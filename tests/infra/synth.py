@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from stacks.app_builder import WorkloadStacks, build_app
-from stacks.settings import BatchPredictSettings, EnvironmentSettings, FunctionSettings
+from stacks.settings import EnvironmentSettings
+from tests.support.templates import Synth
 from tools.cdk_context import cdk_synth_context
-
-Synth = tuple[Stack, Template]
 
 
 def synth_app(settings: EnvironmentSettings, outdir: Path) -> WorkloadStacks:
@@ -50,11 +50,20 @@ def synth_batch_predict(settings: EnvironmentSettings, outdir: Path) -> Synth:
     return with_template(synth_app(settings, outdir).batch_predict)
 
 
-def with_batch_predict(settings: EnvironmentSettings, **changes: object) -> EnvironmentSettings:
-    batch_predict: BatchPredictSettings = replace(settings.batch_predict, **changes)
-    return replace(settings, batch_predict=batch_predict)
+def with_workload(
+    settings: EnvironmentSettings, name: str, *, function_changes: dict[str, Any] | None = None, **changes: Any
+) -> EnvironmentSettings:
+    """`settings` with fields of one workload's settings (`name`: its EnvironmentSettings field)
+    replaced, and fields of its FunctionSettings with `function_changes`."""
+    workload = getattr(settings, name)
+    if function_changes:
+        changes["function"] = replace(workload.function, **function_changes)
+    return replace(settings, **{name: replace(workload, **changes)})
 
 
-def with_mask_function(settings: EnvironmentSettings, **changes: object) -> EnvironmentSettings:
-    function: FunctionSettings = replace(settings.mask_predictor.function, **changes)
-    return replace(settings, mask_predictor=replace(settings.mask_predictor, function=function))
+def with_batch_predict(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:
+    return with_workload(settings, "batch_predict", **changes)
+
+
+def with_mask_function(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:
+    return with_workload(settings, "mask_predictor", function_changes=changes)

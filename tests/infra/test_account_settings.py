@@ -7,18 +7,19 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from stacks.app_builder import WorkloadStacks
 from stacks.settings import ENVIRONMENTS
-from tests.infra.test_cfn_lint import cfn_lint, described
-from tests.infra.test_mask_predictor_stack import only_resource
+from tests.support.cfn_lint import cfn_lint, described
+from tests.support.templates import only_resource
 
-Synth = tuple[Stack, Template]
 APIGATEWAY = "apigateway.amazonaws.com"
 PUSH_TO_CLOUDWATCH_LOGS = {
-    "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]]
+    "Fn::Join": [
+        "",
+        ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"],
+    ]
 }
 
 
@@ -32,7 +33,9 @@ def roles_trusting(template: Template, service: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fixture", ["dev_checkbox", "prod_checkbox", "iam_checkbox"])
-def test_checkbox_stack_owns_no_account_setting_and_no_api_gateway_role(fixture: str, request: pytest.FixtureRequest) -> None:
+def test_checkbox_stack_owns_no_account_setting_and_no_api_gateway_role(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
     _, template = request.getfixturevalue(fixture)
     template.resource_count_is("AWS::ApiGateway::Account", 0)
     assert roles_trusting(template, APIGATEWAY) == []
@@ -112,6 +115,9 @@ def test_account_stack_passes_cdk_nag_and_cfn_lint(account_logging_app: Workload
     outdir = Path(account_logging_app.account.node.root.outdir)  # type: ignore[attr-defined]
     report = json.loads((outdir / "validation-report.json").read_text())
     assert all(not plugin["violations"] for plugin in report["pluginReports"])
-    templates = [outdir / f"{stack.stack_name}.template.json" for stack in (account_logging_app.account, account_logging_app.checkbox)]
+    templates = [
+        outdir / f"{stack.stack_name}.template.json"
+        for stack in (account_logging_app.account, account_logging_app.checkbox)
+    ]
     findings = cfn_lint(templates, ENVIRONMENTS["dev"].region)
     assert findings == [], described(findings)

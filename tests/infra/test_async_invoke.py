@@ -8,20 +8,16 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Duration, Stack
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 from stacks.app_builder import WorkloadStacks
-from stacks.common.inference_function import AsyncInvoke, InferenceFunction
-from stacks.common.packages import ZipPackage
+from stacks.common.inference_function import AsyncInvoke
 from stacks.common.s3_prefix_access import S3Location
 from stacks.common.s3_trigger import S3Trigger
-from stacks.settings import ENVIRONMENTS, FunctionSettings, MonitoringSettings, SettingsError
+from stacks.settings import ENVIRONMENTS, FunctionSettings, SettingsError
 from tests.infra.synth import synth_mask_predictor, with_mask_function
-
-Synth = tuple[Stack, Template]
+from tests.support.templates import Synth, probe_function
 
 
 def configs_per_alias(template: Template) -> dict[str, list[dict[str, Any]]]:
@@ -29,14 +25,21 @@ def configs_per_alias(template: Template) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {alias: [] for alias in template.find_resources("AWS::Lambda::Alias")}
     for config in template.find_resources("AWS::Lambda::EventInvokeConfig").values():
         properties = config["Properties"]
-        index, (delimiter, alias_ref) = properties["Qualifier"]["Fn::Select"][0], properties["Qualifier"]["Fn::Select"][1]["Fn::Split"]
+        index, (delimiter, alias_ref) = (
+            properties["Qualifier"]["Fn::Select"][0],
+            properties["Qualifier"]["Fn::Select"][1]["Fn::Split"],
+        )
         assert (index, delimiter) == (7, ":")  # the alias name, from the alias' ARN
         found[alias_ref["Ref"]].append(properties)
     return found
 
 
 def bounds(properties: dict[str, Any]) -> tuple[int, int, Any]:
-    return properties["MaximumRetryAttempts"], properties["MaximumEventAgeInSeconds"], properties.get("DestinationConfig")
+    return (
+        properties["MaximumRetryAttempts"],
+        properties["MaximumEventAgeInSeconds"],
+        properties.get("DestinationConfig"),
+    )
 
 
 @pytest.mark.parametrize("fixture", ["dev_app", "prod_app"])
@@ -102,25 +105,9 @@ def test_defaults_and_every_environment_use_the_one_minute_no_retry_bounds() -> 
             assert (workload.function.async_retry_attempts, workload.function.async_max_event_age_seconds) == (0, 60)
 
 
-def _function(stack: Stack, **kwargs: Any) -> InferenceFunction:
-    return InferenceFunction(
-        stack,
-        "Fn",
-        function_name="probe",
-        service_name="probe",
-        description="probe",
-        package=ZipPackage(code=lambda_.Code.from_inline("def handler(event, context):\n    return 1\n"), handler="index.handler"),
-        settings=FunctionSettings(memory_mb=128, timeout_seconds=3),
-        monitoring=MonitoringSettings(),
-        alarm_topic=sns.Topic(stack, "Topic"),
-        environment={},
-        **kwargs,
-    )
-
-
 def test_a_second_config_for_the_same_alias_is_refused() -> None:
     stack = Stack(App(), "Probe")
-    function = _function(stack)
+    function = probe_function(stack)
     with pytest.raises(RuntimeError, match="EventInvokeConfig has already been configured"):
         function.alias.configure_async_invoke(retry_attempts=2)
 
@@ -134,10 +121,9 @@ def test_a_trigger_refuses_a_function_configured_without_it() -> None:
         suffixes=(".csv",),
         retry_attempts=2,
         max_event_age=Duration.hours(1),
-        alarm_topic=sns.Topic(stack, "Alarms"),
         alarm_name_prefix="probe",
     )
-    function = _function(stack, async_invoke=AsyncInvoke(retry_attempts=0, max_event_age=Duration.minutes(1)))
+    function = probe_function(stack, async_invoke=AsyncInvoke(retry_attempts=0, max_event_age=Duration.minutes(1)))
     with pytest.raises(ValueError, match="async_invoke=<this trigger>.async_invoke"):
         trigger.invoke(function)
     Template.from_stack(stack).resource_count_is("Custom::S3BucketNotifications", 0)

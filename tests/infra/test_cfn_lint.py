@@ -4,34 +4,13 @@ with the repository's one configuration (.cfnlintrc.yaml): no finding of any lev
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from stacks.settings import ENVIRONMENTS
 from tests.support.cdk_cli import CliSynth
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIG = REPO_ROOT / ".cfnlintrc.yaml"
-CFN_LINT = Path(sys.executable).with_name("cfn-lint")  # the virtualenv's, as pinned
-CRASHED = 1  # cfn-lint's exit status is a bit mask: 2 error, 4 warning, 8 informational
-
-
-def cfn_lint(templates: list[Path], region: str) -> list[dict[str, Any]]:
-    command = [str(CFN_LINT), "--config-file", str(CONFIG), "--format", "json", "--regions", region, "--"]
-    result = subprocess.run(command + [str(t) for t in templates], cwd=REPO_ROOT, capture_output=True, text=True)
-    assert not result.returncode & CRASHED, result.stderr[-3000:]
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
-
-
-def described(findings: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"{f['Rule']['Id']} {Path(f['Filename']).name}:{f['Location']['Start']['LineNumber']} {f['Message']}"
-        for f in findings
-    )
+from tests.support.cfn_lint import cfn_lint, described
 
 
 @pytest.mark.parametrize("environment", list(ENVIRONMENTS))
@@ -43,7 +22,9 @@ def test_every_synthesized_template_passes_cfn_lint(environment: str, cli_synths
     assert findings == [], described(findings)
 
 
-def test_the_configuration_reports_errors_and_informational_findings_and_ignores_cdks_depends_on(tmp_path: Path) -> None:
+def test_the_configuration_reports_errors_and_informational_findings_and_ignores_cdks_depends_on(
+    tmp_path: Path,
+) -> None:
     """The lint above can fail: the same command on a template with one error (a retired
     runtime), one informational finding (Fn::Join with no delimiter) and a redundant DependsOn."""
     assume = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from stacks.common.packages import PYTHON_VERSION
-from tests.infra.test_mask_predictor_stack import logical_id, only_resource
-from tools.cloud_assembly import CloudAssembly, FunctionDefinition
+from stacks.common.paths import REPO_ROOT
+from tests.support.templates import (
+    Synth,
+    assert_private_encrypted_retained_bucket,
+    function_definition,
+    logical_id,
+    only_resource,
+)
 from tools.dockerfile import runtime_stage
 
-Synth = tuple[Stack, Template]
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO_ROOT / "functions" / "checkbox" / "Dockerfile"
-
-
-def checkbox_function(synth: Synth) -> FunctionDefinition:
-    stack, _ = synth
-    return CloudAssembly(Path(stack.node.root.outdir)).function("checkbox")  # type: ignore[attr-defined]
 
 
 def methods(template: Template) -> dict[tuple[str, str], dict]:
@@ -47,11 +44,14 @@ def test_image_agrees_with_the_stack(dev_checkbox: Synth, iam_checkbox: Synth) -
     assert stage.base_image == f"public.ecr.aws/lambda/python:{PYTHON_VERSION}"
     assert stage.platform is None
     assert stage.cmd == ["checkbox.handler.lambda_handler"]
-    dev, iam = checkbox_function(dev_checkbox), checkbox_function(iam_checkbox)
+    dev, iam = function_definition(dev_checkbox, "checkbox"), function_definition(iam_checkbox, "checkbox")
     assert dev.handler == "checkbox.handler.lambda_handler"
     assert dev.image is not None and dev.image.platform == "linux/amd64"
     assert iam.image is not None and iam.image.platform == "linux/arm64"
-    assert dev.image.build_args == {"PYTHON_VERSION": PYTHON_VERSION, "MODEL_FILE": "fixtures/checkbox/yolov8_tiny/model.onnx"}
+    assert dev.image.build_args == {
+        "PYTHON_VERSION": PYTHON_VERSION,
+        "MODEL_FILE": "fixtures/checkbox/yolov8_tiny/model.onnx",
+    }
     assert (dev.image.context_dir / "fixtures/checkbox/yolov8_tiny/model.onnx").is_file()
     assert sorted(p.name for p in dev.image.context_dir.iterdir()) == ["fixtures", "functions", "tools"]
     assert sorted(p.name for p in (dev.image.context_dir / "functions").iterdir()) == ["checkbox", "lambda_common"]
@@ -84,7 +84,11 @@ def test_json_predict_body_is_checked_against_a_schema(dev_checkbox: Synth) -> N
     assert schema["properties"]["image"] == {"type": "string", "minLength": 1}
     assert schema["properties"]["s3_key"] == {"type": "string", "minLength": 1, "maxLength": 1024}
     assert schema["properties"]["conf"] == {
-        "type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1, "exclusiveMaximum": True
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": 1,
+        "exclusiveMaximum": True,
     }
     assert "RequestModels" not in methods(template)[("health", "GET")]
     assert "RequestModels" not in methods(template)[("uploads", "POST")]
@@ -142,7 +146,9 @@ def test_api_invokes_the_live_alias_only(dev_checkbox: Synth) -> None:
     _, template = dev_checkbox
     alias = {"Ref": logical_id(template, "AWS::Lambda::Alias")}
     permissions = template.find_resources("AWS::Lambda::Permission").values()
-    api_permissions = [p["Properties"] for p in permissions if p["Properties"]["Principal"] == "apigateway.amazonaws.com"]
+    api_permissions = [
+        p["Properties"] for p in permissions if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
     assert api_permissions and all(p["FunctionName"] == alias for p in api_permissions)
 
 
@@ -184,7 +190,9 @@ def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def test_the_function_is_told_the_uploads_bucket_prefix_expiry_and_size_limit(dev_checkbox: Synth, prod_checkbox: Synth) -> None:
+def test_the_function_is_told_the_uploads_bucket_prefix_expiry_and_size_limit(
+    dev_checkbox: Synth, prod_checkbox: Synth
+) -> None:
     for synth in (dev_checkbox, prod_checkbox):
         _, template = synth
         variables = only_resource(template, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]
@@ -215,15 +223,8 @@ def test_uploads_bucket_is_private_tls_only_encrypted_logged_and_retained(dev_ch
     resources = template.to_json()["Resources"]
     bucket_id = uploads_bucket_id(template)
     bucket = resources[bucket_id]
-    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert_private_encrypted_retained_bucket(bucket)
     properties = bucket["Properties"]
-    assert properties["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
-    }  # fmt: skip
-    assert properties["BucketEncryption"] == {
-        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-    }
-    assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     logs_id = properties["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
     assert properties["LoggingConfiguration"]["LogFilePrefix"] == "uploads/"
     logs = resources[logs_id]["Properties"]

@@ -13,12 +13,12 @@ from aws_cdk.assertions import Template
 from stacks.common.compliance import add_compliance_checks
 
 
-def test_mask_predictor_stacks_synth_with_no_unacknowledged_findings(dev_mask: tuple[Stack, Template], prod_mask: tuple[Stack, Template]) -> None:
+def test_mask_predictor_stacks_synth_with_no_unacknowledged_findings(
+    dev_mask: tuple[Stack, Template], prod_mask: tuple[Stack, Template]
+) -> None:
     for stack, _ in (dev_mask, prod_mask):
         report = json.loads((Path(stack.node.root.outdir) / "validation-report.json").read_text())  # type: ignore[attr-defined]
-        assert report["pluginReports"] == [] or all(
-            not plugin["violations"] for plugin in report["pluginReports"]
-        )
+        assert report["pluginReports"] == [] or all(not plugin["violations"] for plugin in report["pluginReports"])
 
 
 def test_a_violation_fails_the_synth(tmp_path: Path) -> None:

@@ -14,17 +14,22 @@ from pathlib import Path
 import pytest
 
 from stacks.common.packages import DOCKER_PLATFORM, PYTHON_RUNTIME, PYTHON_VERSION
-from tools.cloud_assembly import CloudAssembly, FunctionDefinition
-from tools.dockerfile import runtime_stage
 from tests.support.image_install import install_step_of
 from tests.support.synthesized_app import (
-    KNOWN_IMAGE_FUNCTIONS, dockerfile_of, image_folder, image_functions, synthesized_app,
+    KNOWN_IMAGE_FUNCTIONS,
+    dockerfile_of,
+    image_folder,
+    image_functions,
+    synthesized_app,
 )
+from tools.cloud_assembly import CloudAssembly, FunctionDefinition
+from tools.dockerfile import runtime_stage
 
 ENVIRONMENTS = ("dev", "prod")
 LAMBDA_PYTHON_BASE_IMAGE = "public.ecr.aws/lambda/python"
 TASK_ROOT = "${LAMBDA_TASK_ROOT}"
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+
 
 @pytest.fixture(scope="module")
 def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CloudAssembly]:
@@ -36,7 +41,9 @@ def functions_by_environment(assemblies: dict[str, CloudAssembly]) -> dict[str, 
     return {environment: image_functions(assembly) for environment, assembly in assemblies.items()}
 
 
-def every_image_function(functions_by_environment: dict[str, dict[str, FunctionDefinition]]) -> list[FunctionDefinition]:
+def every_image_function(
+    functions_by_environment: dict[str, dict[str, FunctionDefinition]],
+) -> list[FunctionDefinition]:
     return [fn for functions in functions_by_environment.values() for fn in functions.values()]
 
 
@@ -104,7 +111,9 @@ def test_each_cmd_is_one_handler_string_naming_a_function_the_image_contains(
         assert module_file.is_file(), f"{fn.function_name}: CMD {handler!r}, no {module_path} in the build context"
         assert function in _top_level_names(module_file), f"{fn.function_name}: {module_path} defines no {function}"
         step = install_step_of(dockerfile_of(fn))
-        assert step.one("--function") == package, f"{fn.function_name}: functions/{package} is not installed into the image"
+        assert step.one("--function") == package, (
+            f"{fn.function_name}: functions/{package} is not installed into the image"
+        )
 
 
 def test_the_template_leaves_handler_and_runtime_to_the_image(assemblies: dict[str, CloudAssembly]) -> None:
@@ -131,7 +140,10 @@ def test_each_image_is_built_by_the_install_step_from_its_staged_context(
     for fn in every_image_function(functions_by_environment):
         assert fn.image is not None
         step = install_step_of(dockerfile_of(fn))
-        assert step.one("--function") == image_folder(fn) and step.one("--target") == TASK_ROOT, (fn.function_name, step)
+        assert step.one("--function") == image_folder(fn) and step.one("--target") == TASK_ROOT, (
+            fn.function_name,
+            step,
+        )
         assert step.one("--context") == "/context"
         staged = fn.image.context_dir
         assert (staged / "tools" / "task_root.py").is_file(), f"{fn.function_name}: no install script in the context"

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Stack
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Match
 
 from stacks.common.packages import PYTHON_RUNTIME
-
-Synth = tuple[Stack, Template]
-
-
-def only_resource(template: Template, resource_type: str) -> dict:
-    resources = template.find_resources(resource_type)
-    assert len(resources) == 1, f"expected one {resource_type}, found {len(resources)}"
-    return next(iter(resources.values()))
-
-
-def logical_id(template: Template, resource_type: str) -> str:
-    return next(iter(template.find_resources(resource_type)))
+from tests.support.templates import Synth, alarm_conditions, logical_id, only_resource
 
 
 def test_function_runs_newest_python_on_settings_architecture_and_size(dev_mask: Synth) -> None:
@@ -86,7 +74,9 @@ def test_role_is_its_own_and_trusts_only_lambda_with_no_managed_policies(dev_mas
     assert "ManagedPolicyArns" not in role["Properties"]
     # The only other role is CodeDeploy's, for the alias' rollout (tests/infra/test_rollout.py).
     (other,) = roles.values()
-    assert other["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "codedeploy.amazonaws.com"}
+    assert other["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "codedeploy.amazonaws.com"
+    }
 
 
 def test_role_policy_has_exactly_log_writing_and_tracing(dev_mask: Synth) -> None:
@@ -109,21 +99,6 @@ def test_role_policy_has_exactly_log_writing_and_tracing(dev_mask: Synth) -> Non
     for statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in action for action in actions), "no wildcard actions"
-
-
-def alarm_conditions(template: Template) -> dict[tuple[str, str, str], float]:
-    """(namespace, metric, statistic) -> threshold, for plain and metric-math alarms alike."""
-    conditions = {}
-    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
-        properties = alarm["Properties"]
-        if "Metrics" in properties:
-            (query,) = properties["Metrics"]
-            stat = query["MetricStat"]
-            key = (stat["Metric"]["Namespace"], stat["Metric"]["MetricName"], stat["Stat"])
-        else:
-            key = (properties["Namespace"], properties["MetricName"], properties["Statistic"])
-        conditions[key] = properties["Threshold"]
-    return conditions
 
 
 def test_alarms_on_errors_throttles_p99_duration_and_internal_errors(dev_mask: Synth) -> None:
@@ -207,7 +182,11 @@ def test_opt_ins_provisioned_concurrency_arm64_and_vpc(tuned_mask: Synth) -> Non
     template.resource_count_is("AWS::Lambda::Url", 0)
     template.has_resource_properties(
         "AWS::SNS::Subscription",
-        {"Protocol": "email", "Endpoint": "oncall@example.com", "TopicArn": {"Ref": logical_id(template, "AWS::SNS::Topic")}},
+        {
+            "Protocol": "email",
+            "Endpoint": "oncall@example.com",
+            "TopicArn": {"Ref": logical_id(template, "AWS::SNS::Topic")},
+        },
     )
 
 
@@ -217,9 +196,7 @@ def test_outputs_give_callers_name_arn_and_url(dev_mask: Synth) -> None:
     values = {key.rstrip("0123456789ABCDEF"): output["Value"] for key, output in outputs.items()}
     assert values["PredictorFunctionName"] == {"Ref": logical_id(template, "AWS::Lambda::Function")}
     assert values["PredictorFunctionArn"] == {"Ref": logical_id(template, "AWS::Lambda::Alias")}
-    assert values["PredictorFunctionUrl"] == {
-        "Fn::GetAtt": [logical_id(template, "AWS::Lambda::Url"), "FunctionUrl"]
-    }
+    assert values["PredictorFunctionUrl"] == {"Fn::GetAtt": [logical_id(template, "AWS::Lambda::Url"), "FunctionUrl"]}
 
 
 def test_stack_targets_the_settings_account_and_region(dev_mask: Synth) -> None:

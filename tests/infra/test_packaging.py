@@ -14,6 +14,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR, shared_package_fingerprint
+from stacks.common.paths import REPO_ROOT
 from tools.cdk_context import cdk_synth_context
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition, directory_sizes
 
@@ -101,25 +102,27 @@ def test_the_shared_package_is_part_of_the_zip_assets_hash(tmp_path: Path) -> No
 def test_the_zip_assets_hash_does_not_depend_on_where_the_repository_is(tmp_path: Path) -> None:
     """Bundling options enter CDK's asset hash: a path of this checkout in them would give every
     clone its own hash, and every deploy from another folder a new function version."""
-    repo_root = Path(__file__).resolve().parents[2]
     elsewhere = tmp_path / "another.checkout"
     for name in ("app.py", "cdk.json"):
         elsewhere.mkdir(exist_ok=True)
-        shutil.copy(repo_root / name, elsewhere / name)
+        shutil.copy(REPO_ROOT / name, elsewhere / name)
     for name in ("stacks", "functions", "tools"):
-        shutil.copytree(repo_root / name, elsewhere / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    keys = [_zip_code_keys(root, tmp_path / f"out-{n}") for n, root in enumerate((repo_root, elsewhere))]
+        shutil.copytree(REPO_ROOT / name, elsewhere / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    keys = [_zip_code_keys(root, tmp_path / f"out-{n}") for n, root in enumerate((REPO_ROOT, elsewhere))]
     assert keys[0] == keys[1] and keys[0], keys
 
 
 def _zip_code_keys(root: Path, outdir: Path) -> list[str]:
     environment = {
-        **os.environ, "PYTHONPATH": f"{root / 'functions'}{os.pathsep}{root}", "CDK_OUTDIR": str(outdir),
+        **os.environ,
+        "PYTHONPATH": f"{root / 'functions'}{os.pathsep}{root}",
+        "CDK_OUTDIR": str(outdir),
         "CDK_CONTEXT_JSON": json.dumps(cdk_synth_context("dev", repo_root=root)),
     }
     subprocess.run([sys.executable, "app.py"], cwd=root, env=environment, check=True, capture_output=True)
     template = json.loads((outdir / "MaskPredictor-dev.template.json").read_text())
     return sorted(
-        resource["Properties"]["Code"]["S3Key"] for resource in template["Resources"].values()
+        resource["Properties"]["Code"]["S3Key"]
+        for resource in template["Resources"].values()
         if resource["Type"] == "AWS::Lambda::Function" and "S3Key" in resource["Properties"].get("Code", {})
     )

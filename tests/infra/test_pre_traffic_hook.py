@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 
 from stacks.common import pre_traffic_hook_handler as hook
-from stacks.common.pre_traffic_hook import INLINE_CODE_LIMIT, HANDLER_SOURCE
+from stacks.common.pre_traffic_hook import HANDLER_SOURCE, INLINE_CODE_LIMIT
 
 VERSION_ARN = "arn:aws:lambda:us-east-1:111111111111:function:mask-predictor-dev:7"
 EVENT = {"DeploymentId": "d-ABC123", "LifecycleEventHookExecutionId": "hook-execution-1"}
 
 
 class FakeLambda:
-    def __init__(self, answer: Any = None, *, function_error: str | None = None, raises: Exception | None = None) -> None:
+    def __init__(
+        self, answer: Any = None, *, function_error: str | None = None, raises: Exception | None = None
+    ) -> None:
         self.answer, self.function_error, self.raises = answer, function_error, raises
         self.calls: list[dict[str, Any]] = []
 
@@ -86,7 +88,9 @@ def test_a_healthy_version_succeeds(monkeypatch: pytest.MonkeyPatch) -> None:
         FakeLambda(raises=TimeoutError("read timed out")),
     ],
 )
-def test_an_unhealthy_or_silent_version_fails_the_deployment(lambda_client: FakeLambda, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unhealthy_or_silent_version_fails_the_deployment(
+    lambda_client: FakeLambda, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TARGET_VERSION_ARN", VERSION_ARN)
     codedeploy = FakeCodeDeploy()
     result = hook.handler(EVENT, None, lambda_client=lambda_client, codedeploy_client=codedeploy)

@@ -35,7 +35,10 @@ ROLLBACK_METRICS = {
     ("MlInference", "InternalErrors"),
 }
 CODEDEPLOY_POLICY = {
-    "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"]]
+    "Fn::Join": [
+        "",
+        ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"],
+    ]
 }
 
 
@@ -83,14 +86,19 @@ def test_every_function_rolls_out_through_codedeploy_with_rollback_on_its_alarms
     # The alias follows the function's current version: a new version is a deployment.
     assert alias["Properties"]["FunctionName"] == {"Ref": function_id}
     version_id = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
-    assert resources_of(template, "AWS::Lambda::Version")[version_id]["Properties"]["FunctionName"] == {"Ref": function_id}
+    assert resources_of(template, "AWS::Lambda::Version")[version_id]["Properties"]["FunctionName"] == {
+        "Ref": function_id
+    }
     assert alias["UpdatePolicy"] == {
         "CodeDeployLambdaAliasUpdate": {
             "ApplicationName": {"Ref": application_id},
             "DeploymentGroupName": {"Ref": group_id},
         }
     }
-    assert (application["Properties"]["ApplicationName"], application["Properties"]["ComputePlatform"]) == (function_name, "Lambda")
+    assert (application["Properties"]["ApplicationName"], application["Properties"]["ComputePlatform"]) == (
+        function_name,
+        "Lambda",
+    )
 
     properties = group["Properties"]
     assert properties["DeploymentConfigName"] == EXPECTED_CONFIG[environment]
@@ -118,7 +126,10 @@ def test_every_function_rolls_out_through_codedeploy_with_rollback_on_its_alarms
     assert role["ManagedPolicyArns"] == [CODEDEPLOY_POLICY]
     # No hook unless opted in; no autoscaling unless opted in.
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)
-    assert not any(resource["Properties"]["Roles"] == [{"Ref": role_id}] for resource in resources_of(template, "AWS::IAM::Policy").values())
+    assert not any(
+        resource["Properties"]["Roles"] == [{"Ref": role_id}]
+        for resource in resources_of(template, "AWS::IAM::Policy").values()
+    )
 
 
 def test_prod_keep_warm_and_the_rollout_share_the_alias(prod_mask: Synth) -> None:
@@ -135,7 +146,7 @@ def test_pre_traffic_hook_health_checks_the_new_version_with_least_privilege(rol
     group_id, group = only(template, "AWS::CodeDeploy::DeploymentGroup")
     application_id, _ = only(template, "AWS::CodeDeploy::Application")
     version_id = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
-    (hook_id, hook), = [
+    ((hook_id, hook),) = [
         (logical_id, resource)
         for logical_id, resource in resources_of(template, "AWS::Lambda::Function").items()
         if resource["Properties"].get("FunctionName") == "mask-predictor-dev-pre-traffic"
@@ -164,7 +175,11 @@ def test_pre_traffic_hook_health_checks_the_new_version_with_least_privilege(rol
         for resource in resources_of(template, "AWS::IAM::Policy").values()
     }
     assert policies[hook_role_id] == [
-        {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow", "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}},
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+        },
         {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": {"Ref": version_id}},
         {"Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Effect": "Allow", "Resource": "*"},
         {
@@ -187,7 +202,11 @@ def test_pre_traffic_hook_health_checks_the_new_version_with_least_privilege(rol
     codedeploy_role_id = group["Properties"]["ServiceRoleArn"]["Fn::GetAtt"][0]
     hook_arn = {"Fn::GetAtt": [hook_id, "Arn"]}
     assert policies[codedeploy_role_id] == [
-        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": [hook_arn, {"Fn::Join": ["", [hook_arn, ":*"]]}]}
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": [hook_arn, {"Fn::Join": ["", [hook_arn, ":*"]]}],
+        }
     ]
     # The alias update runs the hook first; the hook is updated (new target version) before it.
     assert alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["BeforeAllowTrafficHook"] == {"Ref": hook_id}

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-from aws_cdk import Stack
-from aws_cdk.assertions import Template
 
 from stacks.common.packages import PYTHON_VERSION
-from tests.infra.test_mask_predictor_stack import alarm_conditions, logical_id, only_resource
-from tools.cloud_assembly import CloudAssembly, FunctionDefinition
+from stacks.common.paths import REPO_ROOT
+from tests.support.templates import Synth, alarm_conditions, function_definition, logical_id, only_resource
 from tools.dockerfile import runtime_stage
 from tools.local_lambda import load_handler
 
-Synth = tuple[Stack, Template]
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO_ROOT / "functions" / "sentiment" / "Dockerfile"
-
-
-def sentiment_function(synth: Synth) -> FunctionDefinition:
-    stack, _ = synth
-    return CloudAssembly(Path(stack.node.root.outdir)).function("sentiment")  # type: ignore[attr-defined]
 
 
 def test_image_function_sized_from_settings(dev_sentiment: Synth) -> None:
@@ -41,8 +30,11 @@ def test_image_function_sized_from_settings(dev_sentiment: Synth) -> None:
 
 
 def test_image_platform_follows_the_architecture_setting(dev_sentiment: Synth, tuned_sentiment: Synth) -> None:
-    for synth, architecture, platform in ((dev_sentiment, "x86_64", "linux/amd64"), (tuned_sentiment, "arm64", "linux/arm64")):
-        fn = sentiment_function(synth)
+    for synth, architecture, platform in (
+        (dev_sentiment, "x86_64", "linux/amd64"),
+        (tuned_sentiment, "arm64", "linux/arm64"),
+    ):
+        fn = function_definition(synth, "sentiment")
         assert fn.architecture == architecture
         assert fn.image is not None and fn.image.platform == platform
 
@@ -57,18 +49,20 @@ def test_dockerfile_runtime_stage_agrees_with_the_stack() -> None:
 
 
 def test_cmd_handler_string_resolves_to_the_real_handler(dev_sentiment: Synth, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    fn = sentiment_function(dev_sentiment)
+    fn = function_definition(dev_sentiment, "sentiment")
     assert fn.handler == "sentiment.handler.lambda_handler"
     monkeypatch.setenv("MODEL_DIR", str(REPO_ROOT / "fixtures" / "sentiment" / "model"))
     assert callable(load_handler(fn.handler))
 
 
 def test_build_args_and_a_minimal_build_context(dev_sentiment: Synth, tuned_sentiment: Synth) -> None:
-    dev = sentiment_function(dev_sentiment).image
-    tuned = sentiment_function(tuned_sentiment).image
+    dev = function_definition(dev_sentiment, "sentiment").image
+    tuned = function_definition(tuned_sentiment, "sentiment").image
     assert dev is not None and tuned is not None
     assert dev.build_args == {
-        "PYTHON_VERSION": PYTHON_VERSION, "MODEL_ID": "distilbert-base-uncased-finetuned-sst-2-english", "QUANTIZE": "true"
+        "PYTHON_VERSION": PYTHON_VERSION,
+        "MODEL_ID": "distilbert-base-uncased-finetuned-sst-2-english",
+        "QUANTIZE": "true",
     }
     assert tuned.build_args["QUANTIZE"] == "false"
     assert dev.dockerfile == "functions/sentiment/Dockerfile"
@@ -116,12 +110,17 @@ def test_budget_only_when_enabled_notifies_topic_for_tagged_costs(dev_sentiment:
         "TimeUnit": "MONTHLY",
     }
     topic = {"Ref": logical_id(prod, "AWS::SNS::Topic")}
-    assert [n["Notification"]["NotificationType"] for n in budget["NotificationsWithSubscribers"]] == ["ACTUAL", "FORECASTED"]
+    assert [n["Notification"]["NotificationType"] for n in budget["NotificationsWithSubscribers"]] == [
+        "ACTUAL",
+        "FORECASTED",
+    ]
     for notification in budget["NotificationsWithSubscribers"]:
         assert notification["Notification"]["Threshold"] == 100
         assert notification["Subscribers"] == [{"Address": topic, "SubscriptionType": "SNS"}]
     statements = only_resource(prod, "AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]["Statement"]
-    assert any(s.get("Principal") == {"Service": "budgets.amazonaws.com"} and s["Action"] == "sns:Publish" for s in statements)
+    assert any(
+        s.get("Principal") == {"Service": "budgets.amazonaws.com"} and s["Action"] == "sns:Publish" for s in statements
+    )
     function = only_resource(prod, "AWS::Lambda::Function")["Properties"]
     assert {"Key": "workload", "Value": "sentiment-prod"} in function["Tags"]
 
@@ -130,10 +129,14 @@ def test_budget_email_subscriber_when_set(tuned_sentiment: Synth) -> None:
     _, template = tuned_sentiment
     budget = only_resource(template, "AWS::Budgets::Budget")["Properties"]
     assert budget["Budget"]["BudgetLimit"] == {"Amount": 25, "Unit": "USD"}
-    assert {"Address": "finance@example.com", "SubscriptionType": "EMAIL"} in budget["NotificationsWithSubscribers"][0]["Subscribers"]
+    assert {"Address": "finance@example.com", "SubscriptionType": "EMAIL"} in budget["NotificationsWithSubscribers"][0][
+        "Subscribers"
+    ]
 
 
-def test_model_from_s3_sets_uri_and_grants_read_on_that_prefix_only(tuned_sentiment: Synth, dev_sentiment: Synth) -> None:
+def test_model_from_s3_sets_uri_and_grants_read_on_that_prefix_only(
+    tuned_sentiment: Synth, dev_sentiment: Synth
+) -> None:
     _, template = tuned_sentiment
     function = only_resource(template, "AWS::Lambda::Function")["Properties"]
     assert function["Environment"]["Variables"]["MODEL_S3_URI"] == "s3://models-bucket/sentiment/v3/"

@@ -54,11 +54,21 @@ def test_account_and_region_can_be_overridden() -> None:
         ({"provisioned_concurrency": -1}, "provisioned_concurrency"),
         ({"rollout": "canary_50_percent"}, "rollout must be one of"),
         (
-            {"provisioned_concurrency": 2, "provisioned_concurrency_autoscaling": ProvisionedConcurrencyAutoscaling(min_capacity=1, max_capacity=4)},
+            {
+                "provisioned_concurrency": 2,
+                "provisioned_concurrency_autoscaling": ProvisionedConcurrencyAutoscaling(
+                    min_capacity=1, max_capacity=4
+                ),
+            },
             "replaces provisioned_concurrency",
         ),
         (
-            {"reserved_concurrency": 5, "provisioned_concurrency_autoscaling": ProvisionedConcurrencyAutoscaling(min_capacity=1, max_capacity=6)},
+            {
+                "reserved_concurrency": 5,
+                "provisioned_concurrency_autoscaling": ProvisionedConcurrencyAutoscaling(
+                    min_capacity=1, max_capacity=6
+                ),
+            },
             "cannot exceed reserved_concurrency",
         ),
         ({"reserved_concurrency": 1, "provisioned_concurrency": 2}, "cannot exceed reserved_concurrency"),
@@ -129,7 +139,9 @@ def test_results_beside_the_data_are_fine() -> None:
     )
     assert same_bucket.results.prefix == "inputs-scored/"
     # Buckets the stack creates are distinct buckets: the same prefixes cannot collide.
-    created = BatchPredictSettings(function=BATCH_FUNCTION, data=BucketLocation(prefix=""), results=BucketLocation(prefix=""))
+    created = BatchPredictSettings(
+        function=BATCH_FUNCTION, data=BucketLocation(prefix=""), results=BucketLocation(prefix="")
+    )
     assert not created.results.overlaps(created.data)
     other_bucket = BucketLocation(bucket_name="other-bucket", prefix="input/")
     assert not BucketLocation(bucket_name="shared-bucket", prefix="input/").overlaps(other_bucket)
@@ -246,13 +258,21 @@ def test_autoscaling_deploys_the_alias_with_its_minimum() -> None:
     autoscaling = ProvisionedConcurrencyAutoscaling(min_capacity=3, max_capacity=3, utilization_target=0.9)
     function = FunctionSettings(memory_mb=512, timeout_seconds=30, provisioned_concurrency_autoscaling=autoscaling)
     assert function.provisioned_concurrency_floor == 3
-    assert FunctionSettings(memory_mb=512, timeout_seconds=30, provisioned_concurrency=2).provisioned_concurrency_floor == 2
+    assert (
+        FunctionSettings(memory_mb=512, timeout_seconds=30, provisioned_concurrency=2).provisioned_concurrency_floor
+        == 2
+    )
 
 
 def test_rollout_is_all_at_once_in_dev_and_a_canary_in_prod_with_no_opt_ins() -> None:
     for name, rollout in (("dev", "all_at_once"), ("prod", "canary_10_percent_5_minutes")):
         environment = ENVIRONMENTS[name]
-        for workload in (environment.mask_predictor, environment.sentiment, environment.checkbox, environment.batch_predict):
+        for workload in (
+            environment.mask_predictor,
+            environment.sentiment,
+            environment.checkbox,
+            environment.batch_predict,
+        ):
             assert workload.function.rollout == rollout
             assert workload.function.pre_traffic_health_check is False
             assert workload.function.provisioned_concurrency_autoscaling is None

@@ -32,7 +32,11 @@ ANALYTICS = re.compile(r'"Analytics": "v2:deflate64:[A-Za-z0-9+/=]+"')
 DIGEST_LIKE = re.compile(r"[0-9a-fA-F]{20,}")
 
 # Fixture names (tests/infra/conftest.py): every workload stack in every environment.
-CASES = [f"{environment}_{workload}" for environment in ENVIRONMENTS for workload in ("mask", "sentiment", "checkbox", "batch")]
+CASES = [
+    f"{environment}_{workload}"
+    for environment in ENVIRONMENTS
+    for workload in ("mask", "sentiment", "checkbox", "batch")
+]
 
 
 def masked(template: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +84,9 @@ def test_masking_leaves_no_digest(stack_fixture: str, request: pytest.FixtureReq
 def test_masking_covers_the_rest_api_deployment(dev_checkbox) -> None:  # type: ignore[no-untyped-def]
     _, template = dev_checkbox
     resources = masked(template.to_json())["Resources"]
-    deployments = [logical_id for logical_id, resource in resources.items() if resource["Type"] == "AWS::ApiGateway::Deployment"]
+    deployments = [
+        logical_id for logical_id, resource in resources.items() if resource["Type"] == "AWS::ApiGateway::Deployment"
+    ]
     assert deployments == ["ApiDeployment<hash>"]
 
 
@@ -88,4 +94,6 @@ def test_masking_ignores_the_folder_name_of_the_clone() -> None:
     # CDK names an image's staged context after the repository root's "extension".
     digest = "0123456789abcdef" * 4
     for staged in (f"asset.{digest}", f"asset.{digest}.Ab12Cd"):
-        assert masked({"Metadata": {"aws:asset:path": staged}}) == {"Metadata": {"aws:asset:path": "asset.<asset-hash>"}}
+        assert masked({"Metadata": {"aws:asset:path": staged}}) == {
+            "Metadata": {"aws:asset:path": "asset.<asset-hash>"}
+        }

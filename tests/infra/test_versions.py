@@ -55,7 +55,9 @@ def test_a_new_model_layer_is_a_new_version_rolled_out_by_codedeploy(tmp_path: P
     model = tmp_path / "model"
 
     def package(stack: Stack) -> ZipPackage:
-        layer = lambda_.LayerVersion(stack, "Model", code=lambda_.Code.from_asset(str(model)), compatible_runtimes=[PYTHON_RUNTIME])
+        layer = lambda_.LayerVersion(
+            stack, "Model", code=lambda_.Code.from_asset(str(model)), compatible_runtimes=[PYTHON_RUNTIME]
+        )
         return ZipPackage(code=lambda_.Code.from_asset(str(code)), handler="handler.handler", layers=[layer])
 
     write(model, {"model.crfsuite": "weights v1"})
@@ -69,7 +71,9 @@ def test_a_new_model_layer_is_a_new_version_rolled_out_by_codedeploy(tmp_path: P
 
 
 def test_a_new_model_in_the_image_is_a_new_version(tmp_path: Path) -> None:
-    context = write(tmp_path / "image", {"Dockerfile": "FROM public.ecr.aws/lambda/python:3.13\nCOPY . .\n", "app.py": "x = 1\n"})
+    context = write(
+        tmp_path / "image", {"Dockerfile": "FROM public.ecr.aws/lambda/python:3.13\nCOPY . .\n", "app.py": "x = 1\n"}
+    )
 
     def package(stack: Stack) -> ImagePackage:
         return ImagePackage(code=lambda_.DockerImageCode.from_image_asset(str(context)))

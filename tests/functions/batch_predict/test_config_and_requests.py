@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from lambda_common.env import ConfigError
-from lambda_common.errors import ValidationError
 from batch_predict.config import FunctionConfig
 from batch_predict.events import MAP_BATCH, PLAN_JOB, S3_NOTIFICATION, event_kind
 from batch_predict.formats import DataFormat
 from batch_predict.requests import JobRequest, MapBatch, PlanRequest, PredictionOptions
-from batch_predict.s3_uri import S3Location, S3Object
+from lambda_common.env import ConfigError
+from lambda_common.errors import ValidationError
 from lambda_common.events import HEALTH, KEEP_WARM, PREDICT
+from lambda_common.s3_uri import S3Location, S3Object
 
 VALID = {
     "MODEL_BUCKET": "models",

@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from batch_predict.features import feature_matrix, require_columns, resolve_feature_columns
 from hypothesis import given
 from hypothesis import strategies as st
-
 from lambda_common.errors import ValidationError
-from batch_predict.features import feature_matrix, require_columns, resolve_feature_columns
 
 
 def resolve(requested: tuple[str, ...] | None, names: tuple[str, ...] | None, count: int | None = None) -> tuple[str, ...]:

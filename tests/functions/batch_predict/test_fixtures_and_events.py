@@ -13,12 +13,11 @@ from typing import Any
 import numpy as np
 import pyarrow.csv as pa_csv
 import pytest
-
 from batch_predict.model_policy import ONNX, PICKLE, SKOPS
 from batch_predict.models import ModelIdentity, load_model
-from tests.functions.batch_predict.conftest import (
-    FIXTURES_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT, UNSET_VARIABLES, s3_environment,
-)
+
+from stacks.common.paths import REPO_ROOT
+from tests.support.batch_predict import FIXTURES_DIR, FUNCTION_ENVIRONMENT, UNSET_VARIABLES, s3_environment
 from tests.support.lambda_invoke_server import LocalLambdaContext
 from training.batch_predict import build_fixtures
 from training.batch_predict.local_s3 import LOCAL_ENVIRONMENT, RESULTS_BUCKET, seed

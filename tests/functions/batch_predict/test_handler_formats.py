@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.functions.batch_predict.conftest import (
+from tests.support.batch_predict import (
     BATCH_ROWS, FEATURES, TRUSTED_PREFIX, data_uri, decode, encode, feature_array, get, input_table, joblib_bytes,
-    model_uri, named_features, onnx_bytes, open_uploads, output_uri, put, skops_bytes, split, unique,
-)
+    model_uri, named_features, onnx_bytes, open_uploads, output_uri, put, skops_bytes, split, unique
+)  # fmt: skip
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 ROWS = 3 * BATCH_ROWS + 7  # several record batches and a short last one

@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 
-from tests.functions.batch_predict.conftest import (
+from tests.support.batch_predict import (
     DATA_BUCKET, DATA_PREFIX, FEATURES, MODEL_BUCKET, MODEL_PREFIX, RESULTS_BUCKET, RESULTS_PREFIX, data_uri,
     encode, input_table, joblib_bytes, model_uri, object_exists, open_uploads, output_uri, put, skops_bytes,
-    training_table,
-)
+    training_table
+)  # fmt: skip
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 CSV_HEADER = "id,f1,f2,f3\n"

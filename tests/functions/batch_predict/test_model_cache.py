@@ -13,10 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 from sklearn.linear_model import LogisticRegression
 
-from tests.functions.batch_predict.conftest import (
-    TRUSTED_PREFIX, data_uri, decode, encode, get, input_table, joblib_bytes, model_uri, named_features, output_uri,
-    put, skops_bytes, split, training_table, unique,
-)
+from tests.support.batch_predict import (
+    TRUSTED_PREFIX, data_uri, decode, encode, get, input_table, joblib_bytes, model_uri, named_features,
+    output_uri, put, skops_bytes, split, training_table, unique
+)  # fmt: skip
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 

@@ -13,14 +13,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from lambda_common.errors import ValidationError
 from batch_predict.predict import run_job
 from batch_predict.requests import JobRequest, object_uri
-from tests.functions.batch_predict.conftest import (
-    data_uri, encode, get, input_table, model_uri, object_exists, open_uploads,
-    output_uri, put, skops_bytes, split,
-)
+from lambda_common.errors import ValidationError
+
+from tests.support.batch_predict import (
+    data_uri, encode, get, input_table, model_uri, object_exists, open_uploads, output_uri, put, skops_bytes,
+    split
+)  # fmt: skip
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 # Enough output for three 5 MiB parts: 60,000 rows of ~270 bytes.

@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
-
 from lambda_common.errors import ValidationError
-from tests.functions.batch_predict.conftest import (
+
+from tests.support.batch_predict import (
     DATA_BUCKET, DATA_PREFIX, MODEL_BUCKET, RESULTS_BUCKET, RESULTS_PREFIX, TRIGGER_MODEL_URI, decode, encode, get,
-    input_table, named_features, object_exists, put, skops_bytes, split, unique,
-)
+    input_table, named_features, object_exists, put, skops_bytes, split, unique
+)  # fmt: skip
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-
 from batch_predict.errors import InternalError
 from lambda_common.errors import ValidationError
-from tests.functions.batch_predict.conftest import (
+
+from tests.support.batch_predict import (
     DATA_BUCKET, DATA_PREFIX, FEATURES, RESULTS_BUCKET, RESULTS_PREFIX, data_uri, decode, encode, get, input_table,
-    model_uri, named_features, open_uploads, put, skops_bytes, split, unique,
-)
+    model_uri, named_features, open_uploads, put, skops_bytes, split, unique
+)  # fmt: skip
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 

@@ -4,15 +4,13 @@ the model trust policy."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from lambda_common.errors import ValidationError
 from batch_predict.formats import DataFormat, detect_format, named_format, replace_extension
 from batch_predict.locations import require_distinct, require_inside
 from batch_predict.model_policy import ONNX, PICKLE, SKOPS, model_kind, require_trusted_source
-from batch_predict.s3_uri import S3Location, S3Object, S3UriError
-
+from hypothesis import given
+from hypothesis import strategies as st
+from lambda_common.errors import ValidationError
+from lambda_common.s3_uri import S3Location, S3Object, S3UriError
 
 # --- S3 URIs ----------------------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-
-from checkbox.config import DEFAULT_MODEL_PATH, FunctionConfig, S3Object
+from checkbox.config import DEFAULT_MODEL_PATH, FunctionConfig, ModelObject
 from lambda_common.env import ConfigError
-from tests.functions.checkbox.conftest import TINY_MODEL
+
+from tests.support.checkbox import TINY_MODEL
 
 
 def test_defaults() -> None:
@@ -60,10 +60,10 @@ def test_every_variable_is_read() -> None:
 
 def test_model_s3_uri_wins_over_the_baked_in_path() -> None:
     config = FunctionConfig.from_environ({"MODEL_S3_URI": "s3://my-models/checkbox/v3/best.onnx", "MODEL_PATH": "/nowhere.onnx"})
-    assert config.model_s3 == S3Object(bucket="my-models", key="checkbox/v3/best.onnx")
+    assert config.model_s3 == ModelObject(bucket="my-models", key="checkbox/v3/best.onnx")
     assert config.model_s3.labels_key == "checkbox/v3/labels.json"
     assert config.model_source == "s3://my-models/checkbox/v3/best.onnx"
-    assert S3Object.parse("s3://my-models/model.onnx").labels_key == "labels.json"
+    assert ModelObject.parse("s3://my-models/model.onnx").labels_key == "labels.json"
 
 
 def test_without_model_path_the_images_path_is_used(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from checkbox.detector import Detector, parse_names_metadata
-from checkbox.errors import ModelError
 from checkbox.yolo import Letterbox
-from tests.functions.checkbox.conftest import KNOWN_V8_MODEL, TINY_MODEL
+from lambda_common.errors import ModelError
+
+from tests.support.checkbox import KNOWN_V8_MODEL, TINY_MODEL
 
 
 def test_the_tiny_fixture_loads_as_an_ultralytics_export_would() -> None:

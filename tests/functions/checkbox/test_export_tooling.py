@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.functions.checkbox.conftest import KNOWN_V5_MODEL, TINY_MODEL
+from tests.support.checkbox import KNOWN_V5_MODEL, TINY_MODEL
 from training.checkbox import export_onnx
 
 

@@ -9,7 +9,8 @@ import sys
 import onnxruntime
 import pytest
 
-from tests.functions.checkbox.conftest import FIXTURES_DIR, KNOWN_RECT_MODEL, KNOWN_V5_MODEL, KNOWN_V8_MODEL, REPO_ROOT, TINY_MODEL
+from stacks.common.paths import REPO_ROOT
+from tests.support.checkbox import FIXTURES_DIR, KNOWN_RECT_MODEL, KNOWN_V5_MODEL, KNOWN_V8_MODEL, TINY_MODEL
 
 
 def test_the_committed_fixtures_are_what_the_script_builds() -> None:
@@ -52,6 +53,7 @@ def test_the_benchmark_graph_is_yolov8n_sized() -> None:
     """The YOLOv8n topology at nc=80 gives ultralytics' published size (3.2 M parameters,
     8.7 GFLOPs at 640); the benchmark's nc=2 build only drops unused class channels."""
     import onnx  # noqa: F401  (requirements-dev.txt)
+
     from benchmarks.checkbox_model import build_yolov8
     from training.checkbox.onnx_graph import graph_cost
 

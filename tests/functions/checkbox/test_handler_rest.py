@@ -14,16 +14,9 @@ import pytest
 from PIL import Image
 from urllib3 import encode_multipart_formdata
 
-from tests.functions.checkbox.conftest import (
-    emitted_metrics,
-    encoded,
-    json_body,
-    multipart,
-    page_image,
-    predict_event,
-    rest_event,
-)
-from tests.functions.checkbox.test_imaging import multipage_tiff, png_claiming
+from tests.support.checkbox import encoded, multipage_tiff, page_image, png_claiming, predict_event
+from tests.support.events import json_body, multipart, rest_event
+from tests.support.metrics import emitted_metrics
 from tools.local_lambda import LocalLambdaContext
 
 PNG = encoded(page_image(1000, 300), "PNG")

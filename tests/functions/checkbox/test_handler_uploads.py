@@ -17,11 +17,13 @@ from typing import Any
 
 import boto3
 import pytest
-
 from checkbox.config import UploadSettings
 from checkbox.uploads import Uploads, presigning_client
-from tests.functions.checkbox.conftest import emitted_metrics, encoded, json_body, page_image, rest_event
-from tests.functions.checkbox.test_imaging import multipage_tiff, png_claiming
+
+from stacks.common.paths import REPO_ROOT
+from tests.support.checkbox import encoded, multipage_tiff, page_image, png_claiming
+from tests.support.events import json_body, rest_event
+from tests.support.metrics import emitted_metrics
 from tools.local_lambda import LocalLambdaContext
 
 PREFIX = "checkbox-uploads/"
@@ -279,18 +281,17 @@ def test_without_an_uploads_bucket_the_routes_say_so(handler: ModuleType, contex
 
 # --- the committed sample events ------------------------------------------------------------------
 
-TEST_EVENTS = Path(__file__).parent / "events"
-REPO_EVENTS = Path(__file__).resolve().parents[3] / "events" / "checkbox"
+EVENTS = REPO_ROOT / "events" / "checkbox"
 
 
 def test_the_sample_uploads_event_answers_an_upload_url(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads) -> None:
-    event = json.loads((TEST_EVENTS / "apigw_post_uploads.json").read_text())
+    event = json.loads((EVENTS / "apigw_post_uploads.json").read_text())
     body = json_body(handler.lambda_handler(event, context))
     assert body["s3_key"].startswith(PREFIX) and body["method"] == "PUT"
 
 
 @pytest.mark.parametrize(
-    "path", [TEST_EVENTS / "apigw_post_predict_s3_key_traversal.json", REPO_EVENTS / "bad_predict_s3_key_outside_uploads.json"],
+    "path", [EVENTS / "bad_apigw_post_predict_s3_key_traversal.json", EVENTS / "bad_predict_s3_key_outside_uploads.json"],
     ids=["apigw-traversal", "make-invoke-outside-prefix"],
 )
 def test_the_sample_bad_key_events_are_400(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads, path: Path) -> None:

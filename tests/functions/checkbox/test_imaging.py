@@ -4,16 +4,14 @@ themselves against OpenCV: test_preprocessing_parity.py)."""
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
-
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
 from lambda_common.errors import ValidationError
-from tests.functions.checkbox.conftest import encoded, page_image
+from PIL import Image, ImageOps
+
+from tests.support.checkbox import encoded, multipage_tiff, page_image, png_claiming
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
 
@@ -21,23 +19,6 @@ LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
 def pages(data: bytes, *, limits: ImageLimits = LIMITS, input_size: tuple[int, int] = (640, 640)) -> list:
     image = open_image(data, limits=limits)
     return list(scaled_pages(image, input_width=input_size[0], input_height=input_size[1], limits=limits))
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height (its data is a few bytes: a bomb's shape)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
-
-
-def multipage_tiff(sizes: list[tuple[int, int]], **options: object) -> bytes:
-    first, *rest = [page_image(w, h) for w, h in sizes]
-    buffer = io.BytesIO()
-    first.save(buffer, "TIFF", save_all=True, append_images=rest, **options)
-    return buffer.getvalue()
 
 
 # --- formats --------------------------------------------------------------------------------

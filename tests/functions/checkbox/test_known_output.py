@@ -12,16 +12,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from checkbox.detector import Detector
 from checkbox.yolo import Letterbox
-from tests.functions.checkbox.conftest import (
-    encoded,
-    json_body,
-    page_image,
-    predict_event,
-)
+from PIL import Image
+
+from tests.support.checkbox import encoded, page_image, predict_event
+from tests.support.events import json_body
 from tools.local_lambda import LocalLambdaContext
 from training.checkbox.known_outputs import KNOWN_RECT, KNOWN_V5, KNOWN_V8
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import boto3
 import pytest
-
-from checkbox.config import S3Object
+from checkbox.config import ModelObject
 from checkbox.detector import Detector
-from checkbox.errors import ModelError
 from checkbox.model_store import DOWNLOAD_DIR_NAME, download_model
-from tests.functions.checkbox.conftest import FUNCTION_ENVIRONMENT, TINY_MODEL
-from tests.functions.checkbox.test_runtime_image import run_fresh
+from lambda_common.errors import ModelError
+
 from tests.support.artifacts import Artifacts
+from tests.support.checkbox import FUNCTION_ENVIRONMENT, TINY_MODEL
+from tests.support.runtime_images import run_checkbox
 
 KEY = "checkbox/v3/best.onnx"
 LABELS_KEY = "checkbox/v3/labels.json"
@@ -34,7 +34,7 @@ def model_bucket(aws_environment: dict[str, str]) -> str:
 
 def test_the_model_downloads_and_loads_as_the_same_model(model_bucket: str, tmp_path: Path) -> None:
     destination = tmp_path / "download"
-    path = download_model(S3Object(bucket=model_bucket, key=KEY), destination)
+    path = download_model(ModelObject(bucket=model_bucket, key=KEY), destination)
     assert path == destination / "model.onnx"
     assert sorted(p.name for p in destination.iterdir()) == ["model.onnx"]  # no labels.json there, no partial files
     assert path.read_bytes() == TINY_MODEL.read_bytes()
@@ -44,7 +44,7 @@ def test_the_model_downloads_and_loads_as_the_same_model(model_bucket: str, tmp_
 
 def test_a_labels_file_beside_the_object_comes_along_and_wins(model_bucket: str, tmp_path: Path) -> None:
     boto3.client("s3").put_object(Bucket=model_bucket, Key=LABELS_KEY, Body=json.dumps(["ticked", "empty"]).encode())
-    path = download_model(S3Object(bucket=model_bucket, key=KEY), tmp_path / "download")
+    path = download_model(ModelObject(bucket=model_bucket, key=KEY), tmp_path / "download")
     assert sorted(p.name for p in path.parent.iterdir()) == ["labels.json", "model.onnx"]
     identity = Detector.load(path, intra_op_threads=1).identity
     assert (identity.class_names, identity.class_names_source) == (("ticked", "empty"), "labels.json")
@@ -52,13 +52,13 @@ def test_a_labels_file_beside_the_object_comes_along_and_wins(model_bucket: str,
 
 def test_a_missing_object_is_named(model_bucket: str, tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=rf"s3://{model_bucket}/checkbox/v4/best.onnx does not exist: check MODEL_S3_URI"):
-        download_model(S3Object(bucket=model_bucket, key="checkbox/v4/best.onnx"), tmp_path / "download")
+        download_model(ModelObject(bucket=model_bucket, key="checkbox/v4/best.onnx"), tmp_path / "download")
     assert not list((tmp_path / "download").iterdir())
 
 
 def test_a_missing_bucket_is_named(aws_environment: dict[str, str], tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="s3://no-such-bucket-here/model.onnx"):
-        download_model(S3Object(bucket="no-such-bucket-here", key="model.onnx"), tmp_path / "download")
+        download_model(ModelObject(bucket="no-such-bucket-here", key="model.onnx"), tmp_path / "download")
 
 
 def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
@@ -69,7 +69,7 @@ def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
     temporary = tmp_path / "lambda-tmp"
     temporary.mkdir()
     environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "MODEL_PATH"}
-    result = run_fresh(
+    result = run_checkbox(
         {**environment, **aws_environment, "MODEL_PATH": "/var/task/checkbox_model/model.onnx",  # the image's, absent here
          "MODEL_S3_URI": f"s3://{model_bucket}/{KEY}", "TMPDIR": str(temporary)},  # fmt: skip
         artifacts,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from checkbox.multipart import boundary_of, parse_form_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lambda_common.errors import ValidationError
 from urllib3 import encode_multipart_formdata
 
-from checkbox.multipart import boundary_of, parse_form_data
-from lambda_common.errors import ValidationError
-from tests.functions.checkbox.conftest import multipart
+from tests.support.events import multipart
 
 
 def test_a_body_built_by_urllib3_as_requests_sends_it() -> None:

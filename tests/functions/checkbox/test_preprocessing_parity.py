@@ -15,11 +15,10 @@ import io
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
-
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
 from checkbox.resize import resize_linear
 from checkbox.yolo import PAD_VALUE
+from PIL import Image, ImageDraw
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
 A4_150_DPI = (1240, 1754)

@@ -4,10 +4,10 @@ named in the one ConfigError of the cold start."""
 from __future__ import annotations
 
 import pytest
-
 from checkbox.config import FunctionConfig, UploadSettings
 from lambda_common.env import ConfigError
-from tests.functions.checkbox.conftest import TINY_MODEL
+
+from tests.support.checkbox import TINY_MODEL
 
 BASE = {"MODEL_PATH": str(TINY_MODEL)}
 

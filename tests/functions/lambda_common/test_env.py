@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from lambda_common.env import ConfigError, EnvReader, configured_threads, function_identity, lambda_vcpus, session_threads
+from lambda_common.env import (
+    ConfigError, EnvReader, configured_threads, function_identity, lambda_vcpus, session_threads
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,16 @@ import ast
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parents[3] / "functions" / "lambda_common"
+from stacks.common.paths import FUNCTIONS_DIR
+
+PACKAGE_DIR = FUNCTIONS_DIR / "lambda_common"
 # Modules the mask predictor imports; `dataclasses` (-> `inspect`), `typing` and `pathlib`
 # would each add milliseconds to its measured cold start.
-USED_BY_THE_ZIP_FUNCTION = ("lambda_common.errors", "lambda_common.events")
+USED_BY_THE_ZIP_FUNCTION = (
+    "lambda_common.errors", "lambda_common.events", "lambda_common.env", "lambda_common.json_types",
+    "lambda_common.metric_names", "lambda_common.responses",
+)  # fmt: skip
 SLOW_IMPORTS = ("dataclasses", "inspect", "typing", "pathlib")
 
 

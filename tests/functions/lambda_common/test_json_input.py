@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from lambda_common.errors import ValidationError
 from lambda_common.events import check_function_url_event, check_rest_proxy_event
 from lambda_common.json_input import MAX_DEPTH, check_decoded, encoded_size, loads, nesting_depth

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-
 from lambda_common.s3_download import S3DownloadError, download_file, s3_client
 
 

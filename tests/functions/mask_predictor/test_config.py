@@ -5,18 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mask_predictor.config import (
-    ENV_LOG_LEVEL,
-    ENV_MAX_BATCH_NAMES,
-    ENV_MAX_NAME_CHARS,
-    ENV_MAX_REQUEST_BYTES,
-    ENV_METRICS_NAMESPACE,
-    ENV_MODEL_DIR,
-    ENV_SERVICE_NAME,
-    ConfigError,
-    FunctionConfig,
-)
+    ENV_LOG_LEVEL, ENV_MAX_BATCH_NAMES, ENV_MAX_NAME_CHARS, ENV_MAX_REQUEST_BYTES, ENV_METRICS_NAMESPACE,
+    ENV_MODEL_DIR, ENV_SERVICE_NAME, ConfigError, FunctionConfig
+)  # fmt: skip
 
 
 def test_defaults_with_only_model_dir(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from mask_predictor.scheme import LABELS
 
 from tools.local_lambda import LocalLambdaContext

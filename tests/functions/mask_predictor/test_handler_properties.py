@@ -9,10 +9,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from mask_predictor.scheme import LABELS, tokenize
 
-from .conftest import lambda_context
+from tests.support.mask_predictor import mask_context
 
 # Printable text plus the separators the tokenizer cares about, long enough to cross the
 # 200-character limit sometimes.
@@ -38,7 +37,7 @@ def assert_well_formed(result: dict[str, Any], name: str) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=names)
 def test_any_text_directly(handler: ModuleType, name: str) -> None:
-    answer = handler.lambda_handler({"mask_name": name}, lambda_context())
+    answer = handler.lambda_handler({"mask_name": name}, mask_context())
 
     if "statusCode" in answer:
         assert answer["statusCode"] == 400, answer
@@ -61,7 +60,7 @@ def test_any_batch_over_http(handler: ModuleType, batch: list[str]) -> None:
         "body": json.dumps({"mask_names": batch}),
     }
 
-    response = handler.lambda_handler(event, lambda_context())
+    response = handler.lambda_handler(event, mask_context())
 
     body = json.loads(response["body"])
     if response["statusCode"] == 400:

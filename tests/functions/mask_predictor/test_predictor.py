@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from mask_predictor.features import FEATURE_VERSION
 from mask_predictor.predictor import METADATA_FILE_NAME, MODEL_FILE_NAME, MaskPredictor, ModelLoadError
 from mask_predictor.scheme import LABELS, tokenize
 
-from .conftest import MODEL_DIR
+from tests.support.mask_predictor import MODEL_DIR
 
 NAMES = [
     "3M Aura 9205+ N95",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from lambda_common.env import ConfigError
 from sentiment.config import FunctionConfig, S3Location
 

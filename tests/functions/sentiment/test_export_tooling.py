@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.functions.sentiment.conftest import FIXTURE_FP32_MODEL_DIR, FIXTURE_MODEL_DIR, REPO_ROOT
+from stacks.common.paths import REPO_ROOT
+from tests.support.sentiment import FIXTURE_FP32_MODEL_DIR, FIXTURE_MODEL_DIR
 from training.sentiment import export_onnx
 from training.sentiment.export_onnx import ExportError, check_fp32, check_int8, label_map
 from training.sentiment.samples import validation_texts

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.functions.sentiment.conftest import emitted_metrics
+from tests.support.metrics import emitted_metrics
 from tools.local_lambda import LocalLambdaContext
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from sentiment.errors import ModelError
+from lambda_common.errors import ModelError
 from sentiment.inference import ARTIFACT_FILES, MAX_PADDING_SHARE, SentimentModel, plan_batches, softmax
+
 from training.sentiment.samples import validation_texts
 
 

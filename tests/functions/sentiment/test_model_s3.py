@@ -8,14 +8,14 @@ from pathlib import Path
 
 import boto3
 import pytest
-
+from lambda_common.errors import ModelError
 from sentiment.config import S3Location
-from sentiment.errors import ModelError
 from sentiment.inference import ARTIFACT_FILES, SentimentModel
 from sentiment.model_store import DOWNLOAD_DIR_NAME, download_model
-from tests.functions.sentiment.conftest import FUNCTION_ENVIRONMENT
-from tests.functions.sentiment.test_runtime_image import run_fresh
+
 from tests.support.artifacts import Artifacts
+from tests.support.runtime_images import run_sentiment
+from tests.support.sentiment import FUNCTION_ENVIRONMENT
 
 PREFIX = "sentiment/v1/"
 
@@ -61,7 +61,7 @@ def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
     temporary = tmp_path / "lambda-tmp"
     temporary.mkdir()
     environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "MODEL_DIR"}
-    result = run_fresh(
+    result = run_sentiment(
         {**environment, **aws_environment, "MODEL_S3_URI": f"s3://{model_bucket}/sentiment/v1", "TMPDIR": str(temporary)},
         artifacts,
     )

@@ -5,27 +5,25 @@ transformers, only distributions in the function's lock."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
-import textwrap
 import tomllib
-from types import ModuleType
 
 import pytest
-
 from sentiment.inference import ARTIFACT_FILES
+
+from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
-from tests.functions.sentiment.conftest import FIXTURE_MODEL_DIR, FUNCTION_DIR, FUNCTION_ENVIRONMENT, REPO_ROOT
 from tests.support.artifacts import Artifacts
-from tests.support.image_install import image_task_root, install_step, run_isolated, runtime_dir
+from tests.support.image_install import image_task_root, install_step
+from tests.support.runtime_images import run_sentiment, undeclared_imports
+from tests.support.sentiment import FIXTURE_MODEL_DIR, FUNCTION_DIR, FUNCTION_ENVIRONMENT
 from tools.dockerfile import Dockerfile, Stage, parse_dockerfile
-from tools.locks import distribution_name, pins
+from tools.locks import pins
 
 DOCKERFILE = FUNCTION_DIR / "Dockerfile"
 REQUIREMENTS = FUNCTION_DIR / "requirements-x86_64.txt"
 EXPORT_REQUIREMENTS = REPO_ROOT / "requirements" / "export.txt"
-RUNTIME_BASE_IMAGE = f"public.ecr.aws/lambda/python:{LAMBDA_PYTHON_VERSION}"
 # What the CDK asset sends as build context (everything else is excluded).
 CONTEXT_PATHS = (
     "functions/sentiment/", "functions/lambda_common/", "training/sentiment/", "fixtures/sentiment/",
@@ -52,23 +50,8 @@ def runtime(dockerfile: Dockerfile) -> Stage:
 # --- the Dockerfile -----------------------------------------------------------------------------
 
 
-def test_the_runtime_stage_is_the_lambda_python_base_image(runtime: Stage) -> None:
-    assert runtime.base_image == RUNTIME_BASE_IMAGE
-    assert runtime.platform is None  # the platform comes from the build (CDK pins it to the function's)
-
-
-def test_cmd_names_an_importable_callable_handler(runtime: Stage, handler: ModuleType) -> None:
-    (cmd,) = runtime.all("CMD")
-    command = json.loads(cmd.arguments)
-    assert command == ["sentiment.handler.lambda_handler"]
-    module_name, _, function_name = command[0].rpartition(".")
-    module = importlib.import_module(module_name)
-    assert module is handler and callable(getattr(module, function_name))
-
-
-def test_the_runtime_stage_is_one_install_step_of_the_functions_lock() -> None:
-    step = install_step("sentiment")
-    assert step.one("--function") == "sentiment" and step.one("--target") == "${LAMBDA_TASK_ROOT}"
+def test_the_install_step_copies_the_model_and_no_torch_or_transformers() -> None:
+    step = install_step("sentiment")  # its --function and --target: tests/functions/test_runtime_images.py
     assert step.one("--copy") == "/model=sentiment_model"
     (model_mount,) = [mount for mount in step.mounts if mount.get("from")]
     assert model_mount == {"type": "bind", "from": "model", "source": "/model", "target": "/model"}
@@ -159,48 +142,11 @@ def _pruned_module_prefixes() -> list[str]:
 
 # --- the import closure, in a fresh interpreter -----------------------------------------------
 
-SCRIPT = textwrap.dedent(
-    """
-    import json, os, sys, time
-    assert sys.version_info[:2] == tuple(map(int, os.environ["EXPECTED_PYTHON"].split(".")))
-    started = time.perf_counter()
-    from sentiment.handler import lambda_handler
-    cold_start_s = time.perf_counter() - started
-
-    class Context:
-        function_name, function_version, memory_limit_in_mb = "sentiment-test", "1", 2048
-        aws_request_id = "req-1"
-        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:sentiment-test"
-
-    answers = [
-        lambda_handler({"texts": ["I love this!", "This is terrible", ""]}, Context()),
-        lambda_handler({"action": "health"}, Context()),
-        lambda_handler({"action": "keep_warm"}, Context()),
-        lambda_handler({"texts": 5}, Context()),
-        lambda_handler({"version": "2.0", "rawPath": "/predict", "body": '{"texts": ["ok"]}', "isBase64Encoded": False,
-                        "headers": {}, "requestContext": {"http": {"method": "POST", "path": "/predict"},
-                                                          "stage": "$default"}}, Context()),
-    ]
-    modules = sorted(sys.modules)
-    from importlib.metadata import packages_distributions
-    owners = {name: sorted(set(dists)) for name, dists in packages_distributions().items()}
-    print(json.dumps({"modules": modules, "owners": owners, "answers": answers, "cold_start_s": cold_start_s,
-                      "stdlib": sorted(sys.stdlib_module_names)}, default=str))
-    """
-)
-
-
-def run_fresh(environment: dict[str, str], artifacts: Artifacts) -> dict:
-    """SCRIPT in the real task root under Lambda's Python, with the Lambda runtime's boto3."""
-    paths = [image_task_root(artifacts, "sentiment"), runtime_dir(artifacts)]
-    return run_isolated(SCRIPT, paths=paths, environment={**environment, "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION})
-
-
 @pytest.fixture(scope="module")
 def fresh_run(artifacts: Artifacts) -> dict:
     """The model where the image puts it."""
     root = image_task_root(artifacts, "sentiment")
-    return run_fresh({**FUNCTION_ENVIRONMENT, "MODEL_DIR": str(root / "sentiment_model")}, artifacts)
+    return run_sentiment({**FUNCTION_ENVIRONMENT, "MODEL_DIR": str(root / "sentiment_model")}, artifacts)
 
 
 def test_a_fresh_cold_start_serves_every_kind_of_request(fresh_run: dict) -> None:
@@ -218,14 +164,7 @@ def test_no_torch_transformers_or_undeclared_distribution_is_imported(fresh_run:
     assert not tops & set(FORBIDDEN_AT_RUN_TIME), sorted(tops & set(FORBIDDEN_AT_RUN_TIME))
     assert "boto3" not in tops  # only the MODEL_S3_URI path imports the SDK
     allowed = set(pins(REQUIREMENTS)) | {"botocore"}  # the Lambda runtime's, used by Powertools if present
-    stdlib = set(fresh_run["stdlib"])
-    undeclared = {}
-    for top in tops - stdlib - {"sentiment", "lambda_common", "__main__", "_distutils_hack"}:
-        owners = {distribution_name(owner) for owner in fresh_run["owners"].get(top, [])}
-        if top.startswith("_") and not owners:
-            continue  # interpreter-internal modules (_io, _abc, ...)
-        if not owners & allowed:
-            undeclared[top] = sorted(owners)
+    undeclared = undeclared_imports(fresh_run, allowed=allowed, own={"sentiment"})
     assert not undeclared, f"imported from distributions not in the lock: {undeclared}"
     # Nothing the install step prunes from the image is ever imported.
     pruned = _pruned_module_prefixes()

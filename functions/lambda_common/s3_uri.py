@@ -1,6 +1,7 @@
 """S3 URIs: an object (`s3://bucket/key`) and a location (`s3://bucket/prefix/`), parsed strictly.
+The one S3 URI parser of the functions (the stacks keep their own: they cannot import function code).
 
-Pure: no boto3, no network. A location's prefix is "" (the whole bucket) or ends with "/", so
+Pure: no boto3, no network; `dataclasses` at import, so not for the ZIP function. A location's prefix is "" (the whole bucket) or ends with "/", so
 `s3://data/in/` never contains `s3://data/in-private/x.csv`.
 """
 
@@ -48,7 +49,6 @@ class S3Object:
     def name(self) -> str:
         """The last path segment of the key (the file name)."""
         return self.key.rsplit("/", 1)[-1]
-
     def __str__(self) -> str:
         return self.uri
 
@@ -91,6 +91,9 @@ class S3Location:
 
     def overlaps(self, other: S3Location) -> bool:
         return self.contains_location(other) or other.contains_location(self)
+
+    def key(self, relative_key: str) -> str:
+        return self.prefix + relative_key
 
     def object(self, relative_key: str) -> S3Object:
         return S3Object(bucket=self.bucket, key=self.prefix + relative_key)

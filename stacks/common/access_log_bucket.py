@@ -1,0 +1,47 @@
+"""The bucket S3 server access logs of a stack's buckets are delivered to."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.common.compliance import acknowledge
+
+
+def access_log_bucket(scope: Construct, *, retention_days: int, abort_after: Duration, of: str) -> s3.Bucket:
+    """`scope`/AccessLogs: private, TLS-only, SSE-S3, logs expired after `retention_days`, retained
+    when the stack is deleted. `of` names the buckets it logs (in the cdk-nag acknowledgement)."""
+    # Not versioned, on purpose. S3's log delivery writes each log object once, under a key
+    # of its own, and nothing here overwrites one: versioning would have nothing to recover
+    # but deletions, and no role this app creates may delete from this bucket (only the
+    # lifecycle rule expires logs). Versioned, the expiration rule below would only hide each
+    # log behind a delete marker, keeping it billed for a further noncurrent period and
+    # needing two more rules to clean up. Neither rule pack run here (AwsSolutions,
+    # Serverless) asks for versioning, so there is no finding to acknowledge; should an
+    # audit require tamper-proof logs, that is Object Lock on a new bucket, not versioning.
+    bucket = s3.Bucket(
+        scope,
+        "AccessLogs",
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption log delivery supports
+        enforce_ssl=True,
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                id="expire-access-logs",
+                expiration=Duration.days(retention_days),
+                abort_incomplete_multipart_upload_after=abort_after,
+            )
+        ],
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    acknowledge(
+        bucket,
+        rule_id="AwsSolutions-S1",
+        reason=(
+            f"This is the server access log bucket of {of}; logging its own requests would mostly record"
+            " the log deliveries themselves."
+        ),
+    )
+    return bucket

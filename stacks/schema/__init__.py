@@ -1,0 +1,1 @@
+"""The settings schema: typed, frozen, validated dataclasses (stacks/settings.py holds the values)."""
