@@ -25,6 +25,7 @@ import random
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -116,7 +117,7 @@ class SigV4Auth:
 
 
 def region_of(url: str) -> str | None:
-    host = urllib.request.urlparse(url).hostname or ""
+    host = urllib.parse.urlparse(url).hostname or ""
     match = _EXECUTE_API_HOST.search(host)
     return match.group(1) if match else None
 

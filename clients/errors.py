@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Self
+
 
 class FunctionClientError(Exception):
     """Base class of every error raised by the clients in this package."""
@@ -31,6 +34,16 @@ class FunctionRequestError(FunctionClientError):
         self.error_type = error_type
         super().__init__(f"{error_type} ({status_code}): {message}")
 
+    @classmethod
+    def from_answer(cls, body: Mapping[str, Any], status_code: int, **details: Any) -> Self:
+        """The error a function's 4xx answer stands for: its ``error`` and ``error_type``."""
+        return cls(
+            message=str(body.get("error", "request rejected")),
+            status_code=status_code,
+            error_type=str(body.get("error_type", "ValidationError")),
+            **details,
+        )
+
 
 class FunctionFailedError(FunctionClientError):
     """The function failed: an unhandled exception, a 5xx answer, or a malformed response."""
@@ -39,6 +52,14 @@ class FunctionFailedError(FunctionClientError):
         self.message = message
         self.error_type = error_type
         super().__init__(f"{error_type}: {message}")
+
+    @classmethod
+    def from_answer(cls, body: Mapping[str, Any], default_message: str) -> Self:
+        """The error a function's 5xx (or otherwise failed) answer stands for."""
+        return cls(
+            message=str(body.get("error", default_message)),
+            error_type=str(body.get("error_type", "InternalError")),
+        )
 
 
 class EndpointUnreachableError(FunctionClientError):

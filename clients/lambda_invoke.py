@@ -71,6 +71,16 @@ class InvokeResponse:
     function_error: str | None
     executed_version: str | None
 
+    def raise_if_unhandled(self, error: type[FunctionFailedError] = FunctionFailedError) -> None:
+        """Raises ``error`` when the function raised, or the runtime could not answer: Lambda's
+        errorMessage and errorType, as the payload carries them."""
+        if self.function_error:
+            details = self.payload if isinstance(self.payload, dict) else {}
+            raise error(
+                message=str(details.get("errorMessage", "the function failed without a message")),
+                error_type=str(details.get("errorType", self.function_error)),
+            )
+
 
 class LambdaFunction:
     """One function (name + optional version/alias) invoked synchronously with JSON payloads."""

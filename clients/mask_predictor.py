@@ -204,13 +204,8 @@ class MaskPredictorClient:
 
 def _body_or_raise(response: InvokeResponse, *, mask_names: Sequence[str]) -> dict[str, Any]:
     """The function's answer, or the error it stands for (errors map to exceptions here only)."""
+    response.raise_if_unhandled(MaskPredictorFunctionError)
     body = response.payload
-    if response.function_error:
-        details = body if isinstance(body, dict) else {}
-        raise MaskPredictorFunctionError(
-            message=str(details.get("errorMessage", "the function failed without a message")),
-            error_type=str(details.get("errorType", response.function_error)),
-        )
     if not isinstance(body, dict):
         raise MaskPredictorFunctionError(
             message=f"expected a JSON object, got {type(body).__name__}",
@@ -218,17 +213,9 @@ def _body_or_raise(response: InvokeResponse, *, mask_names: Sequence[str]) -> di
         )
     status_code = body.get("statusCode")
     if isinstance(status_code, int) and 400 <= status_code < 500:
-        raise MaskPredictorRequestError(
-            message=str(body.get("error", "request rejected")),
-            status_code=status_code,
-            error_type=str(body.get("error_type", "ValidationError")),
-            mask_names=mask_names,
-        )
+        raise MaskPredictorRequestError.from_answer(body, status_code, mask_names=mask_names)
     if isinstance(status_code, int) and status_code >= 500:
-        raise MaskPredictorFunctionError(
-            message=str(body.get("error", "internal error")),
-            error_type=str(body.get("error_type", "InternalError")),
-        )
+        raise MaskPredictorFunctionError.from_answer(body, "internal error")
     return body
 
 

@@ -212,7 +212,8 @@ def plan_text_batches(texts: Sequence[str], *, max_texts: int, max_request_bytes
     if max_texts < 1:
         raise ValueError(f"max_texts must be at least 1, got {max_texts}")
     batches: list[tuple[int, list[str]]] = []
-    start, current, size = 0, [], REQUEST_ENVELOPE_BYTES
+    current: list[str] = []
+    start, size = 0, REQUEST_ENVELOPE_BYTES
     for index, text in enumerate(texts):
         added = text_request_bytes(text) + (1 if current else 0)
         if current and (len(current) >= max_texts or size + added > max_request_bytes):
@@ -378,13 +379,8 @@ def _checked_texts(texts: Sequence[str]) -> list[str]:
 def _body_or_raise(response: InvokeResponse, *, start: int) -> dict[str, Any]:
     """The ``body`` of a ``{"statusCode", "body"}`` answer, or the error it stands for
     (errors map to exceptions here only)."""
+    response.raise_if_unhandled(SentimentFunctionError)  # the handler raised, or the runtime could not answer
     payload = response.payload
-    if response.function_error:  # the handler raised, or the runtime could not answer
-        details = payload if isinstance(payload, dict) else {}
-        raise SentimentFunctionError(
-            message=str(details.get("errorMessage", "the function failed without a message")),
-            error_type=str(details.get("errorType", response.function_error)),
-        )
     if not isinstance(payload, dict) or not isinstance(payload.get("body"), dict):
         raise SentimentFunctionError(
             message=f"expected {{'statusCode', 'body': {{...}}}}, got {_describe(payload)}",
@@ -394,16 +390,8 @@ def _body_or_raise(response: InvokeResponse, *, start: int) -> dict[str, Any]:
     if status_code == 200:
         return body
     if isinstance(status_code, int) and 400 <= status_code < 500:
-        raise SentimentRequestError(
-            message=str(body.get("error", "request rejected")),
-            status_code=status_code,
-            error_type=str(body.get("error_type", "ValidationError")),
-            batch_start=start,
-        )
-    raise SentimentFunctionError(
-        message=str(body.get("error", f"status code {status_code!r}")),
-        error_type=str(body.get("error_type", "InternalError")),
-    )
+        raise SentimentRequestError.from_answer(body, status_code, batch_start=start)
+    raise SentimentFunctionError.from_answer(body, f"status code {status_code!r}")
 
 
 def _is_result(value: Any) -> bool:

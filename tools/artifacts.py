@@ -29,10 +29,12 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tools.cdk_context import cdk_synth_context
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
@@ -40,7 +42,6 @@ from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, parse_dockerfile
 from tools.local_serve.template_values import deploy_time_values, local_bucket_names
 from tools.task_root import pip_install_command
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 IMAGE_TASK_ROOT = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]  # /var/task
 LAYERS_MOUNT = "/opt"
 # Lambda's quota for a ZIP function: its code and all its layers, unzipped.

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from stacks.common.paths import REPO_ROOT
+
 CLI_DEFAULT_CONTEXT: dict[str, Any] = {
     "aws:cdk:enable-path-metadata": True,
     "aws:cdk:enable-asset-metadata": True,

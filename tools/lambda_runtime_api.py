@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tools.local_serve.http_server import LOOPBACK, QuietThreadingHTTPServer, ServerThread
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class _Event:
     body: bytes
 
 
-class LambdaRuntimeApi:
+class LambdaRuntimeApi(ServerThread):
     """Threaded HTTP server on 127.0.0.1, on a free port; start/stop it or use it in `with`."""
 
     def __init__(
@@ -111,40 +112,19 @@ class LambdaRuntimeApi:
         self._gone: str | None = None  # why the runtime can no longer answer
         self._stopping = False
         self.first_poll_at: float | None = None  # time.monotonic() of the first GET .../next
-        self._httpd = _QuietThreadingHTTPServer(("127.0.0.1", 0), _make_request_handler(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        server = QuietThreadingHTTPServer((LOOPBACK, 0), _make_request_handler(self))
+        super().__init__(server, thread_name="lambda-runtime-api", poll_interval=0.05)
 
     @property
     def address(self) -> str:
         """host:port, the value of AWS_LAMBDA_RUNTIME_API."""
-        host, port = self._httpd.server_address[:2]
-        return f"{host}:{port}"
-
-    def start(self) -> LambdaRuntimeApi:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how long stop() may wait for the loop to notice
-            name="lambda-runtime-api",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+        return f"{LOOPBACK}:{self.port}"
 
     def stop(self) -> None:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    def __enter__(self) -> LambdaRuntimeApi:
-        return self.start()
-
-    def __exit__(self, *_exc_info: object) -> None:
-        self.stop()
+        super().stop()
 
     # -- the caller's side: queue events, wait for what the runtime posts ----------------------
 
@@ -245,14 +225,6 @@ class LambdaRuntimeApi:
 def _trace_id() -> str:
     """An X-Ray trace header, not sampled: nothing tries to reach an X-Ray daemon."""
     return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
-
-
-class _QuietThreadingHTTPServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A runtime that is stopped while it waits for its next event drops the connection.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
 
 
 def _make_request_handler(api: LambdaRuntimeApi) -> type[BaseHTTPRequestHandler]:

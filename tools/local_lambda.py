@@ -12,17 +12,17 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
+from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
 from stacks.workloads import WORKLOADS
 from tools.cloud_assembly import FunctionDefinition
 from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, baked_files, runtime_stage
 from tools.local_serve.invoke_protocol import LATEST, function_arn
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-FUNCTIONS_DIR = REPO_ROOT / "functions"
 LOCAL_REGION = "us-east-1"
 IMAGE_TASK_ROOT = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]
 # A model an image builds at `docker build` (an export stage); here the committed fixture stands

@@ -24,11 +24,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS_DIR = REPO_ROOT / "requirements"
-FUNCTIONS_DIR = REPO_ROOT / "functions"
 # The development tools' own Python: the oldest the development lock must install on.
 DEV_PYTHON_VERSION = "3.11"
 # Lambda architecture (the settings' vocabulary) -> uv's target platform for its manylinux wheels.
@@ -119,7 +118,17 @@ def all_locks() -> list[Lock]:
         constraints=(dev.output, export.output), extra_hashes=REQUIREMENTS_DIR / "export-extra-hashes.txt",
         includes=(REQUIREMENTS_DIR / "dev.in", REQUIREMENTS_DIR / "export.in"),
     )
-    return [*locks, dev, export, bench]
+    # `make train-checkbox` (training/checkbox/train.py): torch + ultralytics (AGPL-3.0) in a
+    # virtualenv of its own, never shipped and never in `make test`. Resolved for the machine
+    # that trains (CPython 3.11, Linux x86_64) rather than universally: PyPI's torch 2.14.1 for
+    # that platform is the CUDA build, and its NVIDIA libraries are locked with it (`import torch`
+    # loads them, GPU or not). Its own pins (requirements/train-checkbox.in) match the
+    # development and function locks where they overlap (numpy, Pillow, onnx, onnxruntime).
+    train_checkbox = Lock(
+        output=REQUIREMENTS_DIR / "train-checkbox.txt", source=REQUIREMENTS_DIR / "train-checkbox.in",
+        python_version=DEV_PYTHON_VERSION, platform=LAMBDA_PLATFORMS["x86_64"],
+    )
+    return [*locks, dev, export, bench, train_checkbox]
 
 
 def listed_names(path: Path) -> list[str]:

@@ -20,10 +20,6 @@ from tools.artifact_process import Figures, write_figures
 from tools.lambda_runtime_api import REGION
 from tools.local_serve.embedded_s3 import EmbeddedS3
 
-# Guards against a hang, not performance thresholds.
-INIT_TIMEOUT_SECONDS = 120.0
-INVOKE_TIMEOUT_SECONDS = 120.0
-
 MEASURED: list[Figures] = []
 
 

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from tests.artifacts.conftest import INIT_TIMEOUT_SECONDS, INVOKE_TIMEOUT_SECONDS
-from tests.support.artifacts import KNOWN_FUNCTIONS, Artifacts
+from stacks.common.paths import REPO_ROOT
+from tests.support.artifacts import INIT_TIMEOUT_SECONDS, INVOKE_TIMEOUT_SECONDS, KNOWN_FUNCTIONS, Artifacts
 from tools.artifact_process import RunningArtifact, figures
 from tools.artifacts import Artifact
 from tools.cloud_assembly import FunctionDefinition
-from tools.local_lambda import LOCAL_MODEL_FIXTURES, REPO_ROOT
+from tools.local_lambda import LOCAL_MODEL_FIXTURES
 from tools.local_serve.embedded_s3 import EmbeddedS3
 
 Invoke = Callable[[Any], Any]  # event -> the function's JSON response (asserted to be one)

@@ -11,8 +11,8 @@ import pytest
 
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from stacks.workloads import WORKLOAD_NAMES
-from tests.support.artifacts import Artifacts
 from tests.infra.test_packaging import ELF_MACHINE, _elf_machine
+from tests.support.artifacts import Artifacts
 from tools.artifacts import ZIP_UNZIPPED_LIMIT_BYTES
 
 CP = "cp" + LAMBDA_PYTHON_VERSION.replace(".", "")  # cp313

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.artifacts.conftest import INVOKE_TIMEOUT_SECONDS
-from tests.support.artifacts import Artifacts
+from tests.support.artifacts import INVOKE_TIMEOUT_SECONDS, Artifacts
 from tools.artifacts import Artifact, link_tree
 from tools.lambda_runtime_api import InitError, RuntimeInitFailed
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from stacks.common.paths import REPO_ROOT
 from tools.cloud_assembly import CloudAssembly
-from tools.local_lambda import REPO_ROOT
 
 # Guards against a hang only.
 TIMEOUT_SECONDS = 600

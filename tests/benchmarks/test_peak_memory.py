@@ -12,15 +12,14 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from benchmarks.peak_memory import PEAK_RSS_SOURCE, PRINT_PEAK_RSS, parse_peak_rss, peak_rss_mb
+from stacks.common.paths import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM and ru_maxrss semantics are Linux's")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PARENT_ALLOCATION_MB = 300
 
 # The child: a stripped interpreter (-I -S: no site-packages, no PYTHONPATH) that cannot import

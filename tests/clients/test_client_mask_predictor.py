@@ -18,7 +18,7 @@ from clients.mask_predictor import (
     MaskPredictorFunctionError,
     MaskPredictorRequestError,
 )
-from tests.clients.conftest import FUNCTION_NAME, REGION
+from tests.support.client_servers import MASK_FUNCTION_NAME, REGION
 from tests.support.lambda_invoke_server import LambdaInvokeServer
 
 LABELS = ("brand", "model", "filter_type", "size", "color", "style", "strap", "valved", "misc")
@@ -48,7 +48,7 @@ def test_predict_gives_what_the_handler_gives(
     result = client.predict(name)
 
     [call] = server.invocations
-    assert call.function_name == FUNCTION_NAME
+    assert call.function_name == MASK_FUNCTION_NAME
     assert call.payload == {"mask_name": name}
     assert result["mask_name"] == name
 
@@ -184,7 +184,7 @@ def test_health_check_reports_the_model_identity(
     health = client.health_check()
 
     assert health["status"] == "ok"
-    assert health["function_name"] == FUNCTION_NAME
+    assert health["function_name"] == MASK_FUNCTION_NAME
     assert isinstance(health["model"]["sha256"], str) and len(health["model"]["sha256"]) == 64
     assert server.invocations[0].payload == {"action": "health"}
 
@@ -296,7 +296,7 @@ def test_results_survive_a_json_round_trip_unchanged(client: MaskPredictorClient
 
 
 def test_the_default_lambda_client_retries_throttles_and_times_out() -> None:
-    client = MaskPredictorClient(function_name=FUNCTION_NAME, region_name="eu-west-1")
+    client = MaskPredictorClient(function_name=MASK_FUNCTION_NAME, region_name="eu-west-1")
     config = client.lambda_client.meta.config
 
     assert client.region_name == "eu-west-1"
@@ -307,7 +307,7 @@ def test_the_default_lambda_client_retries_throttles_and_times_out() -> None:
 def test_a_region_that_contradicts_the_given_lambda_client_is_refused(lambda_client: Any) -> None:
     with pytest.raises(ValueError, match="differs"):
         MaskPredictorClient(
-            function_name=FUNCTION_NAME, lambda_client=lambda_client, region_name="eu-west-1"
+            function_name=MASK_FUNCTION_NAME, lambda_client=lambda_client, region_name="eu-west-1"
         )
 
 

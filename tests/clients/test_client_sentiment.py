@@ -8,12 +8,11 @@ import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import botocore.endpoint
 import pytest
 
 from clients.errors import FunctionNotFoundError
-from clients.lambda_invoke import SYNC_REQUEST_LIMIT_BYTES, create_lambda_client, encode_json
+from clients.lambda_invoke import SYNC_REQUEST_LIMIT_BYTES, encode_json
 from clients.sentiment import (
     DEFAULT_MAX_REQUEST_BYTES,
     SOURCE_FALLBACK,
@@ -23,7 +22,7 @@ from clients.sentiment import (
     SentimentFunctionError,
     SentimentRequestError,
 )
-from tests.clients.conftest import REGION, SENTIMENT_FUNCTION_NAME, lambda_client_for
+from tests.support.client_servers import REGION, SENTIMENT_FUNCTION_NAME, lambda_client_at, lambda_client_for
 from tests.support.lambda_invoke_server import LambdaInvokeServer, LocalLambdaContext
 from training.sentiment.samples import FRAGMENTS_FILE, read_lines
 
@@ -341,8 +340,7 @@ def test_an_unreachable_endpoint_falls_back(make_sentiment_client: MakeClient, w
     with socket.socket() as probe:  # a loopback port nothing listens on once closed
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    lambda_client = create_lambda_client(session=session, endpoint_url=f"http://127.0.0.1:{port}", max_attempts=1)
+    lambda_client = lambda_client_at(f"http://127.0.0.1:{port}", max_attempts=1)
     client = make_sentiment_client(lambda_client=lambda_client)
 
     [result] = client.analyse(["I love this!"])

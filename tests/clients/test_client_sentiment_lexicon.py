@@ -32,9 +32,8 @@ def test_the_shipped_lexicon_has_a_few_hundred_words_on_both_sides() -> None:
     assert lexicon.boosters["very"] > 0 > lexicon.boosters["slightly"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+CLEAR_TEXTS = {
+    "positive": [
         "I love this!",
         "Absolutely wonderful, highly recommend.",
         "Great value and fast delivery :)",
@@ -43,15 +42,7 @@ def test_the_shipped_lexicon_has_a_few_hundred_words_on_both_sides() -> None:
         "Not bad at all.",
         "\U0001f44d",
     ],
-)
-def test_positive_texts(analyser: LexiconAnalyser, text: str) -> None:
-    assert sentiment(analyser, text) == "positive"
-    assert score(analyser, text) > 0.5
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+    "negative": [
         "This is terrible",
         "Worst purchase ever, it broke after two days.",
         "The food was cold and the waiter was rude.",
@@ -61,9 +52,14 @@ def test_positive_texts(analyser: LexiconAnalyser, text: str) -> None:
         "It isn't worth the money.",
         "Never again :(",
     ],
+}
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"), [(expected, text) for expected, texts in CLEAR_TEXTS.items() for text in texts]
 )
-def test_negative_texts(analyser: LexiconAnalyser, text: str) -> None:
-    assert sentiment(analyser, text) == "negative"
+def test_clear_texts(analyser: LexiconAnalyser, expected: str, text: str) -> None:
+    assert sentiment(analyser, text) == expected
     assert score(analyser, text) > 0.5
 
 

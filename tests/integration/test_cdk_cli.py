@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from stacks.common.packages import PYTHON_RUNTIME, PYTHON_VERSION
-from tests.support.cdk_cli import CliSynth, cdk_cli_synth, run_in_repo as run
+from stacks.common.paths import REPO_ROOT
+from tests.support.cdk_cli import CliSynth, cdk_cli_synth
+from tests.support.cdk_cli import run_in_repo as run
 from tools.cloud_assembly import CloudAssembly
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = REPO_ROOT / "events" / "mask_predictor"
 
 

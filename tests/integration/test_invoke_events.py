@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from stacks.common.paths import REPO_ROOT
 from stacks.workloads import WORKLOAD_NAMES
-from tests.support.cdk_cli import REPO_ROOT, cdk_cli_synth, shell_env
+from tests.support.cdk_cli import cdk_cli_synth, shell_env
 from tools.cloud_assembly import CloudAssembly
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 from tools.local_serve.catalog import served_functions

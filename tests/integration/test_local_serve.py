@@ -30,13 +30,13 @@ from benchmarks.checkbox_form import encode, synthetic_form
 from clients.lambda_invoke import create_lambda_client
 from clients.mask_predictor import MaskPredictorClient
 from clients.sentiment import SentimentClient, SentimentClientConfig
+from stacks.common.paths import REPO_ROOT
 from stacks.workloads import WORKLOAD_NAMES
-from tools.local_serve.catalog import served_functions
 from tests.support.cdk_cli import shell_env
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
+from tools.local_serve.catalog import served_functions
 from tools.local_serve.child_process import ServeProcess
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FAULTS_STACK = "LocalServeFaults-test"
 FAULTS_FUNCTION = "local-serve-faults"
 BROKEN_FUNCTION = "local-serve-broken"  # its handler's module does not exist
@@ -61,7 +61,7 @@ def add_faults_stack(cdk_out: Path) -> None:
                 "Type": "AWS::Lambda::Function",
                 "Properties": {
                     "FunctionName": FAULTS_FUNCTION,
-                    "Handler": "tests.integration.test_local_serve_fault_handler.lambda_handler",
+                    "Handler": "tests.support.fault_handler.lambda_handler",
                     "Runtime": "python3.12",
                     "MemorySize": FAULTS_MEMORY_MB,
                     "Timeout": FAULTS_TIMEOUT_SECONDS,

@@ -11,12 +11,14 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from stacks.common.paths import REPO_ROOT
+
 # The dev mask predictor's memory: the first MaskPredictorSettings in stacks/settings.py is dev's.
 DEV_MASK_MEMORY = re.compile(r"(mask_predictor=MaskPredictorSettings\(\s*function=FunctionSettings\()memory_mb=512\b")
 IAM_STATEMENT = """
@@ -72,16 +74,23 @@ def synth_diff(clone: Path, *, fail_on: str, tmp_path: Path) -> Run:
     )
 
 
-def test_memory_change_is_a_changed_resource_not_security(clone: Path, tmp_path: Path) -> None:
-    settings = clone / "stacks" / "settings.py"
-    text = settings.read_text()
-    changed, replaced = DEV_MASK_MEMORY.subn(r"\1memory_mb=1024", text, count=1)
-    assert replaced == 1, "the dev mask predictor's memory_mb=512 is no longer where this test looks"
-    settings.write_text(changed)
+def synth_diff_of_an_edit(clone: Path, relative: str, edit: Callable[[str], str], *, fail_on: str, tmp_path: Path) -> Run:
+    """`make synth-diff` with one file of the clone edited, then put back as committed."""
+    path = clone / relative
+    path.write_text(edit(path.read_text()))
     try:
-        run = synth_diff(clone, fail_on="security", tmp_path=tmp_path)
+        return synth_diff(clone, fail_on=fail_on, tmp_path=tmp_path)
     finally:
-        git(clone, "checkout", "--", "stacks/settings.py")
+        git(clone, "checkout", "--", relative)
+
+
+def test_memory_change_is_a_changed_resource_not_security(clone: Path, tmp_path: Path) -> None:
+    def dev_mask_memory_1024(text: str) -> str:
+        changed, replaced = DEV_MASK_MEMORY.subn(r"\1memory_mb=1024", text, count=1)
+        assert replaced == 1, "the dev mask predictor's memory_mb=512 is no longer where this test looks"
+        return changed
+
+    run = synth_diff_of_an_edit(clone, "stacks/settings.py", dev_mask_memory_1024, fail_on="security", tmp_path=tmp_path)
     assert run.returncode == 0
     md = run.markdown
     assert "**no security-relevant change, no replacement or removal" in md
@@ -97,12 +106,9 @@ def test_memory_change_is_a_changed_resource_not_security(clone: Path, tmp_path:
 
 
 def test_iam_action_is_security_and_fails_on_security(clone: Path, tmp_path: Path) -> None:
-    stack = clone / "stacks" / "mask_predictor.py"
-    stack.write_text(stack.read_text() + IAM_STATEMENT)
-    try:
-        run = synth_diff(clone, fail_on="security", tmp_path=tmp_path)
-    finally:
-        git(clone, "checkout", "--", "stacks/mask_predictor.py")
+    run = synth_diff_of_an_edit(
+        clone, "stacks/mask_predictor.py", lambda text: text + IAM_STATEMENT, fail_on="security", tmp_path=tmp_path
+    )
     assert run.returncode == 1
     md = run.markdown
     assert "**1 security-relevant change(s), no replacement or removal" in md

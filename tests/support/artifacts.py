@@ -17,6 +17,10 @@ from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 
 # At least these: discovery that finds nothing must not pass.
 KNOWN_FUNCTIONS = set(WORKLOAD_NAMES)
+# How long a started artifact may take to finish its init, and to answer one event: guards
+# against a hang, not performance thresholds.
+INIT_TIMEOUT_SECONDS = 120.0
+INVOKE_TIMEOUT_SECONDS = 120.0
 
 
 def discover(assembly: CloudAssembly) -> dict[str, FunctionDefinition]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from stacks.common.paths import REPO_ROOT
 from tools.cloud_assembly import CloudAssembly
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # A user's shell, not this test session's: other tests' fixtures may hold function settings
 # (MODEL_DIR...) in os.environ while they are alive, and `make invoke` lets those win.
 SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "PIP_", "NPM_", "NODE_", "TMP", "TEMP", "USER", "SSL_", "PYENV", "XDG_", "CI")

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stacks.common.paths import REPO_ROOT
 from tests.support.artifacts import Artifacts
 from tools.dockerfile import parse_dockerfile
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_COMMAND = ("python3", "/context/tools/task_root.py")
 _VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 

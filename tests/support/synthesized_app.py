@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from stacks.common.paths import REPO_ROOT
 from stacks.workloads import WORKLOADS
 from tools.cdk_context import cdk_synth_context
 from tools.cloud_assembly import CloudAssembly, FunctionDefinition
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # At least these: discovery that finds nothing must not pass.
 KNOWN_IMAGE_FUNCTIONS = {workload.name for workload in WORKLOADS if workload.package == "image"}
 # What a shell passes on to `cdk synth`'s app (as tests/integration/test_cdk_cli.py does).

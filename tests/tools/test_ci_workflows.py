@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
 WORKFLOW_FILES = sorted([*WORKFLOWS_DIR.glob("*.yml"), *WORKFLOWS_DIR.glob("*.yaml")])
 CI_WORKFLOW = WORKFLOWS_DIR / "ci.yml"
@@ -107,12 +107,13 @@ def make_invocations(script: str) -> list[list[str]]:
 
 
 def workload_stack_names(environment: str) -> set[str]:
-    """The workload stacks stacks/app_builder.py builds (not the opt-in Account stack, which CDK
-    deploys with the stack that depends on it), named as settings name them."""
+    """The workload stacks stacks/app_builder.py builds, one per entry of the registry
+    (stacks/workloads.py; not the opt-in Account stack, which CDK deploys with the stack that
+    depends on it), named as settings name them."""
     from stacks.settings import settings_for
+    from stacks.workloads import WORKLOADS
 
-    source = (REPO_ROOT / "stacks" / "app_builder.py").read_text(encoding="utf-8")
-    workloads = set(re.findall(r'stack_name\("(\w+)"\)', source)) - {"Account"}
+    workloads = {workload.stack_id for workload in WORKLOADS}
     assert workloads == {"MaskPredictor", "Sentiment", "Checkbox", "BatchPredict"}
     settings = settings_for(environment)
     return {settings.stack_name(workload) for workload in workloads}

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from stacks.workloads import WORKLOAD_NAMES
-from tools.locks import REPO_ROOT, all_locks, distribution_name, function_folders, locked_versions, pins, stale
+from tools.locks import all_locks, distribution_name, function_folders, locked_versions, pins, stale
 
 LOCKS = all_locks()
 _REQUIREMENT = re.compile(r"^[A-Za-z0-9]")

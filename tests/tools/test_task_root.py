@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tools.lambda_interpreter import find_lambda_interpreter
 from tools.task_root import _copy_argument, prune
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_lambdas_python_is_on_this_machine() -> None:

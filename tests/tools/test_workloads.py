@@ -6,9 +6,8 @@ import importlib
 
 import pytest
 
-from stacks.workloads import REPO_ROOT, WORKLOAD_NAMES, WORKLOADS, workload
-
-FUNCTIONS_DIR = REPO_ROOT / "functions"
+from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
+from stacks.workloads import WORKLOAD_NAMES, WORKLOADS, workload
 
 
 def test_every_function_folder_with_a_handler_is_a_workload() -> None:

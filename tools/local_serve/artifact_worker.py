@@ -14,10 +14,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from tools.artifact_process import RunningArtifact, start_artifact
 from tools.artifacts import Artifact, build_artifact, runtime_provided_set

@@ -20,13 +20,12 @@ and `make invoke`'s embedded S3 (and against `make batch-local-s3`, which seeds 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from stacks.common.paths import REPO_ROOT
 from tools.local_serve.catalog import ServedFunction
 from tools.local_serve.embedded_s3 import ObjectSource
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 BATCH_FIXTURES = REPO_ROOT / "fixtures" / "batch_predict"
 # The days of data under <data prefix>daily/ that events/batch_predict/*prefix*, *s3_objects* name.
 DAILY_FILES = ("2026-11-23.csv", "2026-11-24.csv")

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tools.local_serve.http_server import LOOPBACK
+from tools.local_serve.http_server import LOOPBACK, ServerThread
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 ObjectSource = bytes | Path
 
 
-class EmbeddedS3:
+class EmbeddedS3(ServerThread):
     def __init__(self, *, port: int, region_name: str) -> None:
         self.region_name = region_name
         # werkzeug logs every request at INFO on a handler of its own; keep the terminal for functions.
@@ -33,31 +33,12 @@ class EmbeddedS3:
         # Bound here, so a busy port raises OSError (werkzeug itself would print and exit).
         listening = socket.create_server((LOOPBACK, port))
         try:
-            self._server: BaseWSGIServer = make_server(
+            server: BaseWSGIServer = make_server(
                 LOOPBACK, port, DomainDispatcherApplication(create_backend_app), threaded=True, fd=listening.fileno()
             )
         finally:
             listening.close()  # werkzeug serves on its own duplicate of the socket
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-s3", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        super().__init__(server, thread_name="embedded-s3")
 
     def client(self) -> object:
         return boto3.session.Session(**LOCAL_CREDENTIALS, region_name=self.region_name).client(
@@ -69,7 +50,7 @@ class EmbeddedS3:
         s3 = self.client()
         count = 0
         for bucket, objects in buckets.items():
-            arguments = {"Bucket": bucket}
+            arguments: dict[str, Any] = {"Bucket": bucket}
             if self.region_name != "us-east-1":
                 arguments["CreateBucketConfiguration"] = {"LocationConstraint": self.region_name}
             s3.create_bucket(**arguments)  # type: ignore[attr-defined]

@@ -3,18 +3,22 @@
 Both of `make serve`'s front doors (the Invoke API and the HTTP routes) and the client tests'
 in-process Invoke API are this server with a different ``respond`` function. Binding happens
 in the constructor, so a busy port fails there, before anything else has started.
+
+`ServerThread` and `QuietThreadingHTTPServer` are the parts every loopback server here shares
+(this one, the embedded S3 and the Runtime API of tools/lambda_runtime_api.py).
 """
 
 from __future__ import annotations
 
 import logging
+import socketserver
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from tools.local_serve.invoke_protocol import Answer
 
@@ -39,29 +43,29 @@ class Request:
 Respond = Callable[[Request], Answer]
 
 
-class LoopbackHTTPServer:
-    """Serves ``respond`` on 127.0.0.1:``port`` (0: a free port) in a background thread."""
+class ServerThread:
+    """A socketserver (http.server's, werkzeug's) bound on loopback, served on a daemon thread
+    from start() to stop(), or for the time of a `with` block."""
 
-    def __init__(self, *, respond: Respond, port: int = 0, name: str = "http") -> None:
-        self.name = name
-        # Raises OSError (EADDRINUSE) here when the port is taken.
-        self._httpd = _QuietThreadingHTTPServer((LOOPBACK, port), _request_handler(respond))
-        self._httpd.daemon_threads = True
+    def __init__(self, server: socketserver.BaseServer, *, thread_name: str, poll_interval: float = 0.5) -> None:
+        self._server = server
+        self._thread_name = thread_name
+        self._poll_interval = poll_interval  # how long stop() may wait for the loop to notice
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        return int(self._server.server_address[1])  # type: ignore[index]  # an AF_INET (host, port)
 
     @property
     def endpoint_url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self) -> LoopbackHTTPServer:
+    def start(self) -> Self:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how long stop() may wait for the loop to notice
-            name=f"{self.name}-server",
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": self._poll_interval},
+            name=self._thread_name,
             daemon=True,
         )
         self._thread.start()
@@ -69,25 +73,49 @@ class LoopbackHTTPServer:
 
     def stop(self) -> None:
         if self._thread is not None:
-            self._httpd.shutdown()
+            self._server.shutdown()
             self._thread.join()
             self._thread = None
-        self._httpd.server_close()
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_exc_info: object) -> None:
+        self.stop()
+
+
+class QuietThreadingHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose request threads never hold up the process's exit, and
+    that takes a client dropping its connection as normal, not as a server fault."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops its pooled keep-alive connection, or a Lambda runtime stopped
+        # while it waits for its next event, is normal.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+class LoopbackHTTPServer(ServerThread):
+    """Serves ``respond`` on 127.0.0.1:``port`` (0: a free port) in a background thread."""
+
+    def __init__(self, *, respond: Respond, port: int = 0, name: str = "http") -> None:
+        self.name = name
+        # Raises OSError (EADDRINUSE) here when the port is taken.
+        server = _LoopbackThreadingHTTPServer((LOOPBACK, port), _request_handler(respond))
+        super().__init__(server, thread_name=f"{name}-server", poll_interval=0.05)
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-class _QuietThreadingHTTPServer(ThreadingHTTPServer):
+class _LoopbackThreadingHTTPServer(QuietThreadingHTTPServer):
     allow_reuse_address = False  # a second server on a busy port must fail, not share it
     request_queue_size = 128  # 32 clients connecting at once must not overflow the backlog (5)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that drops its pooled keep-alive connection is normal, not a server fault.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
 
 
 def _request_handler(respond: Respond) -> type[BaseHTTPRequestHandler]:
@@ -131,7 +159,7 @@ def _request_handler(respond: Respond) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(size)
 
         def _read_chunked(self) -> bytes:
-            chunks = []
+            chunks: list[bytes] = []
             total = 0
             while True:
                 size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()

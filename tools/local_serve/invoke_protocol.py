@@ -13,7 +13,7 @@ import base64
 import json
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -117,18 +117,18 @@ def invalid_request_content(message: str) -> Answer:
 
 
 def invalid_invocation_type(value: str) -> Answer:
-    return error_answer(
-        HTTPStatus.BAD_REQUEST,
-        "InvalidParameterValueException",
-        f"Unsupported InvocationType {value[:40]!r}: use one of {', '.join(INVOCATION_TYPES)}",
-    )
+    return _unsupported_value("InvocationType", value, INVOCATION_TYPES)
 
 
 def invalid_log_type(value: str) -> Answer:
+    return _unsupported_value("LogType", value, LOG_TYPES)
+
+
+def _unsupported_value(parameter: str, value: str, choices: Iterable[str]) -> Answer:
     return error_answer(
         HTTPStatus.BAD_REQUEST,
         "InvalidParameterValueException",
-        f"Unsupported LogType {value[:40]!r}: use one of {', '.join(LOG_TYPES)}",
+        f"Unsupported {parameter} {value[:40]!r}: use one of {', '.join(choices)}",
     )
 
 

@@ -20,10 +20,11 @@ import logging
 import multiprocessing
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
+from typing import Any
 
 from tools.local_serve import invoke_protocol as protocol
 from tools.local_serve.worker import INIT_ERROR, READY, Invocation, WorkerSpec, worker_main

@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tools.local_serve import invoke_protocol as protocol
 from tools.local_serve.catalog import ServedFunction

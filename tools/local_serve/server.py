@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from tools.local_lambda import LOCAL_REGION
+from tools.local_serve.artifact_worker import artifact_launch, artifact_overrides, artifact_worker_factory
 from tools.local_serve.catalog import served_functions
 from tools.local_serve.demo_data import DemoData, demo_data_for
 from tools.local_serve.embedded_s3 import EmbeddedS3
@@ -25,7 +26,6 @@ from tools.local_serve.invoke_api import InvokeApi
 from tools.local_serve.memory import MemoryWatchdog
 from tools.local_serve.runtime import LocalFunction, LocalRuntime
 from tools.local_serve.settings import PortSetting, ServeSettings, SettingsError
-from tools.local_serve.artifact_worker import artifact_launch, artifact_overrides, artifact_worker_factory
 from tools.local_serve.worker import WorkerSpec
 
 logger = logging.getLogger(__name__)

@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tools.synth_diff import rules
 
@@ -157,24 +158,23 @@ def _listing(value: Any) -> str:
     return value if isinstance(value, str) else show(value)
 
 
+# An IAM statement's keys in the order they are described, each with its prefix and rendering.
+STATEMENT_PARTS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("Action", "", _listing),
+    ("NotAction", "NOT ", _listing),
+    ("Resource", "on ", _listing),
+    ("NotResource", "on NOT ", _listing),
+    ("Principal", "for ", show),
+    ("NotPrincipal", "for NOT ", show),
+    ("Condition", "when ", show),
+)
+
+
 def describe_statement(statement: Any) -> str:
     if not isinstance(statement, dict):
         return show(statement)
     parts = [str(statement.get("Effect", "?"))]
-    if "Action" in statement:
-        parts.append(_listing(statement["Action"]))
-    if "NotAction" in statement:
-        parts.append("NOT " + _listing(statement["NotAction"]))
-    if "Resource" in statement:
-        parts.append("on " + _listing(statement["Resource"]))
-    if "NotResource" in statement:
-        parts.append("on NOT " + _listing(statement["NotResource"]))
-    if "Principal" in statement:
-        parts.append("for " + show(statement["Principal"]))
-    if "NotPrincipal" in statement:
-        parts.append("for NOT " + show(statement["NotPrincipal"]))
-    if "Condition" in statement:
-        parts.append("when " + show(statement["Condition"]))
+    parts += [prefix + render(statement[key]) for key, prefix, render in STATEMENT_PARTS if key in statement]
     return " ".join(parts)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tools.synth_diff.classify import ResourceChange, StackDiff
+from tools.synth_diff.classify import CodeChange, ResourceChange, StackDiff
 
 # GitHub refuses comments over 65,536 characters; the cdk diff text is what gets cut.
 MAX_CDK_DIFF_CHARS = 12_000
@@ -50,11 +50,27 @@ def _headline(r: ResourceChange, md: bool) -> str:
     return f"{bold}{r.resource_type}{bold} {tick}{r.path}{tick} ({tick}{r.ids}{tick}) {kind}"
 
 
-def _sections(diff: StackDiff) -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
-    """(markdown title, text title, [(resource headline kind, sub-lines)]) per non-empty section."""
+@dataclass(frozen=True)
+class _Item:
+    """One entry of a section: a resource, a function's code or model, or a note."""
+
+    subject: ResourceChange | CodeChange | str
+    lines: list[str]
+
+    def head(self, md: bool) -> str:
+        if isinstance(self.subject, ResourceChange):
+            return _headline(self.subject, md)
+        if isinstance(self.subject, CodeChange):
+            tick = "`" if md else ""
+            return f"{tick}{self.subject.name}{tick} ({tick}{self.subject.path}{tick})"
+        return self.subject if md else self.subject.replace("`", "")
+
+
+def _sections(diff: StackDiff) -> list[tuple[str, str, list[_Item]]]:
+    """(markdown title, text title, items) per non-empty section."""
     sections = []
     if diff.security:
-        sections.append(("🔐 Security-relevant", "SECURITY-RELEVANT", [("r", [r], r.security) for r in diff.security]))
+        sections.append(("🔐 Security-relevant", "SECURITY-RELEVANT", [_Item(r, r.security) for r in diff.security]))
     if diff.replaced_or_removed:
         items = []
         for r in diff.replaced_or_removed:
@@ -64,26 +80,29 @@ def _sections(diff: StackDiff) -> list[tuple[str, str, list[tuple[str, list[str]
             elif r.kind == "removed" and r.deletion_policy in ("Retain", "RetainExceptOnCreate"):
                 lines.append("DeletionPolicy Retain: left in the account, no longer managed")
             lines += [pc.describe() for pc in r.changes]
-            items.append(("r", [r], lines))
+            items.append(_Item(r, lines))
         sections.append(("🚨 Replaced or removed", "REPLACED OR REMOVED", items))
     if diff.added:
-        sections.append(("➕ Added", "ADDED", [("r", [r], []) for r in diff.added]))
+        sections.append(("➕ Added", "ADDED", [_Item(r, []) for r in diff.added]))
     if diff.changed:
-        sections.append(("✏️ Changed", "CHANGED", [("r", [r], [pc.describe() for pc in r.changes]) for r in diff.changed]))
+        sections.append(("✏️ Changed", "CHANGED", [_Item(r, [pc.describe() for pc in r.changes]) for r in diff.changed]))
     if diff.code:
-        sections.append(("📦 Code / model changed", "CODE / MODEL CHANGED", [("c", [c], c.items) for c in diff.code]))
+        sections.append(("📦 Code / model changed", "CODE / MODEL CHANGED", [_Item(c, c.items) for c in diff.code]))
     if diff.notes:
-        sections.append(("Other template changes", "OTHER TEMPLATE CHANGES", [("n", [n], []) for n in diff.notes]))
+        sections.append(("Other template changes", "OTHER TEMPLATE CHANGES", [_Item(n, []) for n in diff.notes]))
     return sections
 
 
-def _item_head(kind: str, obj: object, md: bool) -> str:
-    if kind == "r":
-        return _headline(obj, md)  # type: ignore[arg-type]
-    if kind == "c":
-        tick = "`" if md else ""
-        return f"{tick}{obj.name}{tick} ({tick}{obj.path}{tick})"  # type: ignore[attr-defined]
-    return str(obj) if md else str(obj).replace("`", "")
+def _section_lines(diff: StackDiff, md: bool) -> list[str]:
+    """Every non-empty section of a stack's diff, as Markdown or as plain text."""
+    out: list[str] = []
+    for md_title, text_title, items in _sections(diff):
+        out += [f"### {md_title} ({len(items)})", ""] if md else [f"{text_title} ({len(items)})"]
+        for item in items:
+            out.append(f"- {item.head(md)}" if md else f"  * {item.head(md)}")
+            out += [f"  - {_md_line(line)}" if md else f"      {line}" for line in item.lines]
+        out.append("")
+    return out
 
 
 PLAIN_PREFIXES = ("why:", "⚠️", "DeletionPolicy", "added", "removed", "publishes")
@@ -113,26 +132,31 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters: see the text output)"
 
 
+def _with_changes(report: Report) -> list[StackDiff]:
+    return [d for d in report.diffs if d.has_changes]
+
+
+def _markdown_row(d: StackDiff) -> str:
+    s, r, a, c, code = _counts(d)
+    return f"| {d.stack} | {_status(d)} | {f'**{s}**' if s else 0} | {f'**{r}**' if r else 0} | {a} | {c} | {code} |"
+
+
+def _text_row(d: StackDiff) -> str:
+    s, r, a, c, code = _counts(d)
+    return f"{d.stack:<24} {_status(d):<14} {s:>8} {r:>8} {a:>6} {c:>8} {code:>5}"
+
+
 def to_markdown(report: Report) -> str:
     out = [f"# {report.title}", "", *[f"- {line}" for line in report.context], ""]
     out += [f"**{report.verdict()}**", ""]
     for error in report.errors:
         out += [f"> ❌ {error}", ""]
     out += ["| stack | status | security | replaced / removed | added | changed | code / model |", "|---|---|---:|---:|---:|---:|---:|"]
-    for d in report.diffs:
-        s, r, a, c, code = _counts(d)
-        out.append(f"| {d.stack} | {_status(d)} | {f'**{s}**' if s else 0} | {f'**{r}**' if r else 0} | {a} | {c} | {code} |")
+    out += [_markdown_row(d) for d in report.diffs]
     out.append("")
-    for d in report.diffs:
-        if not d.has_changes:
-            continue
+    for d in _with_changes(report):
         out += [f"## {d.stack} ({_status(d)})", ""]
-        for md_title, _, items in _sections(d):
-            out += [f"### {md_title} ({len(items)})", ""]
-            for kind, (obj,), lines in items:
-                out.append(f"- {_item_head(kind, obj, md=True)}")
-                out += [f"  - {_md_line(line)}" for line in lines]
-            out.append("")
+        out += _section_lines(d, md=True)
         if d.cdk_diff.strip():
             out += [
                 f"<details><summary><code>cdk diff {d.stack}</code></summary>", "", "```", _cut(d.cdk_diff.strip(), MAX_CDK_DIFF_CHARS), "```", "", "</details>", "",
@@ -147,20 +171,11 @@ def to_text(report: Report) -> str:
     out += [f"ERROR: {error}" for error in report.errors]
     header = f"{'stack':<24} {'status':<14} {'security':>8} {'repl/rm':>8} {'added':>6} {'changed':>8} {'code':>5}"
     out += [header, "-" * len(header)]
-    for d in report.diffs:
-        s, r, a, c, code = _counts(d)
-        out.append(f"{d.stack:<24} {_status(d):<14} {s:>8} {r:>8} {a:>6} {c:>8} {code:>5}")
+    out += [_text_row(d) for d in report.diffs]
     out.append("")
-    for d in report.diffs:
-        if not d.has_changes:
-            continue
+    for d in _with_changes(report):
         out += [rule, f"{d.stack} ({_status(d)})", rule]
-        for _, text_title, items in _sections(d):
-            out.append(f"{text_title} ({len(items)})")
-            for kind, (obj,), lines in items:
-                out.append(f"  * {_item_head(kind, obj, md=False)}")
-                out += [f"      {line}" for line in lines]
-            out.append("")
+        out += _section_lines(d, md=False)
         if d.cdk_diff.strip():
             out += [f"--- cdk diff {d.stack} ---", d.cdk_diff.rstrip(), ""]
     return "\n".join(out)

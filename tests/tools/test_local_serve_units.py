@@ -1,5 +1,5 @@
 """The local server's pure parts: HTTP events and answers, template values, the Invoke API's
-wire format, settings, resident memory. No server, no synth (test_local_serve.py has those)."""
+wire format, settings, resident memory. No server, no synth (tests/integration/test_local_serve.py has those)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A test-only Lambda handler that misbehaves on request, served by `make serve` in the
-end-to-end tests (test_local_serve.py adds it to their synthesized assembly). No tests here.
+end-to-end tests (tests/integration/test_local_serve.py adds it to their synthesized assembly).
 
 Requests, as a direct invoke or as the JSON body of a Function URL event:
 {"action": "pid"}, {"action": "sleep", "seconds": s[, "started_file": path]}, {"action": "exit", "code": n},
