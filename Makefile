@@ -7,6 +7,8 @@ PYTHON := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BENCH_VENV := .venv-bench
 BENCH_PYTHON := $(BENCH_VENV)/bin/python
+TRAIN_VENV := .venv-train
+TRAIN_PYTHON := $(TRAIN_VENV)/bin/python
 # Lambda's Python (stacks/lambda_python.py): what the artifact tests and ARTIFACT=1 run under.
 LAMBDA_PYTHON_VERSION := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"$$/\1/p' stacks/lambda_python.py)
 # Looked up once per make run (an empty value: none found; `make lambda-python` says how to get one).
@@ -39,6 +41,7 @@ help:
 	@echo "make load    [ENV=dev]                                     load test against a local server; figures in benchmarks/results/local_load.md"
 	@echo "make bench                                                 benchmarks, figures in benchmarks/results/"
 	@echo "make train-mask                                            retrain the mask predictor's CRF"
+	@echo "make train-checkbox                                        train the checkbox YOLOv8n on synthetic forms (2-core CPU: ~55 min): models/checkbox/, parity fixtures"
 	@echo "make sentiment-export MODEL=<hf id or dir> [OUT=dir]      export a sentiment model to ONNX (int8), validated"
 	@echo "make sentiment-fixture                                     rebuild the tiny committed sentiment test model"
 	@echo "make batch-fixtures                                        rebuild the batch predictor's demo models and sample CSV"
@@ -88,6 +91,15 @@ $(BENCH_VENV)/.installed: requirements/uv.txt requirements/bench.txt
 	$(BENCH_PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.txt
 	touch $@
 
+# The checkbox detector's training (torch + ultralytics, AGPL-3.0): a virtualenv of its own from
+# requirements/train-checkbox.txt, made anew when a lock changes, as the benchmarks' above.
+$(TRAIN_VENV)/.installed: requirements/uv.txt requirements/train-checkbox.txt
+	rm -rf $(TRAIN_VENV)
+	python3 -m venv $(TRAIN_VENV)
+	$(TRAIN_PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
+	$(TRAIN_PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/train-checkbox.txt
+	touch $@
+
 lambda-python:
 	@python3 -m tools.lambda_interpreter > /dev/null
 
@@ -99,15 +111,22 @@ lock: $(VENV)/.installed
 lock-upgrade: $(VENV)/.installed
 	$(PYTHON) -m tools.locks compile --upgrade
 
-bench: setup lambda-python $(BENCH_VENV)/.installed
+# The checkbox benchmark compares the function with ultralytics' own predict (its training venv).
+bench: setup lambda-python $(BENCH_VENV)/.installed $(TRAIN_VENV)/.installed
 	$(BENCH_PYTHON) -m benchmarks.artifacts --lambda-python $(LAMBDA_PYTHON)
 	$(BENCH_PYTHON) -m benchmarks.mask_predictor
 	$(BENCH_PYTHON) -m benchmarks.sentiment
-	$(BENCH_PYTHON) -m benchmarks.checkbox
+	$(BENCH_PYTHON) -m benchmarks.checkbox --ultralytics-python $(TRAIN_PYTHON)
 	$(BENCH_PYTHON) -m benchmarks.batch_predict
 
 train-mask: setup
 	$(PYTHON) -m training.mask_predictor.train
+
+# Synthetic forms -> YOLOv8n from scratch on the CPU -> models/checkbox/ (model.onnx, model card,
+# metrics) and fixtures/checkbox/parity/; nothing is downloaded (training/checkbox/README.md).
+.PHONY: train-checkbox
+train-checkbox: $(TRAIN_VENV)/.installed
+	$(TRAIN_PYTHON) -m training.checkbox.train
 
 sentiment-fixture: $(BENCH_VENV)/.installed
 	$(BENCH_PYTHON) -m training.sentiment.build_fixture
