@@ -10,6 +10,7 @@ requests (the loaded object lives in memory).
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from collections import OrderedDict
 from pathlib import Path
@@ -86,7 +87,9 @@ class ModelStore:
     def _download_and_load(self, obj: S3Object, *, kind: str, identity: ModelIdentity, field: str) -> Model:
         self._download_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(f"{identity.s3_uri}\0{identity.etag}".encode()).hexdigest()[:24]
-        path = self._download_dir / f"{digest}-{obj.name[-100:]}"
+        # The process id: Lambda runs one request per environment, but processes sharing one /tmp
+        # (make serve's workers, parallel make invoke runs) must not delete each other's file.
+        path = self._download_dir / f"{digest}-{os.getpid()}-{obj.name[-100:]}"
         try:
             download_file(self._s3, bucket=obj.bucket, key=obj.key, destination=path)
         except S3DownloadError as error:

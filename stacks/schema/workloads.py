@@ -86,8 +86,9 @@ class CheckboxSettings:
     function: FunctionSettings
     api: RestApiSettings = field(default_factory=RestApiSettings)
     # Build argument of functions/checkbox/Dockerfile: the exported ONNX model (a path in the
-    # repository) baked into the image. The default is the committed test fixture.
-    model_file: str = "fixtures/checkbox/yolov8_tiny/model.onnx"
+    # repository) baked into the image. The default is the model `make train-checkbox` trained
+    # and committed (models/checkbox/MODEL_CARD.md).
+    model_file: str = "models/checkbox/model.onnx"
     # Load the model from S3 at cold start instead (s3://bucket/key.onnx; labels.json beside it).
     model_s3_uri: str | None = None
     max_image_pixels: int = 40_000_000

@@ -8,6 +8,7 @@ checked from the source tree under the development Python.
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.checkbox_scoring import match_pages, match_rate
 from stacks.common.paths import REPO_ROOT
 from tests.support.artifacts import INIT_TIMEOUT_SECONDS, INVOKE_TIMEOUT_SECONDS, KNOWN_FUNCTIONS, Artifacts
 from tools.artifact_process import RunningArtifact, figures
@@ -31,6 +33,7 @@ from tools.local_serve.embedded_s3 import EmbeddedS3
 Invoke = Callable[[Any], Any]  # event -> the function's JSON response (asserted to be one)
 EVENTS = REPO_ROOT / "events"
 BATCH_FIXTURES = REPO_ROOT / "fixtures" / "batch_predict"
+PARITY_DIR = REPO_ROOT / "fixtures" / "checkbox" / "parity"
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,18 @@ def _exercise_checkbox(fn: FunctionDefinition, invoke: Invoke, _extra: dict[str,
     model_file = fn.image.context_dir / fn.image.build_args["MODEL_FILE"] if fn.image else None
     assert model_file is not None, "the checkbox function is an image"
     assert body["model"]["sha256"] == hashlib.sha256(model_file.read_bytes()).hexdigest()
-    detections = body["pages"][0]["detections"]
-    assert detections and {d["class_name"] for d in detections} <= {"checked", "unchecked"}
+    assert isinstance(body["pages"][0]["detections"], list)
+
+    # A held-out form: what ships finds what ultralytics' own predict found (make train-checkbox).
+    name = "page_jpeg_150dpi_1.jpg"
+    expected = json.loads((PARITY_DIR / "expected.json").read_text())["pages"][name]["detections"]
+    form = base64.b64encode((PARITY_DIR / name).read_bytes()).decode()
+    answer = invoke({**predict, "body": json.dumps({"image": form, "conf": 0.25, "iou": 0.45})})
+    assert answer["statusCode"] == 200, answer
+    found = json.loads(answer["body"])["pages"][0]["detections"]
+    ours = [(d["class_id"], d["confidence"], *(d["box"][corner] for corner in ("x1", "y1", "x2", "y2"))) for d in found]
+    theirs = [(d["class_id"], d["confidence"], d["x1"], d["y1"], d["x2"], d["y2"]) for d in expected]
+    assert len(theirs) > 5 and match_rate([match_pages(ours, theirs)]) == 1.0, (ours, theirs)
 
     health = invoke(_event("checkbox/apigw_get_health.json"))
     assert health["statusCode"] == 200 and json.loads(health["body"])["function_name"] == fn.function_name, health

@@ -50,10 +50,10 @@ def test_image_agrees_with_the_stack(dev_checkbox: Synth, iam_checkbox: Synth) -
     assert iam.image is not None and iam.image.platform == "linux/arm64"
     assert dev.image.build_args == {
         "PYTHON_VERSION": PYTHON_VERSION,
-        "MODEL_FILE": "fixtures/checkbox/yolov8_tiny/model.onnx",
+        "MODEL_FILE": "models/checkbox/model.onnx",
     }
-    assert (dev.image.context_dir / "fixtures/checkbox/yolov8_tiny/model.onnx").is_file()
-    assert sorted(p.name for p in dev.image.context_dir.iterdir()) == ["fixtures", "functions", "tools"]
+    assert (dev.image.context_dir / "models/checkbox/model.onnx").is_file()
+    assert sorted(p.name for p in dev.image.context_dir.iterdir()) == ["functions", "models", "tools"]
     assert sorted(p.name for p in (dev.image.context_dir / "functions").iterdir()) == ["checkbox", "lambda_common"]
 
 

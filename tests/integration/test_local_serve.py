@@ -35,6 +35,7 @@ from stacks.workloads import WORKLOAD_NAMES
 from tests.support.cdk_cli import shell_env
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 from tools.local_serve.catalog import served_functions
+from tools.local_serve.samples import SAMPLE_FORM
 from tools.local_serve.child_process import ServeProcess
 
 FAULTS_STACK = "LocalServeFaults-test"
@@ -779,3 +780,16 @@ def test_artifact_mode_serves_what_ships_under_lambdas_python(cdk_out: Path, tmp
     finally:
         exit_code = process.interrupt()
     assert exit_code == 0 and not [pid for pid in pids if _alive(pid)]
+
+
+def test_the_sample_form_the_banner_offers_shows_real_checkboxes(server: ServeProcess) -> None:
+    """The committed model (the image's default) on the form `make serve` copies for its examples."""
+    status, _, answer = http_call(
+        "POST", server.endpoints.http + "/checkbox/predict", body=SAMPLE_FORM.read_bytes(),
+        headers={"Content-Type": "image/jpeg", "x-api-key": "any-local-key"},
+    )  # fmt: skip
+    assert status == 200, answer[:500]
+    detections = json.loads(answer)["pages"][0]["detections"]
+    assert len(detections) >= 10
+    assert {d["class_name"] for d in detections} == {"checked", "unchecked"}
+    assert sorted(d["confidence"] for d in detections)[len(detections) // 2] > 0.6  # sure of most boxes

@@ -17,7 +17,7 @@ from tests.support.events import multipart, rest_event
 
 FUNCTION_DIR = REPO_ROOT / "functions" / "checkbox"
 FIXTURES_DIR = REPO_ROOT / "fixtures" / "checkbox"
-TINY_MODEL = FIXTURES_DIR / "yolov8_tiny" / "model.onnx"  # what the image bakes in by default
+TINY_MODEL = FIXTURES_DIR / "yolov8_tiny" / "model.onnx"  # small and fast: the handler tests' model
 KNOWN_V8_MODEL = FIXTURES_DIR / "known_output" / "v8" / "model.onnx"
 KNOWN_V5_MODEL = FIXTURES_DIR / "known_output" / "v5" / "model.onnx"
 KNOWN_RECT_MODEL = FIXTURES_DIR / "known_output" / "v8_rect" / "model.onnx"

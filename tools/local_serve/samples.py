@@ -1,17 +1,20 @@
 """Sample request files for the printed examples: a scanned form for the checkbox detector.
 
-Written at each start (deterministic, a fraction of a second): a synthetic A4 form at 150 dpi
-with checked and unchecked boxes, as JPEG, the way scanners send it.
+Copied at each start into the serve folder: fixtures/checkbox/sample_form.jpg, an A4 form at
+150 dpi with checked and unchecked boxes among text, tables and look-alikes, drawn by
+training/checkbox/synthetic_forms.py from a seed no training run used
+(training/checkbox/parity_reference.py), as JPEG, the way scanners send it.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.checkbox_form import encode, synthetic_form
+from stacks.common.paths import REPO_ROOT
 
-FORM_SIZE = (1240, 1754)  # A4 at 150 dpi
+SAMPLE_FORM = REPO_ROOT / "fixtures" / "checkbox" / "sample_form.jpg"
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,6 @@ class Samples:
 
 def write_samples(directory: Path) -> Samples:
     directory.mkdir(parents=True, exist_ok=True)
-    form, _ = synthetic_form(size=FORM_SIZE)
     path = directory / "form.jpg"
-    path.write_bytes(encode(form, "JPEG"))
+    shutil.copyfile(SAMPLE_FORM, path)
     return Samples(checkbox_form=path)
