@@ -65,7 +65,9 @@ def measure(*, interpreter: Path, cold_starts: int, work_dir: Path) -> list[tupl
             inits.append(init_ms)
             peaks.append(peak or 0.0)
         assert row is not None
-        median = replace(row, init_ms=round(statistics.median(inits), 1), peak_rss_mb=round(statistics.median(peaks), 1))
+        median = replace(
+            row, init_ms=round(statistics.median(inits), 1), peak_rss_mb=round(statistics.median(peaks), 1)
+        )
         print(f"{fn.folder}: init {median.init_ms} ms, peak RSS {median.peak_rss_mb} MB", file=sys.stderr)
         measured.append((median, inits))
     return measured
@@ -74,9 +76,13 @@ def measure(*, interpreter: Path, cold_starts: int, work_dir: Path) -> list[tupl
 def report(measured: list[tuple[Figures, list[float]]], *, cold_starts: int) -> str:
     rows = [
         [
-            row.folder, row.package_type, row.architecture, f"{row.size_bytes / 1_000_000:,.1f} MB",
+            row.folder,
+            row.package_type,
+            row.architecture,
+            f"{row.size_bytes / 1_000_000:,.1f} MB",
             f"{row.size_limit_bytes / 1_000_000:,.0f} MB ({100 * row.size_bytes / row.size_limit_bytes:.1f} %)",
-            f"{row.init_ms:,.0f}", f"{row.peak_rss_mb:,.0f} MB of {row.memory_mb} MB",
+            f"{row.init_ms:,.0f}",
+            f"{row.peak_rss_mb:,.0f} MB of {row.memory_mb} MB",
         ]
         for row, _ in measured
     ]
@@ -113,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         "functions": [{**asdict(row), "init_ms_samples": [round(s, 1) for s in samples]} for row, samples in measured],
     }
     json_path, markdown_path = write_results(
-        results_dir=args.results_dir, name="artifacts", figures=document, markdown=report(measured, cold_starts=args.cold_starts)
+        results_dir=args.results_dir,
+        name="artifacts",
+        figures=document,
+        markdown=report(measured, cold_starts=args.cold_starts),
     )
     print(markdown_path.read_text())
     print(f"figures: {json_path}, {markdown_path}", file=sys.stderr)

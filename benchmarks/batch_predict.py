@@ -141,7 +141,11 @@ def shipped_task_root(work_dir: Path, interpreter: Path) -> tuple[Path, Path]:
 
 
 def run_job(
-    approach: str, event: Mapping[str, Any], *, environment: Mapping[str, str], shipped: tuple[Path, Path],
+    approach: str,
+    event: Mapping[str, Any],
+    *,
+    environment: Mapping[str, str],
+    shipped: tuple[Path, Path],
     lambda_python: Path,
 ) -> dict[str, float]:
     """One job in a fresh process: the original with this virtualenv; ours with Lambda's Python
@@ -157,8 +161,16 @@ def run_job(
         event_path, result_path = Path(scratch) / "event.json", Path(scratch) / "result.json"
         event_path.write_text(json.dumps(event))
         completed = subprocess.run(
-            [*interpreter, "-m", "benchmarks.batch_predict_job", approach,
-             "--event", str(event_path), "--result", str(result_path)],
+            [
+                *interpreter,
+                "-m",
+                "benchmarks.batch_predict_job",
+                approach,
+                "--event",
+                str(event_path),
+                "--result",
+                str(result_path),
+            ],
             env={**os.environ, **environment, "PYTHONPATH": python_path},
             cwd=REPO_ROOT,
             capture_output=True,
@@ -178,8 +190,13 @@ def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
     shipped = shipped_task_root(Path(tempfile.mkdtemp(prefix="batch-predict-artifact-")), lambda_python)
     with s3_server() as endpoint:
         environment = function_environment(endpoint)
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="bench", aws_secret_access_key="bench")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
         model_uris = prepare(s3, inputs=inputs)
         for rows in rows_list:
             for model_name, model_uri in model_uris.items():
@@ -194,15 +211,25 @@ def measure(*, rows_list: Sequence[int], data_dir: Path) -> dict[str, Any]:
                             "feature_columns": list(FEATURE_COLUMNS),
                             "overwrite": True,
                         }
-                        result = run_job(approach, event, environment=environment, shipped=shipped, lambda_python=lambda_python)
+                        result = run_job(
+                            approach, event, environment=environment, shipped=shipped, lambda_python=lambda_python
+                        )
                         if result["rows"] != rows:
                             raise RuntimeError(f"{approach} predicted {result['rows']} rows, expected {rows}")
-                        run = {"rows": rows, "model": model_name, "format": input_format,
-                               "approach": approach, **result, "rows_per_second": rows / result["seconds"]}
+                        run = {
+                            "rows": rows,
+                            "model": model_name,
+                            "format": input_format,
+                            "approach": approach,
+                            **result,
+                            "rows_per_second": rows / result["seconds"],
+                        }
                         print(json.dumps(run), file=sys.stderr)
                         runs.append(run)
     return {
-        "machine": describe_machine(), "function_memory_mb": FUNCTION_MEMORY_MB, "runs": runs,
+        "machine": describe_machine(),
+        "function_memory_mb": FUNCTION_MEMORY_MB,
+        "runs": runs,
         "ours_python": LAMBDA_PYTHON_VERSION,
     }
 
@@ -219,13 +246,20 @@ def render(figures: Mapping[str, Any]) -> str:
         if run["approach"] != "ours":
             continue
         original = _find(runs, rows=run["rows"], model=run["model"], format=run["format"], approach="original")
-        table_rows.append([
-            f"{run['rows']:,}", run["model"], run["format"],
-            f"{original['seconds']:.1f} s", f"{run['seconds']:.1f} s",
-            f"{original['rows_per_second']:,.0f}", f"{run['rows_per_second']:,.0f}",
-            f"{run['rows_per_second'] / original['rows_per_second']:.1f}x",
-            f"{original['peak_rss_mb']:.0f} MB", f"{run['peak_rss_mb']:.0f} MB",
-        ])
+        table_rows.append(
+            [
+                f"{run['rows']:,}",
+                run["model"],
+                run["format"],
+                f"{original['seconds']:.1f} s",
+                f"{run['seconds']:.1f} s",
+                f"{original['rows_per_second']:,.0f}",
+                f"{run['rows_per_second']:,.0f}",
+                f"{run['rows_per_second'] / original['rows_per_second']:.1f}x",
+                f"{original['peak_rss_mb']:.0f} MB",
+                f"{run['peak_rss_mb']:.0f} MB",
+            ]
+        )
     lines = [
         "# Batch predictor: ours vs the original approach",
         "",
@@ -237,8 +271,18 @@ def render(figures: Mapping[str, Any]) -> str:
         + ", ".join(f"{key}={value}" for key, value in figures["machine"].items()),
         "",
         markdown_table(
-            headers=["rows", "model", "input", "original time", "ours time", "original rows/s",
-                     "ours rows/s", "speedup", "original peak", "ours peak"],
+            headers=[
+                "rows",
+                "model",
+                "input",
+                "original time",
+                "ours time",
+                "original rows/s",
+                "ours rows/s",
+                "speedup",
+                "original peak",
+                "ours peak",
+            ],
             rows=table_rows,
         ),
     ]
@@ -248,15 +292,22 @@ def render(figures: Mapping[str, Any]) -> str:
         for run in runs:
             if run["approach"] == "ours" and run["rows"] == large:
                 small_run = _find(runs, rows=small, model=run["model"], format=run["format"], approach="ours")
-                growth_rows.append([run["model"], run["format"], f"{small_run['peak_rss_mb']:.0f} MB",
-                                    f"{run['peak_rss_mb']:.0f} MB",
-                                    f"{run['peak_rss_mb'] / small_run['peak_rss_mb']:.2f}x"])
+                growth_rows.append(
+                    [
+                        run["model"],
+                        run["format"],
+                        f"{small_run['peak_rss_mb']:.0f} MB",
+                        f"{run['peak_rss_mb']:.0f} MB",
+                        f"{run['peak_rss_mb'] / small_run['peak_rss_mb']:.2f}x",
+                    ]
+                )
         lines += [
             "",
             f"Peak memory growth, ours, {small:,} -> {large:,} rows (target: at most 1.2x, at most 300 MB):",
             "",
-            markdown_table(headers=["model", "input", f"{small:,} rows", f"{large:,} rows", "growth"],
-                           rows=growth_rows),
+            markdown_table(
+                headers=["model", "input", f"{small:,} rows", f"{large:,} rows", "growth"], rows=growth_rows
+            ),
         ]
     return "\n".join(lines)
 

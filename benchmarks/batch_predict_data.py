@@ -36,9 +36,10 @@ def write_inputs(directory: Path, *, rows: int) -> dict[str, Path]:
         return paths
     partial = {kind: path.with_name(path.name + ".partial") for kind, path in paths.items()}
     schema = _chunk(1, 0, 0).schema
-    with pa_csv.CSVWriter(partial["csv"], schema) as csv_writer, pq.ParquetWriter(
-        partial["parquet"], schema
-    ) as parquet_writer:
+    with (
+        pa_csv.CSVWriter(partial["csv"], schema) as csv_writer,
+        pq.ParquetWriter(partial["parquet"], schema) as parquet_writer,
+    ):
         for start in range(0, rows, CHUNK_ROWS):
             table = _chunk(min(CHUNK_ROWS, rows - start), start, seed=start)
             csv_writer.write_table(table)
@@ -71,5 +72,5 @@ def train_models() -> dict[str, object]:
         "random_forest": RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0),
     }
     for model in models.values():
-        model.fit(features, labels)  # type: ignore[attr-defined]
+        model.fit(features, labels)
     return models

@@ -140,7 +140,9 @@ def check_limits(client: Any, function_name: str) -> list[str]:
         except ClientError as error:
             code = error.response["Error"]["Code"]
             status = error.response["ResponseMetadata"]["HTTPStatusCode"]
-            lines.append(f"{label} request of {len(payload):,} bytes -> {status} {code}: {error.response['Error']['Message']}")
+            lines.append(
+                f"{label} request of {len(payload):,} bytes -> {status} {code}: {error.response['Error']['Message']}"
+            )
             if code != "RequestTooLargeException":
                 raise RuntimeError(f"expected RequestTooLargeException, got {code}") from error
         else:
@@ -180,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sentiment-requests", type=int, default=500)
     parser.add_argument("--sentiment-concurrency", type=int, default=8)
     parser.add_argument("--sentiment-texts", type=int, default=50, help="texts per request (callers send 50)")
-    parser.add_argument("--mask-workers", type=int, help="worker processes for the mask predictor (default: the server's)")
+    parser.add_argument(
+        "--mask-workers", type=int, help="worker processes for the mask predictor (default: the server's)"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS_DIR / "local_load")
     args = parser.parse_args(argv)
 
@@ -194,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     with scratch, ServeProcess.start(cdk_out=args.cdk_out, log_path=log_path, arguments=serve_arguments) as server:
         mask_function = server.function_name("mask_predictor")
         sentiment_function = server.function_name("sentiment")
-        client = lambda_client(server.endpoints.lambda_api, concurrency=max(args.concurrency, args.sentiment_concurrency))
+        client = lambda_client(
+            server.endpoints.lambda_api, concurrency=max(args.concurrency, args.sentiment_concurrency)
+        )
         workers = {name: len(pids) for name, pids in _worker_pids(server).items()}
 
         names = mask_names()
@@ -218,12 +224,21 @@ def main(argv: list[str] | None = None) -> int:
             predict(index)
         classify(0)
         print(f"load: {args.mask_requests} mask predictions at concurrency {args.concurrency} ...", flush=True)
-        results = [run_load("mask predictor, 1 name", predict, requests=args.mask_requests, concurrency=args.concurrency)]
-        print(f"load: {args.sentiment_requests} sentiment requests at concurrency {args.sentiment_concurrency} ...", flush=True)
+        results = [
+            run_load("mask predictor, 1 name", predict, requests=args.mask_requests, concurrency=args.concurrency)
+        ]
+        print(
+            f"load: {args.sentiment_requests} sentiment requests at concurrency {args.sentiment_concurrency} ...",
+            flush=True,
+        )
         results.append(
-            run_load(f"sentiment (fixture model), {args.sentiment_texts} texts", classify,
-                     requests=args.sentiment_requests, concurrency=args.sentiment_concurrency)
-        )  # fmt: skip
+            run_load(
+                f"sentiment (fixture model), {args.sentiment_texts} texts",
+                classify,
+                requests=args.sentiment_requests,
+                concurrency=args.sentiment_concurrency,
+            )
+        )
         limits = check_limits(client, mask_function)
         exit_code = server.interrupt()
 
@@ -232,8 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.with_suffix(".md").write_text(report)
     args.results.with_suffix(".json").write_text(
-        json.dumps({"results": [asdict(r) | {"per_second": r.per_second} for r in results], "limits": limits,
-                    "workers": workers, "machine": machine}, indent=2)  # fmt: skip
+        json.dumps(
+            {
+                "results": [asdict(r) | {"per_second": r.per_second} for r in results],
+                "limits": limits,
+                "workers": workers,
+                "machine": machine,
+            },
+            indent=2,
+        )
     )
     failed = [r for r in results if r.errors]
     for result in failed:

@@ -12,9 +12,7 @@ def describe_machine() -> dict[str, str | int]:
     return {
         "cpu_model": _cpu_model(),
         "logical_cores": os.cpu_count() or 0,
-        "usable_cores": len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else os.cpu_count() or 0,
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0,
         "python": sys.version.split()[0],
         "python_implementation": platform.python_implementation(),
         "platform": platform.platform(),

@@ -42,10 +42,10 @@ from benchmarks.lambda_packaging import (
     zip_directory,
 )
 from benchmarks.machine import describe_machine
-from stacks.common.local_bundling import LocalPythonFunctionBundling
-from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR
 from benchmarks.report import markdown_table, write_results
 from benchmarks.stats import summarize, time_calls
+from stacks.common.local_bundling import LocalPythonFunctionBundling
+from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "mask_predictor"
@@ -161,13 +161,9 @@ def main() -> None:
 
 
 def _parse_arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold-starts", type=int, default=10, help="fresh processes per approach")
-    parser.add_argument(
-        "--iterations", type=int, default=5_000, help="warm one-name calls per approach"
-    )
+    parser.add_argument("--iterations", type=int, default=5_000, help="warm one-name calls per approach")
     return parser.parse_args()
 
 
@@ -200,24 +196,18 @@ def measure_ours_warm(*, names: list[str], batch: list[str], iterations: int) ->
             iterations=iterations,
             warmup=min(500, iterations),
         )
-        many = time_calls(
-            lambda _i: handler({"mask_names": batch}, context), iterations=BATCH_REPEATS, warmup=3
-        )
+        many = time_calls(lambda _i: handler({"mask_names": batch}, context), iterations=BATCH_REPEATS, warmup=3)
     return {"warm_one_name": summarize(one), "warm_batch_1000": summarize(many)}
 
 
-def measure_original_warm(
-    *, pickle_path: Path, names: list[str], batch: list[str], iterations: int
-) -> dict[str, Any]:
+def measure_original_warm(*, pickle_path: Path, names: list[str], batch: list[str], iterations: int) -> dict[str, Any]:
     crf = original.load(pickle_path)
     one = time_calls(
         lambda i: original.predict_one(crf, names[i % len(names)]),
         iterations=iterations,
         warmup=min(500, iterations),
     )
-    many = time_calls(
-        lambda _i: original.predict_many(crf, batch), iterations=BATCH_REPEATS, warmup=3
-    )
+    many = time_calls(lambda _i: original.predict_many(crf, batch), iterations=BATCH_REPEATS, warmup=3)
     return {"warm_one_name": summarize(one), "warm_batch_1000": summarize(many)}
 
 
@@ -240,9 +230,7 @@ def measure_sizes(*, scratch: Path, pickle_path: Path) -> dict[str, dict[str, An
 
     original_build = scratch / "original-zip"
     pip_install_for_lambda(target=original_build, requirements=ORIGINAL_REQUIREMENTS)
-    original_dependencies = zip_directory(
-        source=original_build, zip_path=scratch / "original-deps.zip"
-    )
+    original_dependencies = zip_directory(source=original_build, zip_path=scratch / "original-deps.zip")
     shutil.copy(pickle_path, original_build / pickle_path.name)
     original_zip = zip_directory(source=original_build, zip_path=scratch / "original.zip")
 
@@ -298,13 +286,9 @@ def evaluate_targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
     one = ours["warm_one_name"]["p50_ms"]
-    checks.append(
-        (f"one name p50 <= {TARGET_ONE_NAME_P50_MS:g} ms", one, "ms", one <= TARGET_ONE_NAME_P50_MS)
-    )
+    checks.append((f"one name p50 <= {TARGET_ONE_NAME_P50_MS:g} ms", one, "ms", one <= TARGET_ONE_NAME_P50_MS))
     many = ours["warm_batch_1000"]["p50_ms"]
-    checks.append(
-        (f"1,000 names p50 <= {TARGET_BATCH_MS:g} ms", many, "ms", many <= TARGET_BATCH_MS)
-    )
+    checks.append((f"1,000 names p50 <= {TARGET_BATCH_MS:g} ms", many, "ms", many <= TARGET_BATCH_MS))
     for label, key in (
         ("function ZIP", "function_zip"),
         ("function ZIP + model layer ZIP", "total"),
@@ -385,10 +369,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
         ],
         ["package: total", mb(ours["total"]), mb(baseline["total"])],
     ]
-    targets = [
-        [item["target"], f"{item['measured']:g} {item['unit']}", item["result"]]
-        for item in figures["targets"]
-    ]
+    targets = [[item["target"], f"{item['measured']:g} {item['unit']}", item["result"]] for item in figures["targets"]]
     trained = method["original_trained_on"]
     return "\n".join(
         [

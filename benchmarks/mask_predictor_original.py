@@ -16,9 +16,9 @@ from typing import Any
 
 import joblib
 import sklearn_crfsuite
+
 from mask_predictor.features import name_features
 from mask_predictor.predictor import METADATA_FILE_NAME
-
 from training.mask_predictor import dataset
 from training.mask_predictor.crf import featurize, fit
 
@@ -45,9 +45,7 @@ def train_pickled_crf(*, model_dir: Path, output_path: Path) -> dict[str, Any]:
     metadata = json.loads((model_dir / METADATA_FILE_NAME).read_text(encoding="utf-8"))
     names = dataset.load_labelled_names(dataset.DEFAULT_DATA_PATH)
     synthetic = (
-        dataset.load_labelled_names(dataset.DEFAULT_SYNTHETIC_PATH)
-        if dataset.DEFAULT_SYNTHETIC_PATH.exists()
-        else ()
+        dataset.load_labelled_names(dataset.DEFAULT_SYNTHETIC_PATH) if dataset.DEFAULT_SYNTHETIC_PATH.exists() else ()
     )
     training_names = dataset.split(names, synthetic=synthetic).train
     crf = fit(
@@ -68,15 +66,11 @@ def load(model_path: Path) -> sklearn_crfsuite.CRF:
     return joblib.load(model_path)
 
 
-def predict_one(
-    crf: sklearn_crfsuite.CRF, mask_name: str
-) -> tuple[list[str], list[dict[str, float]]]:
+def predict_one(crf: sklearn_crfsuite.CRF, mask_name: str) -> tuple[list[str], list[dict[str, float]]]:
     _tokens, features = name_features(mask_name)
     return crf.predict([features])[0], crf.predict_marginals([features])[0]
 
 
-def predict_many(
-    crf: sklearn_crfsuite.CRF, mask_names: Sequence[str]
-) -> tuple[list[list[str]], list[Any]]:
+def predict_many(crf: sklearn_crfsuite.CRF, mask_names: Sequence[str]) -> tuple[list[list[str]], list[Any]]:
     sequences = [name_features(name)[1] for name in mask_names]
     return crf.predict(sequences), crf.predict_marginals(sequences)

@@ -66,5 +66,5 @@ def parse_peak_rss(output: str) -> "float | None":
     """The figure of the last ``peak_rss_mb=`` line in a child's output (None if it has none)."""
     for line in reversed(output.splitlines()):
         if line.startswith(PEAK_RSS_PREFIX):
-            return float(line[len(PEAK_RSS_PREFIX):])
+            return float(line[len(PEAK_RSS_PREFIX) :])
     return None

@@ -17,9 +17,7 @@ def markdown_table(*, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> 
     return "\n".join(lines)
 
 
-def write_results(
-    *, results_dir: Path, name: str, figures: dict[str, Any], markdown: str
-) -> tuple[Path, Path]:
+def write_results(*, results_dir: Path, name: str, figures: dict[str, Any], markdown: str) -> tuple[Path, Path]:
     results_dir.mkdir(parents=True, exist_ok=True)
     json_path = results_dir / f"{name}.json"
     markdown_path = results_dir / f"{name}.md"

@@ -144,7 +144,9 @@ class Transport:
             except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
                 if last:
                     reason = getattr(error, "reason", None) or error
-                    raise EndpointUnreachableError(url=_without_query(url), reason=str(reason), attempts=attempt + 1) from error
+                    raise EndpointUnreachableError(
+                        url=_without_query(url), reason=str(reason), attempts=attempt + 1
+                    ) from error
                 self.sleep(self.retry.delay(attempt, None, uniform=self.uniform))
                 continue
             if answer.status not in RETRIED_STATUSES or last:
@@ -153,7 +155,9 @@ class Transport:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _once(self, method: str, url: str, body: bytes, headers: Mapping[str, str]) -> HttpAnswer:
-        request = urllib.request.Request(url, data=body if method != "GET" else None, method=method, headers=dict(headers))
+        request = urllib.request.Request(
+            url, data=body if method != "GET" else None, method=method, headers=dict(headers)
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                 return HttpAnswer(status=response.status, headers=_lower(response.headers), body=response.read())

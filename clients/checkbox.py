@@ -72,16 +72,21 @@ class CheckboxClient:
         transport: Transport | None = None,
     ) -> None:
         if (api_key is not None) == iam:
-            raise ValueError("authenticate with exactly one of api_key=... (x-api-key) and iam=True (SigV4): the API has no open method")
+            raise ValueError(
+                "authenticate with exactly one of api_key=... (x-api-key) and iam=True (SigV4): the API has no open method"
+            )
         if max_inline_bytes < 0:
             raise ValueError(f"max_inline_bytes must be >= 0, got {max_inline_bytes}")
         self.url = url.rstrip("/")
         self.max_inline_bytes = max_inline_bytes
-        self._auth = ApiKeyAuth(api_key) if api_key is not None else SigV4Auth(region=region, credentials=credentials, url=url)
+        self._auth = (
+            ApiKeyAuth(api_key) if api_key is not None else SigV4Auth(region=region, credentials=credentials, url=url)
+        )
         self._transport = transport or Transport(retry=retry or RetryPolicy(), timeout_seconds=timeout_seconds)
 
-    def predict(self, image: str | Path | bytes, *, conf: float | None = None, iou: float | None = None,
-                upload: bool = False) -> Prediction:  # fmt: skip
+    def predict(
+        self, image: str | Path | bytes, *, conf: float | None = None, iou: float | None = None, upload: bool = False
+    ) -> Prediction:
         """Detections on every page of the image (a path or the file's bytes)."""
         data = Path(image).read_bytes() if isinstance(image, (str, Path)) else bytes(image)
         if not data:
@@ -112,7 +117,8 @@ class CheckboxClient:
             raise UploadError(
                 status_code=answer.status,
                 code=found.get(b"Code", b"").decode(errors="replace") or "Unknown",
-                message=found.get(b"Message", b"").decode(errors="replace") or answer.body[:200].decode(errors="replace"),
+                message=found.get(b"Message", b"").decode(errors="replace")
+                or answer.body[:200].decode(errors="replace"),
             )
         return ticket.s3_key
 
@@ -121,7 +127,9 @@ class CheckboxClient:
         try:
             return dict(json.loads(answer.body))
         except (ValueError, TypeError):
-            raise FunctionFailedError(message="the health answer is not a JSON object", error_type="MalformedResponse") from None
+            raise FunctionFailedError(
+                message="the health answer is not a JSON object", error_type="MalformedResponse"
+            ) from None
 
     def _call(self, method: str, path: str, *, body: bytes = b"", content_type: str | None = None) -> HttpAnswer:
         headers = {"Accept": "application/json"}
@@ -164,9 +172,13 @@ def _media_type(data: bytes) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m clients.checkbox", description="Detect checkboxes on a scanned form.")
+    parser = argparse.ArgumentParser(
+        prog="python -m clients.checkbox", description="Detect checkboxes on a scanned form."
+    )
     parser.add_argument("image", type=Path, help="PNG, JPEG, TIFF or WebP file")
-    parser.add_argument("--url", required=True, help="the API's stage URL (ApiEndpoint output; make serve: .../checkbox)")
+    parser.add_argument(
+        "--url", required=True, help="the API's stage URL (ApiEndpoint output; make serve: .../checkbox)"
+    )
     auth = parser.add_mutually_exclusive_group(required=True)
     auth.add_argument("--api-key", help="the x-api-key value (auth 'api_key')")
     auth.add_argument("--iam", action="store_true", help="sign with SigV4 and your AWS credentials (auth 'iam')")

@@ -79,11 +79,16 @@ def parse_prediction(body: bytes, *, via: str) -> Prediction:
     document = _object(_json(body), "the answer")
     model = _object(document.get("model"), "model")
     model_input = _object(model.get("input"), "model.input")
-    class_names = tuple(_string(name, f"model.class_names[{i}]") for i, name in enumerate(_list(model.get("class_names"), "model.class_names")))
+    class_names = tuple(
+        _string(name, f"model.class_names[{i}]")
+        for i, name in enumerate(_list(model.get("class_names"), "model.class_names"))
+    )
     thresholds = _object(document.get("thresholds"), "thresholds")
     timing = _object(document.get("timing_ms"), "timing_ms")
     return Prediction(
-        pages=tuple(_page(page, f"pages[{i}]", class_names) for i, page in enumerate(_list(document.get("pages"), "pages"))),
+        pages=tuple(
+            _page(page, f"pages[{i}]", class_names) for i, page in enumerate(_list(document.get("pages"), "pages"))
+        ),
         model=ModelSummary(
             sha256=_string(model.get("sha256"), "model.sha256"),
             input_width=_integer(model_input.get("width"), "model.input.width"),
@@ -128,7 +133,9 @@ def _detection(value: Any, where: str, class_names: tuple[str, ...]) -> Detectio
     class_id = _integer(detection.get("class_id"), f"{where}.class_id")
     class_name = _string(detection.get("class_name"), f"{where}.class_name")
     if not 0 <= class_id < len(class_names) or class_names[class_id] != class_name:
-        raise _malformed(f"{where}: class {class_id} {class_name!r} is not in the model's class names {list(class_names)}")
+        raise _malformed(
+            f"{where}: class {class_id} {class_name!r} is not in the model's class names {list(class_names)}"
+        )
     box = _object(detection.get("box"), f"{where}.box")
     return Detection(
         class_id=class_id,

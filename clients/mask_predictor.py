@@ -45,9 +45,7 @@ class MaskPredictorRequestError(FunctionRequestError):
     the rejected invocation (indexes in the message count from the start of that invocation).
     """
 
-    def __init__(
-        self, *, message: str, status_code: int, error_type: str, mask_names: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, *, message: str, status_code: int, error_type: str, mask_names: Sequence[str] = ()) -> None:
         super().__init__(message=message, status_code=status_code, error_type=error_type)
         self.mask_names = tuple(mask_names)
 
@@ -90,12 +88,8 @@ class MaskPredictorClient:
                 f"region_name {region_name!r} differs from the given lambda_client's region "
                 f"{lambda_client.meta.region_name!r}; pass one or the other"
             )
-        self._function = LambdaFunction(
-            function_name=function_name, qualifier=qualifier, lambda_client=lambda_client
-        )
-        self._cache: LruCache[str, MaskResult] | None = (
-            LruCache(max_entries=cache_size) if cache_size else None
-        )
+        self._function = LambdaFunction(function_name=function_name, qualifier=qualifier, lambda_client=lambda_client)
+        self._cache: LruCache[str, MaskResult] | None = LruCache(max_entries=cache_size) if cache_size else None
         self.max_batch_names = max_batch_names
         self.max_request_bytes = min(max_request_bytes, SYNC_REQUEST_LIMIT_BYTES)
 

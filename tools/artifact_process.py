@@ -70,7 +70,7 @@ def artifact_environment(
 
     def local(value: str) -> str:
         if value == "/tmp" or value.startswith("/tmp/"):
-            return str(tmp_dir) + value[len("/tmp"):]
+            return str(tmp_dir) + value[len("/tmp") :]
         return artifact.local_path(value)
 
     declared = {
@@ -171,7 +171,11 @@ def start_artifact(
     log_path = log if isinstance(log, Path) else (tmp_dir / "runtime.log" if log is None else None)
     with LambdaRuntimeApi(function_name=fn.function_name, timeout_seconds=fn.timeout_seconds) as api:
         environment = artifact_environment(
-            artifact, handler=handler, runtime_api=api.address, runtime_dir=runtime_dir, tmp_dir=tmp_dir,
+            artifact,
+            handler=handler,
+            runtime_api=api.address,
+            runtime_dir=runtime_dir,
+            tmp_dir=tmp_dir,
             overrides=overrides,
         )
         command = [str(interpreter), "-I", "-S", "-B", "-c", BOOTSTRAP, handler, *python_paths(artifact, runtime_dir)]
@@ -179,8 +183,12 @@ def start_artifact(
         try:
             started_at = time.monotonic()
             process = subprocess.Popen(
-                command, cwd=artifact.task_root, env=environment, stdin=subprocess.DEVNULL,
-                stdout=output, stderr=subprocess.STDOUT,
+                command,
+                cwd=artifact.task_root,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
             )
         finally:
             if log_path is not None:
@@ -216,10 +224,15 @@ class Figures:
 def figures(running: RunningArtifact, *, init_ms: float, peak_rss_mb: float | None) -> Figures:
     fn = running.artifact.function
     return Figures(
-        folder=running.artifact.folder, function_name=fn.function_name, package_type=fn.package_type,
-        architecture=fn.architecture, size_bytes=running.artifact.size_bytes,
-        size_limit_bytes=running.artifact.size_limit_bytes, init_ms=round(init_ms, 1),
-        peak_rss_mb=None if peak_rss_mb is None else round(peak_rss_mb, 1), memory_mb=fn.memory_mb,
+        folder=running.artifact.folder,
+        function_name=fn.function_name,
+        package_type=fn.package_type,
+        architecture=fn.architecture,
+        size_bytes=running.artifact.size_bytes,
+        size_limit_bytes=running.artifact.size_limit_bytes,
+        init_ms=round(init_ms, 1),
+        peak_rss_mb=None if peak_rss_mb is None else round(peak_rss_mb, 1),
+        memory_mb=fn.memory_mb,
     )
 
 
@@ -228,4 +241,3 @@ def write_figures(path: Path, measured: list[Figures]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = [asdict(row) for row in sorted(measured, key=lambda row: row.folder)]
     path.write_text(json.dumps({"python": LAMBDA_PYTHON_VERSION, "functions": rows}, indent=2) + "\n")
-

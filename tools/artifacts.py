@@ -76,7 +76,7 @@ class Artifact:
         """`value` with Lambda's /var/task and /opt paths mapped to this artifact's directories."""
         for mount, local in ((IMAGE_TASK_ROOT, self.task_root), (LAYERS_MOUNT, self.opt_dir)):
             if local is not None and (value == mount or value.startswith(mount + "/")):
-                return str(local) + value[len(mount):]
+                return str(local) + value[len(mount) :]
         return value
 
 
@@ -106,7 +106,10 @@ def build_artifact(assembly: CloudAssembly, fn: FunctionDefinition, *, interpret
     if fn.handler is None or fn.folder is None:
         raise LookupError(f"{fn.function_name} has no handler (template Handler or Dockerfile CMD)")
     common = {
-        "folder": fn.folder, "function": fn, "handler": fn.handler, "log_format": dict(logging_config),
+        "folder": fn.folder,
+        "function": fn,
+        "handler": fn.handler,
+        "log_format": dict(logging_config),
         "deploy_time": deploy_time_values(fn.environment, local_bucket_names(resources)),
     }
     if fn.image is not None:
@@ -115,8 +118,12 @@ def build_artifact(assembly: CloudAssembly, fn: FunctionDefinition, *, interpret
         stage = parse_dockerfile(fn.image.context_dir / fn.image.dockerfile, fn.image.build_args).stages[-1]
         image_env = {k: v for k, v in stage.env.items() if k not in LAMBDA_BASE_IMAGE_ENV}
         return Artifact(
-            **common, task_root=task_root, opt_dir=None, image_env=image_env,
-            size_bytes=tree_bytes(task_root), size_limit_bytes=IMAGE_LIMIT_BYTES,
+            **common,
+            task_root=task_root,
+            opt_dir=None,
+            image_env=image_env,
+            size_bytes=tree_bytes(task_root),
+            size_limit_bytes=IMAGE_LIMIT_BYTES,
         )
     if fn.code_asset_dir is None:
         raise LookupError(f"{fn.function_name}: no staged code asset in {assembly.directory}")
@@ -126,7 +133,11 @@ def build_artifact(assembly: CloudAssembly, fn: FunctionDefinition, *, interpret
         opt_dir = _cached(cache_dir / key, lambda target: merge_layers(fn.layer_asset_dirs, target))
     size = tree_bytes(fn.code_asset_dir) + sum(tree_bytes(layer) for layer in fn.layer_asset_dirs)
     return Artifact(
-        **common, task_root=fn.code_asset_dir, opt_dir=opt_dir, size_bytes=size, size_limit_bytes=ZIP_UNZIPPED_LIMIT_BYTES
+        **common,
+        task_root=fn.code_asset_dir,
+        opt_dir=opt_dir,
+        size_bytes=size,
+        size_limit_bytes=ZIP_UNZIPPED_LIMIT_BYTES,
     )
 
 
@@ -238,7 +249,7 @@ def _map_mounts(token: str, mounts: Mapping[str, Path]) -> str:
     """A path under a mount target (alone, or before `=` as in --copy SOURCE=DEST) mapped."""
     for mount_target, local in sorted(mounts.items(), key=lambda item: -len(item[0])):
         if token == mount_target or token.startswith((mount_target + "/", mount_target + "=")):
-            return str(local) + token[len(mount_target):]
+            return str(local) + token[len(mount_target) :]
     return token
 
 

@@ -132,8 +132,7 @@ def _function_definition(
     alias_ids = {
         alias_id
         for alias_id, resource in resources.items()
-        if resource["Type"] == "AWS::Lambda::Alias"
-        and resource["Properties"]["FunctionName"] == {"Ref": logical_id}
+        if resource["Type"] == "AWS::Lambda::Alias" and resource["Properties"]["FunctionName"] == {"Ref": logical_id}
     }
     return FunctionDefinition(
         stack_name=stack_name,

@@ -144,11 +144,17 @@ def invoke_artifact(args: argparse.Namespace, s3: DemoS3 | None = None) -> int:
         overrides = {name: os.environ[name] for name in (*fn.environment, *_PASSED_ON) if name in os.environ}
     for name, value in fn.environment.items():
         if not isinstance(value, str) and name not in overrides:
-            print(f"invoke: {name} is known at deploy time; a local stand-in name is used (set it to override)",
-                  file=sys.stderr)
+            print(
+                f"invoke: {name} is known at deploy time; a local stand-in name is used (set it to override)",
+                file=sys.stderr,
+            )
     with tempfile.TemporaryDirectory(prefix=f"{args.function}-tmp-") as tmp:
         with start_artifact(
-            artifact, interpreter=interpreter, runtime_dir=runtime_dir, tmp_dir=Path(tmp), overrides=overrides,
+            artifact,
+            interpreter=interpreter,
+            runtime_dir=runtime_dir,
+            tmp_dir=Path(tmp),
+            overrides=overrides,
             log=sys.stderr,
         ) as running:
             try:

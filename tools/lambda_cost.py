@@ -38,8 +38,8 @@ def monthly_cost(inputs: CostInputs, *, architecture: str) -> float:
     requests = inputs.requests_per_month + pings
     request_cost = requests / 1_000_000 * REQUEST_PRICE_PER_MILLION
     busy_gb_seconds = (
-        inputs.requests_per_month * inputs.mean_duration_ms + pings * KEEP_WARM_PING_MS
-    ) / 1000 * memory_gb
+        (inputs.requests_per_month * inputs.mean_duration_ms + pings * KEEP_WARM_PING_MS) / 1000 * memory_gb
+    )
     if inputs.provisioned_concurrency:
         capacity_gb_seconds = inputs.provisioned_concurrency * memory_gb * SECONDS_PER_MONTH
         return (

@@ -233,11 +233,15 @@ def _make_request_handler(api: LambdaRuntimeApi) -> type[BaseHTTPRequestHandler]
 
         def do_GET(self) -> None:
             if self.path != _NEXT_PATH:
-                self._send_json(HTTPStatus.NOT_FOUND, {"errorMessage": f"no such path {self.path}", "errorType": "NotFound"})
+                self._send_json(
+                    HTTPStatus.NOT_FOUND, {"errorMessage": f"no such path {self.path}", "errorType": "NotFound"}
+                )
                 return
             event = api._next_event()
             if event is None:
-                self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"errorMessage": "shutting down", "errorType": "ShutDown"})
+                self._send_json(
+                    HTTPStatus.INTERNAL_SERVER_ERROR, {"errorMessage": "shutting down", "errorType": "ShutDown"}
+                )
                 return
             deadline_ms = int((time.time() + api.timeout_seconds) * 1000)
             self._send(
@@ -260,7 +264,9 @@ def _make_request_handler(api: LambdaRuntimeApi) -> type[BaseHTTPRequestHandler]
                 return
             request_id, _, outcome = self.path.removeprefix(_INVOCATION_PREFIX).partition("/")
             if not self.path.startswith(_INVOCATION_PREFIX) or outcome not in ("response", "error"):
-                self._send_json(HTTPStatus.NOT_FOUND, {"errorMessage": f"no such path {self.path}", "errorType": "NotFound"})
+                self._send_json(
+                    HTTPStatus.NOT_FOUND, {"errorMessage": f"no such path {self.path}", "errorType": "NotFound"}
+                )
                 return
             result = InvocationResult(
                 request_id=request_id,

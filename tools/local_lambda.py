@@ -134,7 +134,9 @@ def _local_path(name: str, value: str, fn: FunctionDefinition, notes: list[str])
         local = FUNCTIONS_DIR / value.removeprefix(IMAGE_TASK_ROOT + "/")
         if local.exists():
             return str(local)
-        baked = baked_files(fn.image.context_dir, fn.image.dockerfile, fn.image.build_args).get(value) if fn.image else None
+        baked = (
+            baked_files(fn.image.context_dir, fn.image.dockerfile, fn.image.build_args).get(value) if fn.image else None
+        )
         if baked is not None and baked.exists():
             return str(baked)
         fixture = LOCAL_MODEL_FIXTURES.get(fn.folder or "", {}).get(name)

@@ -86,36 +86,60 @@ def lambda_runtime_lock_path(architecture: str) -> Path:
 
 def all_locks() -> list[Lock]:
     """In compile order: a lock's constraints are compiled before it."""
-    locks = [Lock(output=REQUIREMENTS_DIR / "uv.txt", source=REQUIREMENTS_DIR / "uv.in",
-                  python_version=DEV_PYTHON_VERSION, platform=None)]
+    locks = [
+        Lock(
+            output=REQUIREMENTS_DIR / "uv.txt",
+            source=REQUIREMENTS_DIR / "uv.in",
+            python_version=DEV_PYTHON_VERSION,
+            platform=None,
+        )
+    ]
     for architecture, platform in LAMBDA_PLATFORMS.items():
-        locks.append(Lock(
-            output=lambda_runtime_lock_path(architecture), source=REQUIREMENTS_DIR / "lambda-runtime.in",
-            python_version=LAMBDA_PYTHON_VERSION, platform=platform,
-        ))
+        locks.append(
+            Lock(
+                output=lambda_runtime_lock_path(architecture),
+                source=REQUIREMENTS_DIR / "lambda-runtime.in",
+                python_version=LAMBDA_PYTHON_VERSION,
+                platform=platform,
+            )
+        )
         for folder in function_folders():
             excluded = FUNCTIONS_DIR / folder / "requirements-excluded.txt"
-            locks.append(Lock(
-                output=function_lock_path(folder, architecture), source=FUNCTIONS_DIR / folder / "requirements.in",
-                python_version=LAMBDA_PYTHON_VERSION, platform=platform,
-                excluded=excluded if excluded.exists() else None,
-            ))
+            locks.append(
+                Lock(
+                    output=function_lock_path(folder, architecture),
+                    source=FUNCTIONS_DIR / folder / "requirements.in",
+                    python_version=LAMBDA_PYTHON_VERSION,
+                    platform=platform,
+                    excluded=excluded if excluded.exists() else None,
+                )
+            )
     # The handler tests run the functions' code in the development environment: same versions.
     shipped = tuple(function_lock_path(folder, "x86_64") for folder in function_folders())
     dev = Lock(
-        output=REQUIREMENTS_DIR / "dev.txt", source=REQUIREMENTS_DIR / "dev.in",
-        python_version=DEV_PYTHON_VERSION, platform=None,
+        output=REQUIREMENTS_DIR / "dev.txt",
+        source=REQUIREMENTS_DIR / "dev.in",
+        python_version=DEV_PYTHON_VERSION,
+        platform=None,
         constraints=(*shipped, lambda_runtime_lock_path("x86_64")),
     )
     export = Lock(
-        output=REQUIREMENTS_DIR / "export.txt", source=REQUIREMENTS_DIR / "export.in",
-        python_version=DEV_PYTHON_VERSION, platform=None, excluded=REQUIREMENTS_DIR / "export-excluded.txt",
-        constraints=(dev.output,), extra_hashes=REQUIREMENTS_DIR / "export-extra-hashes.txt",
+        output=REQUIREMENTS_DIR / "export.txt",
+        source=REQUIREMENTS_DIR / "export.in",
+        python_version=DEV_PYTHON_VERSION,
+        platform=None,
+        excluded=REQUIREMENTS_DIR / "export-excluded.txt",
+        constraints=(dev.output,),
+        extra_hashes=REQUIREMENTS_DIR / "export-extra-hashes.txt",
     )
     bench = Lock(
-        output=REQUIREMENTS_DIR / "bench.txt", source=REQUIREMENTS_DIR / "bench.in",
-        python_version=DEV_PYTHON_VERSION, platform=None, excluded=REQUIREMENTS_DIR / "export-excluded.txt",
-        constraints=(dev.output, export.output), extra_hashes=REQUIREMENTS_DIR / "export-extra-hashes.txt",
+        output=REQUIREMENTS_DIR / "bench.txt",
+        source=REQUIREMENTS_DIR / "bench.in",
+        python_version=DEV_PYTHON_VERSION,
+        platform=None,
+        excluded=REQUIREMENTS_DIR / "export-excluded.txt",
+        constraints=(dev.output, export.output),
+        extra_hashes=REQUIREMENTS_DIR / "export-extra-hashes.txt",
         includes=(REQUIREMENTS_DIR / "dev.in", REQUIREMENTS_DIR / "export.in"),
     )
     # `make train-checkbox` (training/checkbox/train.py): torch + ultralytics (AGPL-3.0) in a
@@ -125,8 +149,10 @@ def all_locks() -> list[Lock]:
     # loads them, GPU or not). Its own pins (requirements/train-checkbox.in) match the
     # development and function locks where they overlap (numpy, Pillow, onnx, onnxruntime).
     train_checkbox = Lock(
-        output=REQUIREMENTS_DIR / "train-checkbox.txt", source=REQUIREMENTS_DIR / "train-checkbox.in",
-        python_version=DEV_PYTHON_VERSION, platform=LAMBDA_PLATFORMS["x86_64"],
+        output=REQUIREMENTS_DIR / "train-checkbox.txt",
+        source=REQUIREMENTS_DIR / "train-checkbox.in",
+        python_version=DEV_PYTHON_VERSION,
+        platform=LAMBDA_PLATFORMS["x86_64"],
     )
     return [*locks, dev, export, bench, train_checkbox]
 
@@ -165,7 +191,8 @@ def requirement_lines(lock_file: Path) -> list[str]:
     """Each pin of a lock with its environment marker, without hashes (constraints for another);
     builds that are not on PyPI (local versions, `+cpu`) are left to the extra hashes."""
     return [
-        line.removesuffix("\\").strip() for line in lock_file.read_text().splitlines()
+        line.removesuffix("\\").strip()
+        for line in lock_file.read_text().splitlines()
         if (match := _PIN.match(line)) and "+" not in match.group(2)
     ]
 
@@ -197,10 +224,20 @@ def _uv() -> str:
 def compile_lock(lock: Lock, *, upgrade: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         command = [
-            _uv(), "pip", "compile", str(lock.source.relative_to(REPO_ROOT)),
-            "--output-file", str(lock.output.relative_to(REPO_ROOT)),
-            "--generate-hashes", "--quiet", "--no-header", "--python-version", lock.python_version,
-            "--index-url", "https://pypi.org/simple", "--no-config",
+            _uv(),
+            "pip",
+            "compile",
+            str(lock.source.relative_to(REPO_ROOT)),
+            "--output-file",
+            str(lock.output.relative_to(REPO_ROOT)),
+            "--generate-hashes",
+            "--quiet",
+            "--no-header",
+            "--python-version",
+            lock.python_version,
+            "--index-url",
+            "https://pypi.org/simple",
+            "--no-config",
         ]
         command += ["--python-platform", lock.platform] if lock.platform else ["--universal"]
         if upgrade:
@@ -237,7 +274,9 @@ def _add_extra_hashes(body: str, extra: Path) -> str:
         requirement, _, rest = line.partition(";")
         marker, *hashes = rest.split(" --hash=")
         match = _PIN.match(requirement.strip())
-        assert match and "+" in match.group(2) and hashes, f"{extra.name}: {line!r} is not 'name==version+local ; marker --hash=...'"
+        assert match and "+" in match.group(2) and hashes, (
+            f"{extra.name}: {line!r} is not 'name==version+local ; marker --hash=...'"
+        )
         name, public_version = match.group(1), match.group(2).split("+", 1)[0]
         clauses = [clause.strip() for clause in marker.strip().split(" and ")]
         assert all(" == " in clause for clause in clauses), f"{extra.name}: only `a == 'x' and b == 'y'` markers"
@@ -247,10 +286,14 @@ def _add_extra_hashes(body: str, extra: Path) -> str:
         if not found:  # the pin is not in this lock
             continue
         continuation = " \\\n    "
-        local_build = f"{requirement.strip()} ; {marker.strip()}" + "".join(
-            f"{continuation}--hash={h.strip()}" for h in hashes
-        ) + "\n"
-        body = body[: found.start()] + local_build + f"{name}=={public_version} ; {elsewhere} \\\n" + body[found.end():]
+        local_build = (
+            f"{requirement.strip()} ; {marker.strip()}"
+            + "".join(f"{continuation}--hash={h.strip()}" for h in hashes)
+            + "\n"
+        )
+        body = (
+            body[: found.start()] + local_build + f"{name}=={public_version} ; {elsewhere} \\\n" + body[found.end() :]
+        )
     return body
 
 

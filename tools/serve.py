@@ -1,6 +1,6 @@
 """`make serve`: every synthesized function on loopback (see tools/local_serve/cli.py).
 
-    python -m tools.serve [--cdk-out cdk.out] [--http-port 3000] [--lambda-port 3001] [--s3-port 4566]
+python -m tools.serve [--cdk-out cdk.out] [--http-port 3000] [--lambda-port 3001] [--s3-port 4566]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """One row per synthesized function: what `make synth` prints after the CDK CLI has run.
 
-    python -m tools.synth_report --requests 1000000 --duration-ms 50
+python -m tools.synth_report --requests 1000000 --duration-ms 50
 """
 
 from __future__ import annotations
@@ -18,11 +18,24 @@ from tools.lambda_cost import CostInputs, monthly_cost
 DEFAULT_REQUESTS = 1_000_000
 DEFAULT_DURATION_MS = 50.0
 COLUMNS = (
-    "stack", "function", "package", "arch", "runtime", "memory", "timeout", "size (zip)",
-    "keep-warm", "x86_64 $/mo", "arm64 $/mo", "provisioned", "rollout",
+    "stack",
+    "function",
+    "package",
+    "arch",
+    "runtime",
+    "memory",
+    "timeout",
+    "size (zip)",
+    "keep-warm",
+    "x86_64 $/mo",
+    "arm64 $/mo",
+    "provisioned",
+    "rollout",
 )
 # CodeDeploy's predefined Lambda configurations, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes.
-_DEPLOYMENT_CONFIG = re.compile(r"CodeDeployDefault\.Lambda(?:(AllAtOnce)|(Canary|Linear)(\d+)Percent(?:Every)?(\d+)Minutes?)")
+_DEPLOYMENT_CONFIG = re.compile(
+    r"CodeDeployDefault\.Lambda(?:(AllAtOnce)|(Canary|Linear)(\d+)Percent(?:Every)?(\d+)Minutes?)"
+)
 
 
 def report_rows(assembly: CloudAssembly, *, requests: int, duration_ms: float) -> list[tuple[str, ...]]:
@@ -63,19 +76,22 @@ def _aliases(fn: FunctionDefinition, resources: dict[str, Any]) -> dict[str, dic
     return {
         logical_id: resource
         for logical_id, resource in resources.items()
-        if resource["Type"] == "AWS::Lambda::Alias" and resource["Properties"].get("FunctionName") == {"Ref": fn.logical_id}
+        if resource["Type"] == "AWS::Lambda::Alias"
+        and resource["Properties"].get("FunctionName") == {"Ref": fn.logical_id}
     }
 
 
 def provisioned_concurrency(fn: FunctionDefinition, resources: dict[str, Any]) -> str:
-    """"off", a fixed amount, or "min..max @ target%" when Application Auto Scaling tracks
+    """ "off", a fixed amount, or "min..max @ target%" when Application Auto Scaling tracks
     the alias' utilisation (its ScalableTarget names the alias; its policy gives the target)."""
     alias_ids = set(_aliases(fn, resources))
     for target_id, target in resources.items():
         if target["Type"] != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
         properties = target["Properties"]
-        if properties.get("ScalableDimension") != "lambda:function:ProvisionedConcurrency" or not alias_ids & _refs(properties["ResourceId"]):
+        if properties.get("ScalableDimension") != "lambda:function:ProvisionedConcurrency" or not alias_ids & _refs(
+            properties["ResourceId"]
+        ):
             continue
         targets = [
             policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]
@@ -148,8 +164,12 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
-    parser.add_argument("--requests", type=int, default=DEFAULT_REQUESTS, help="requests per month (default %(default)s)")
-    parser.add_argument("--duration-ms", type=float, default=DEFAULT_DURATION_MS, help="mean billed duration (default %(default)s)")
+    parser.add_argument(
+        "--requests", type=int, default=DEFAULT_REQUESTS, help="requests per month (default %(default)s)"
+    )
+    parser.add_argument(
+        "--duration-ms", type=float, default=DEFAULT_DURATION_MS, help="mean billed duration (default %(default)s)"
+    )
     args = parser.parse_args(argv)
     rows = report_rows(CloudAssembly(args.cdk_out), requests=args.requests, duration_ms=args.duration_ms)
     print(format_table(rows))

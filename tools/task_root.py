@@ -53,14 +53,25 @@ def pip_install_command(*, requirements: Path, target: Path, architecture: str, 
     prebuilt wheels for Lambda's platform and Python into `target` (no bytecode: the target
     Python compiles it)."""
     return [
-        sys.executable, "-m", "pip", "install",
-        "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--only-binary=:all:", "--no-deps", "--require-hashes",
-        "--implementation", "cp",
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--only-binary=:all:",
+        "--no-deps",
+        "--require-hashes",
+        "--implementation",
+        "cp",
         *(flag for name in MANYLINUX_PLATFORMS[architecture] for flag in ("--platform", name)),
-        "--python-version", python_version,
-        "--target", str(target),
-        "--requirement", str(requirements),
+        "--python-version",
+        python_version,
+        "--target",
+        str(target),
+        "--requirement",
+        str(requirements),
     ]
 
 
@@ -102,11 +113,19 @@ def copy_tree(source: Path, destination: Path, *, pattern: str = "*") -> None:
 
 
 def build_task_root(
-    *, context: Path, function: str, target: Path, copies: list[tuple[Path, str]], architecture: str, python_version: str
+    *,
+    context: Path,
+    function: str,
+    target: Path,
+    copies: list[tuple[Path, str]],
+    architecture: str,
+    python_version: str,
 ) -> None:
     running = "%d.%d" % sys.version_info[:2]
     if python_version != running:
-        raise SystemExit(f"run this script with Python {python_version} (the target): it compiles bytecode, this is {running}")
+        raise SystemExit(
+            f"run this script with Python {python_version} (the target): it compiles bytecode, this is {running}"
+        )
     function_dir = context / "functions" / function
     target.mkdir(parents=True, exist_ok=True)
     lock = requirements_lock(function_dir, architecture)
@@ -137,15 +156,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--function", required=True, help="the folder under functions/")
     parser.add_argument("--target", type=Path, required=True, help="the task root to fill (/var/task)")
     parser.add_argument("--copy", type=_copy_argument, action="append", default=[], metavar="SOURCE=DEST")
-    parser.add_argument("--architecture", choices=sorted(MANYLINUX_PLATFORMS),
-                        default=_MACHINE_ARCHITECTURE.get(platform.machine().lower()))
+    parser.add_argument(
+        "--architecture",
+        choices=sorted(MANYLINUX_PLATFORMS),
+        default=_MACHINE_ARCHITECTURE.get(platform.machine().lower()),
+    )
     parser.add_argument("--python-version", default="%d.%d" % sys.version_info[:2])
     args = parser.parse_args(argv)
     if args.architecture is None:
         parser.error(f"cannot tell the architecture of machine {platform.machine()!r}: pass --architecture")
     build_task_root(
-        context=args.context, function=args.function, target=args.target, copies=args.copy,
-        architecture=args.architecture, python_version=args.python_version,
+        context=args.context,
+        function=args.function,
+        target=args.target,
+        copies=args.copy,
+        architecture=args.architecture,
+        python_version=args.python_version,
     )
     os.chmod(args.target, 0o755)
     return 0

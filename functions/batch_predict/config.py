@@ -31,10 +31,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lambda_common.function_config import BaseFunctionConfig
+from batch_predict.model_policy import model_kind, require_trusted_source
 from lambda_common.env import EnvReader, configured_threads, function_identity
 from lambda_common.errors import ValidationError
-from batch_predict.model_policy import model_kind, require_trusted_source
+from lambda_common.function_config import BaseFunctionConfig
 from lambda_common.s3_uri import S3Location, S3Object, S3UriError, is_bucket_name
 
 ENV_MODEL_BUCKET = "MODEL_BUCKET"
@@ -117,7 +117,10 @@ class FunctionConfig(BaseFunctionConfig):
                 kind = model_kind(trigger_model, field=ENV_TRIGGER_MODEL_S3_URI)
                 if model_location is not None:
                     require_trusted_source(
-                        trigger_model, kind=kind, model_location=model_location, trusted_pickle_prefixes=trusted,
+                        trigger_model,
+                        kind=kind,
+                        model_location=model_location,
+                        trusted_pickle_prefixes=trusted,
                         field=ENV_TRIGGER_MODEL_S3_URI,
                     )
             except S3UriError as error:
@@ -163,7 +166,9 @@ def _location(env: EnvReader, bucket_variable: str, prefix_variable: str) -> S3L
     elif not is_bucket_name(bucket):
         env.problems.append(f"{bucket_variable} must be an S3 bucket name, got {bucket!r}")
     if prefix and (not prefix.endswith("/") or prefix.startswith("/") or "//" in prefix):
-        env.problems.append(f"{prefix_variable} must be empty or a key prefix ending with '/' (no leading '/'), got {prefix!r}")
+        env.problems.append(
+            f"{prefix_variable} must be empty or a key prefix ending with '/' (no leading '/'), got {prefix!r}"
+        )
     if len(env.problems) > problems_before:
         return None
     return S3Location(bucket=bucket, prefix=prefix)

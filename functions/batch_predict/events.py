@@ -13,11 +13,11 @@ The shared recognition (health, keep-warm) lives in lambda_common.events.
 
 from __future__ import annotations
 
+from batch_predict.requests import EXAMPLE
+from batch_predict.s3_trigger import is_s3_notification
 from lambda_common.errors import ValidationError
 from lambda_common.events import ACTION_KEY, direct_action
 from lambda_common.json_types import type_name
-from batch_predict.requests import EXAMPLE
-from batch_predict.s3_trigger import is_s3_notification
 
 S3_NOTIFICATION = "s3_notification"
 PLAN_JOB = "plan_job"

@@ -21,7 +21,10 @@ _MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "-nan", "null", "none"})
 
 
 def resolve_feature_columns(
-    requested: tuple[str, ...] | None, *, model_features: tuple[str, ...] | None, model_feature_count: int | None,
+    requested: tuple[str, ...] | None,
+    *,
+    model_features: tuple[str, ...] | None,
+    model_feature_count: int | None,
     model_uri: str,
 ) -> tuple[str, ...]:
     """The columns to feed the model, in the model's order."""
@@ -99,11 +102,18 @@ def _numeric(array: pa.Array, *, name: str, first_row: int, rows_name: str) -> p
         except pa.ArrowInvalid:
             bad = _first_unparsable(text)
             value = text[bad].as_py()
-            what = "has no value" if value is None or value.lower() in _MISSING_TEXT else "holds text that is not a number"
+            what = (
+                "has no value" if value is None or value.lower() in _MISSING_TEXT else "holds text that is not a number"
+            )
             raise ValidationError(
                 f"feature column {name!r} {what} in {rows_name} {first_row + bad}: feature values must be numbers"
             ) from None
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind) or pa.types.is_boolean(kind):
+    if (
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_decimal(kind)
+        or pa.types.is_boolean(kind)
+    ):
         return pc.cast(array, pa.float64())
     if pa.types.is_null(kind):
         raise ValidationError(f"feature column {name!r} has no value in {rows_name} {first_row}: every row needs one")

@@ -82,7 +82,9 @@ def named_format(name: object, *, field: str) -> DataFormat:
         if extension in _BY_EXTENSION and extension != ".ndjson" and extension != ".ndjson.gz":
             found, gzip = _BY_EXTENSION[extension]
             return DataFormat(name=found, gzip=gzip)
-    raise ValidationError(f"{field} must be one of 'csv', 'csv.gz', 'jsonl', 'jsonl.gz', 'parquet', got {str(name)[:50]!r}")
+    raise ValidationError(
+        f"{field} must be one of 'csv', 'csv.gz', 'jsonl', 'jsonl.gz', 'parquet', got {str(name)[:50]!r}"
+    )
 
 
 def replace_extension(key: str, data_format: DataFormat) -> str:

@@ -23,14 +23,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from lambda_common.errors import ErrorResponse
-from lambda_common.events import HEALTH, KEEP_WARM, PREDICT
-from lambda_common.json_input import check_decoded
-from lambda_common.metric_names import (
-    HEALTH_CHECKS, JOBS_COMPLETED, JOBS_PLANNED, KEEP_WARM_PINGS, MODEL_LOADS, OUTPUT_BYTES, ROWS_PREDICTED,
-)  # fmt: skip
-from lambda_common.responses import health
-from lambda_common.telemetry import Telemetry
 from batch_predict import events
 from batch_predict.config import FunctionConfig
 from batch_predict.errors import pipeline_error
@@ -39,6 +31,20 @@ from batch_predict.predict import JobResult, run_job
 from batch_predict.requests import JobRequest, MapBatch, PlanRequest
 from batch_predict.s3_trigger import handle_notification
 from batch_predict.step_functions import plan_job, run_map_batch
+from lambda_common.errors import ErrorResponse
+from lambda_common.events import HEALTH, KEEP_WARM, PREDICT
+from lambda_common.json_input import check_decoded
+from lambda_common.metric_names import (
+    HEALTH_CHECKS,
+    JOBS_COMPLETED,
+    JOBS_PLANNED,
+    KEEP_WARM_PINGS,
+    MODEL_LOADS,
+    OUTPUT_BYTES,
+    ROWS_PREDICTED,
+)
+from lambda_common.responses import health
+from lambda_common.telemetry import Telemetry
 
 CONFIG = FunctionConfig.from_environ(os.environ)
 TELEMETRY = Telemetry.powertools(CONFIG)
@@ -115,4 +121,6 @@ def _answer(failure: ErrorResponse) -> dict[str, Any]:
 
 def _health(context: Any) -> dict[str, Any]:
     TELEMETRY.count(HEALTH_CHECKS)
-    return health(context, CONFIG, **CONFIG.describe(), cached_models=[identity.as_dict() for identity in MODELS.cached()])
+    return health(
+        context, CONFIG, **CONFIG.describe(), cached_models=[identity.as_dict() for identity in MODELS.cached()]
+    )

@@ -13,8 +13,8 @@ the people who can write where it lives. skops and ONNX files are data, not code
 
 from __future__ import annotations
 
-from lambda_common.errors import ValidationError
 from batch_predict.locations import require_inside
+from lambda_common.errors import ValidationError
 from lambda_common.s3_uri import S3Location, S3Object
 
 SKOPS = "skops"
@@ -36,7 +36,11 @@ def model_kind(obj: S3Object, *, field: str = "model_s3_uri") -> str:
 
 
 def require_trusted_source(
-    obj: S3Object, *, kind: str, model_location: S3Location, trusted_pickle_prefixes: tuple[S3Location, ...],
+    obj: S3Object,
+    *,
+    kind: str,
+    model_location: S3Location,
+    trusted_pickle_prefixes: tuple[S3Location, ...],
     field: str = "model_s3_uri",
 ) -> None:
     """ValidationError unless a model of `kind` may be loaded from `obj`'s location."""

@@ -16,11 +16,11 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from lambda_common.errors import ValidationError
-from lambda_common.s3_download import S3DownloadError, download_file
 from batch_predict.model_policy import model_kind, require_trusted_source
 from batch_predict.models import Model, ModelIdentity, load_model
 from batch_predict.s3_objects import head
+from lambda_common.errors import ValidationError
+from lambda_common.s3_download import S3DownloadError, download_file
 from lambda_common.s3_uri import S3Location, S3Object
 
 DOWNLOAD_DIR_NAME = "batch-predict-models"

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from lambda_common.onnx_sessions import session_options
+from batch_predict.model_policy import ONNX, PICKLE, SKOPS
 from lambda_common.errors import ValidationError
 from lambda_common.json_input import loads
-from batch_predict.model_policy import ONNX, PICKLE, SKOPS
+from lambda_common.onnx_sessions import session_options
 
 # scikit-learn warns when a model fitted on named columns gets a bare array. The function
 # always passes the columns in the model's own order (features.resolve_feature_columns), so
@@ -135,7 +135,11 @@ class OnnxModel(Model):
             matrix = np.array([[row[label] for label in classes] for row in rows], dtype=np.float64)
         else:
             matrix = np.asarray(results[1], dtype=np.float64)
-            classes = self._classes if self._classes and len(self._classes) == matrix.shape[1] else tuple(range(matrix.shape[1]))
+            classes = (
+                self._classes
+                if self._classes and len(self._classes) == matrix.shape[1]
+                else tuple(range(matrix.shape[1]))
+            )
         return Prediction(labels=labels, probabilities=matrix.reshape(len(labels), -1), classes=_plain_tuple(classes))
 
 

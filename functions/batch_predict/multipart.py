@@ -17,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambda_common.errors import ValidationError
 from batch_predict.s3_objects import error_code
+from lambda_common.errors import ValidationError
 from lambda_common.s3_uri import S3Object
 
 _ALREADY_EXISTS = ("PreconditionFailed", "412")
@@ -28,7 +28,7 @@ IN_FLIGHT_PARTS = 2
 
 def output_exists_error(obj: S3Object) -> ValidationError:
     return ValidationError(
-        f"output_s3_uri {obj.uri} already exists: choose another output key, or send \"overwrite\": true to replace it"
+        f'output_s3_uri {obj.uri} already exists: choose another output key, or send "overwrite": true to replace it'
     )
 
 

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from lambda_common.errors import ValidationError
 from batch_predict.config import FunctionConfig
 from batch_predict.features import feature_matrix, require_columns, resolve_feature_columns
 from batch_predict.formats import CSV, DataFormat, detect_format
@@ -30,8 +29,9 @@ from batch_predict.multipart import MultipartUpload, output_exists_error
 from batch_predict.readers import open_reader
 from batch_predict.requests import JobRequest, PredictionOptions
 from batch_predict.s3_objects import exists, head
-from lambda_common.s3_uri import S3Object
 from batch_predict.writers import OutputWriter, open_writer
+from lambda_common.errors import ValidationError
+from lambda_common.s3_uri import S3Object
 
 PROBABILITY_PREFIX = "probability_"
 
@@ -95,12 +95,19 @@ def run_job(request: JobRequest, *, s3: Any, models: ModelStore, config: Functio
     require_columns(reader.columns, features, source=f"data_s3_uri {request.data.uri}")
 
     with MultipartUpload(
-        s3, obj=request.output, part_bytes=config.part_bytes, content_type=output_format.content_type,
+        s3,
+        obj=request.output,
+        part_bytes=config.part_bytes,
+        content_type=output_format.content_type,
         overwrite=request.overwrite,
     ) as upload:
         rows, batches = write_predictions(
             reader.batches(features, batch_rows=config.batch_rows),
-            model=model, features=features, options=request.options, sink=upload, output_format=output_format,
+            model=model,
+            features=features,
+            options=request.options,
+            sink=upload,
+            output_format=output_format,
         )
         if rows == 0:
             raise ValidationError(f"data_s3_uri {request.data.uri} has no rows: there is nothing to predict")

@@ -32,10 +32,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from lambda_common.errors import ValidationError
-from lambda_common.json_input import loads
 from batch_predict.formats import CSV, JSONL, DataFormat
 from batch_predict.s3_objects import ObjectInfo, RangedObjectFile, open_stream, read_prefix
+from lambda_common.errors import ValidationError
+from lambda_common.json_input import loads
 
 HEADER_PEEK_BYTES = 1024 * 1024  # the CSV header / first JSON record must fit in this
 PARQUET_BUFFER_BYTES = 1024 * 1024
@@ -130,7 +130,9 @@ class CsvReader(DataReader):
 
 class JsonLinesReader(DataReader):
     def __init__(self, s3: Any, info: ObjectInfo, data_format: DataFormat, *, block_bytes: int) -> None:
-        super().__init__(info=info, data_format=data_format, columns=_first_record_keys(s3, info, gzip=data_format.gzip))
+        super().__init__(
+            info=info, data_format=data_format, columns=_first_record_keys(s3, info, gzip=data_format.gzip)
+        )
         self._s3 = s3
         self._block_bytes = block_bytes
 
@@ -225,7 +227,9 @@ def read_csv_header(s3: Any, info: ObjectInfo, *, gzip: bool) -> tuple[str, ...]
         raise ValidationError(f"{info.obj.uri}: header column(s) {', '.join(blank)} have no name")
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
-        raise ValidationError(f"{info.obj.uri}: the header names {', '.join(repr(d) for d in duplicates)} more than once")
+        raise ValidationError(
+            f"{info.obj.uri}: the header names {', '.join(repr(d) for d in duplicates)} more than once"
+        )
     return tuple(header)
 
 
@@ -239,9 +243,11 @@ def _first_record_keys(s3: Any, info: ObjectInfo, *, gzip: bool) -> tuple[str, .
                 f"{info.obj.uri}: the first record is longer than {HEADER_PEEK_BYTES} bytes: records that long are not"
                 " supported (each must fit in the read block)"
             )
-        record = loads(line, what=f"{info.obj.uri}: the first line", example="{\"f1\": 1.5} (JSON Lines: one per line)")
+        record = loads(line, what=f"{info.obj.uri}: the first line", example='{"f1": 1.5} (JSON Lines: one per line)')
         if not isinstance(record, dict):
-            raise ValidationError(f"{info.obj.uri}: the first line is not a JSON object: JSON Lines needs one object per line")
+            raise ValidationError(
+                f"{info.obj.uri}: the first line is not a JSON object: JSON Lines needs one object per line"
+            )
         return tuple(record)
     raise ValidationError(f"data_s3_uri {info.obj.uri} has no records")
 

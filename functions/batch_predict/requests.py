@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lambda_common.errors import ValidationError
-from lambda_common.json_types import type_name
 from batch_predict.config import DEFAULT_PREDICTION_COLUMN
 from batch_predict.formats import CSV, DataFormat, named_format
+from lambda_common.errors import ValidationError
+from lambda_common.json_types import type_name
 from lambda_common.s3_uri import S3Location, S3Object, S3UriError
 
 EXAMPLE = (
@@ -67,7 +67,9 @@ class JobRequest:
             raise ValidationError(f"the event must be a JSON object such as {EXAMPLE}, got {type_name(event)}")
         missing = [field for field in ("model_s3_uri", "data_s3_uri", "output_s3_uri") if event.get(field) is None]
         if missing:
-            raise ValidationError(f"missing {', '.join(repr(f) for f in missing)}: send a JSON object such as {EXAMPLE}")
+            raise ValidationError(
+                f"missing {', '.join(repr(f) for f in missing)}: send a JSON object such as {EXAMPLE}"
+            )
         return cls(
             model=object_uri(event["model_s3_uri"], field="model_s3_uri"),
             data=object_uri(event["data_s3_uri"], field="data_s3_uri"),
@@ -95,8 +97,10 @@ class PlanRequest:
         missing = [field for field in ("model_s3_uri", "output_s3_prefix") if job.get(field) is None]
         has_uri, has_prefix = job.get("data_s3_uri") is not None, job.get("data_s3_prefix") is not None
         if has_uri == has_prefix:
-            missing.append("exactly one of 'data_s3_uri' (one CSV file, predicted in batches of rows) or"
-                           " 'data_s3_prefix' (every object under it)")
+            missing.append(
+                "exactly one of 'data_s3_uri' (one CSV file, predicted in batches of rows) or"
+                " 'data_s3_prefix' (every object under it)"
+            )
         if missing:
             raise ValidationError(f"the job is missing {', '.join(missing)}")
         output_format = job.get("output_format")
@@ -128,7 +132,9 @@ class MapBatch:
         if not isinstance(items, list):
             raise ValidationError(f"'Items' must be an array, got {type_name(items)}")
         if not isinstance(batch_input, dict):
-            raise ValidationError(f"'BatchInput' must be the object plan_job returned as batch_input, got {type_name(batch_input)}")
+            raise ValidationError(
+                f"'BatchInput' must be the object plan_job returned as batch_input, got {type_name(batch_input)}"
+            )
         kind = batch_input.get("item_kind")
         if kind not in ITEM_KINDS:
             raise ValidationError(f"BatchInput.item_kind must be one of {ITEM_KINDS}, got {str(kind)[:50]!r}")
@@ -146,7 +152,8 @@ class MapBatch:
             output_prefix=location_uri(batch_input["output_s3_prefix"], field="BatchInput.output_s3_prefix"),
             options=PredictionOptions.from_event(batch_input),
             output_format=(
-                named_format(output_format, field="BatchInput.output_format") if output_format is not None
+                named_format(output_format, field="BatchInput.output_format")
+                if output_format is not None
                 else (DataFormat(name=CSV) if kind == CSV_ROWS else None)
             ),
             data_prefix=data_prefix,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_plus
 
-from lambda_common.errors import ValidationError
 from batch_predict.config import ENV_TRIGGER_MODEL_S3_URI, FunctionConfig
 from batch_predict.locations import require_inside
 from batch_predict.model_store import ModelStore
 from batch_predict.predict import JobResult, run_job
 from batch_predict.requests import JobRequest, PredictionOptions
+from lambda_common.errors import ValidationError
 from lambda_common.s3_uri import S3Object, S3UriError
 
 S3_EVENT_SOURCE = "aws:s3"
@@ -57,10 +57,14 @@ def created_objects(event: dict[str, Any]) -> list[S3Object]:
     return found
 
 
-def handle_notification(event: dict[str, Any], *, s3: Any, models: ModelStore, config: FunctionConfig) -> dict[str, Any]:
+def handle_notification(
+    event: dict[str, Any], *, s3: Any, models: ModelStore, config: FunctionConfig
+) -> dict[str, Any]:
     objects = created_objects(event)
     if objects and config.trigger_model is None:
-        raise ValidationError(f"an S3 notification arrived but {ENV_TRIGGER_MODEL_S3_URI} is not set: set it to the model to use")
+        raise ValidationError(
+            f"an S3 notification arrived but {ENV_TRIGGER_MODEL_S3_URI} is not set: set it to the model to use"
+        )
     results: list[JobResult] = []
     for data in objects:
         require_inside(data, config.data_location, field="the notified object", purpose="read data from")

@@ -20,8 +20,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from lambda_common.errors import ValidationError
-from lambda_common.json_types import type_name
 from batch_predict.config import FunctionConfig
 from batch_predict.features import require_columns
 from batch_predict.formats import CSV, DataFormat, detect_format, replace_extension
@@ -32,13 +30,17 @@ from batch_predict.predict import require_probabilities, resolve_features, run_j
 from batch_predict.readers import read_csv_header
 from batch_predict.requests import CSV_ROWS, S3_OBJECTS, JobRequest, MapBatch, PlanRequest, PredictionOptions
 from batch_predict.s3_objects import any_object_under, head
+from lambda_common.errors import ValidationError
+from lambda_common.json_types import type_name
 from lambda_common.s3_uri import S3Object, S3UriError
 
 PART_DIGEST_HEX = 16
 
 
 def plan_job(request: PlanRequest, *, s3: Any, models: ModelStore, config: FunctionConfig) -> dict[str, Any]:
-    require_location_inside(request.output_prefix, config.results_location, field="output_s3_prefix", purpose="write results to")
+    require_location_inside(
+        request.output_prefix, config.results_location, field="output_s3_prefix", purpose="write results to"
+    )
     model = models.get(request.model)
     require_probabilities(model, request.options)
     features = resolve_features(model, request.options)
@@ -69,7 +71,9 @@ def plan_job(request: PlanRequest, *, s3: Any, models: ModelStore, config: Funct
                 f"the input already has a column {options.prediction_column!r}: choose another prediction_column_name"
             )
         output_format = request.output_format or DataFormat(name=CSV)
-        batch_input.update(item_kind=CSV_ROWS, output_format=output_format.label, data_bucket=data.bucket, data_prefix="")
+        batch_input.update(
+            item_kind=CSV_ROWS, output_format=output_format.label, data_bucket=data.bucket, data_prefix=""
+        )
         return {"item_kind": CSV_ROWS, "data_bucket": data.bucket, "data_key": data.key, "batch_input": batch_input}
 
     prefix = request.data_prefix
@@ -87,11 +91,18 @@ def plan_job(request: PlanRequest, *, s3: Any, models: ModelStore, config: Funct
         data_bucket=prefix.bucket,
         data_prefix=prefix.prefix,
     )
-    return {"item_kind": S3_OBJECTS, "data_bucket": prefix.bucket, "data_prefix": prefix.prefix, "batch_input": batch_input}
+    return {
+        "item_kind": S3_OBJECTS,
+        "data_bucket": prefix.bucket,
+        "data_prefix": prefix.prefix,
+        "batch_input": batch_input,
+    }
 
 
 def run_map_batch(batch: MapBatch, *, s3: Any, models: ModelStore, config: FunctionConfig) -> dict[str, Any]:
-    require_location_inside(batch.output_prefix, config.results_location, field="output_s3_prefix", purpose="write results to")
+    require_location_inside(
+        batch.output_prefix, config.results_location, field="output_s3_prefix", purpose="write results to"
+    )
     if batch.item_kind == CSV_ROWS:
         return _csv_rows(batch, s3=s3, models=models, config=config)
     return _s3_objects(batch, s3=s3, models=models, config=config)
@@ -111,12 +122,11 @@ def rows_to_batch(items: list[Any]) -> pa.RecordBatch:
         raise ValidationError("Items is empty: there is nothing to predict")
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ValidationError(f"Items[{index}] must be a CSV row as an object {{column: value}}, got {type_name(item)}")
+            raise ValidationError(
+                f"Items[{index}] must be a CSV row as an object {{column: value}}, got {type_name(item)}"
+            )
     columns = list(dict.fromkeys(name for item in items for name in item))
-    arrays = [
-        pa.array([_text(item.get(name)) for item in items], type=pa.string())
-        for name in columns
-    ]
+    arrays = [pa.array([_text(item.get(name)) for item in items], type=pa.string()) for name in columns]
     return pa.RecordBatch.from_arrays(arrays, names=columns)
 
 
@@ -133,7 +143,11 @@ def _csv_rows(batch: MapBatch, *, s3: Any, models: ModelStore, config: FunctionC
     ) as upload:
         count, _ = write_predictions(
             (rows.slice(start, config.batch_rows) for start in range(0, rows.num_rows, config.batch_rows)),
-            model=model, features=features, options=batch.options, sink=upload, output_format=output_format,
+            model=model,
+            features=features,
+            options=batch.options,
+            sink=upload,
+            output_format=output_format,
             rows_name="row of this batch",
         )
         upload.complete()
@@ -159,7 +173,11 @@ def _s3_objects(batch: MapBatch, *, s3: Any, models: ModelStore, config: Functio
         if batch.output_format is not None:
             relative = replace_extension(relative, batch.output_format)
         request = JobRequest(
-            model=batch.model, data=data, output=batch.output_prefix.object(relative), options=batch.options, overwrite=True
+            model=batch.model,
+            data=data,
+            output=batch.output_prefix.object(relative),
+            options=batch.options,
+            overwrite=True,
         )
         result = run_job(request, s3=s3, models=models, config=config)
         total += result.rows

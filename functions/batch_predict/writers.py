@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from lambda_common.errors import ValidationError
 from batch_predict.formats import CSV, JSONL, DataFormat
+from lambda_common.errors import ValidationError
 
 GZIP_LEVEL = 6  # zlib's default: most of level 9's ratio at a fraction of its time
 

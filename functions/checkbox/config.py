@@ -53,9 +53,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 from lambda_common.function_config import BaseFunctionConfig
 from lambda_common.s3_uri import S3Object, S3UriError
-from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 
 ENV_MODEL_PATH = "MODEL_PATH"
 ENV_MODEL_S3_URI = "MODEL_S3_URI"
@@ -142,7 +142,6 @@ class FunctionConfig(BaseFunctionConfig):
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:
         env = EnvReader(environ)
-
 
         model_s3 = None
         s3_text = environ.get(ENV_MODEL_S3_URI, "").strip()

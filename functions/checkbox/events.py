@@ -29,11 +29,7 @@ def is_health_action(event: object) -> bool:
 
 def is_rest_event(event: object) -> bool:
     """An API Gateway REST API proxy event (payload format 1.0), however minimal."""
-    return (
-        isinstance(event, dict)
-        and isinstance(event.get("httpMethod"), str)
-        and isinstance(event.get("path"), str)
-    )
+    return isinstance(event, dict) and isinstance(event.get("httpMethod"), str) and isinstance(event.get("path"), str)
 
 
 def complete_rest_event(event: dict[str, Any], *, request_id: str | None) -> dict[str, Any]:

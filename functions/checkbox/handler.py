@@ -34,7 +34,14 @@ from checkbox.uploads import Uploads
 from lambda_common.errors import NotFoundError, ValidationError
 from lambda_common.events import check_rest_proxy_event
 from lambda_common.json_input import check_decoded
-from lambda_common.metric_names import DETECTIONS, HEALTH_CHECKS, IMAGES_PROCESSED, KEEP_WARM_PINGS, PAGES_PROCESSED, UPLOADS_ISSUED
+from lambda_common.metric_names import (
+    DETECTIONS,
+    HEALTH_CHECKS,
+    IMAGES_PROCESSED,
+    KEEP_WARM_PINGS,
+    PAGES_PROCESSED,
+    UPLOADS_ISSUED,
+)
 from lambda_common.responses import health, json_response, rest_proxy_response
 from lambda_common.telemetry import Telemetry
 
@@ -42,7 +49,9 @@ HTTP_ROUTES = "GET /health, POST /uploads or POST /predict"
 
 CONFIG = FunctionConfig.from_environ(os.environ)
 IMAGE_LIMITS = ImageLimits(max_pixels=CONFIG.max_image_pixels, max_pages=CONFIG.max_pages)
-REQUEST_LIMITS = RequestLimits(max_body_bytes=CONFIG.max_body_bytes, default_conf=CONFIG.default_conf, default_iou=CONFIG.default_iou)
+REQUEST_LIMITS = RequestLimits(
+    max_body_bytes=CONFIG.max_body_bytes, default_conf=CONFIG.default_conf, default_iou=CONFIG.default_iou
+)
 UPLOADS = Uploads(CONFIG.uploads) if CONFIG.uploads is not None else None
 configure_pillow(CONFIG.max_image_pixels)
 TELEMETRY = Telemetry.powertools(CONFIG)
@@ -50,7 +59,9 @@ logger, metrics = TELEMETRY.logger, TELEMETRY.metrics
 app = APIGatewayRestResolver()
 
 _started = time.perf_counter()
-DETECTOR = Detector.load(resolve_model_path(CONFIG), intra_op_threads=CONFIG.intra_op_threads, source=CONFIG.model_source)
+DETECTOR = Detector.load(
+    resolve_model_path(CONFIG), intra_op_threads=CONFIG.intra_op_threads, source=CONFIG.model_source
+)
 TELEMETRY.model_loaded(_started, model=DETECTOR.identity.as_dict(), intra_op_threads=CONFIG.intra_op_threads)
 
 
@@ -63,10 +74,14 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     event = events.health_event() if events.is_health_action(event) else event
     try:
         if not events.is_rest_event(event):
-            raise ValidationError(f'unrecognised event: send an API Gateway proxy event such as {events.EXAMPLE}, or {{"action": "keep_warm"}}')
+            raise ValidationError(
+                f'unrecognised event: send an API Gateway proxy event such as {events.EXAMPLE}, or {{"action": "keep_warm"}}'
+            )
         check_decoded(event)  # a hand-written event sent by direct invoke: every key must have API Gateway's type
         check_rest_proxy_event(event)
-        return app.resolve(events.complete_rest_event(event, request_id=getattr(context, "aws_request_id", None)), context)
+        return app.resolve(
+            events.complete_rest_event(event, request_id=getattr(context, "aws_request_id", None)), context
+        )
     except Exception as error:  # an event the resolver cannot read (a route's errors are handled below)
         failure = TELEMETRY.failure(error, context)
         return rest_proxy_response(failure.status_code, failure.body)
@@ -75,14 +90,18 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 @app.get("/health")
 def _http_health() -> Response:
     TELEMETRY.count(HEALTH_CHECKS)
-    return json_response(200, health(app.lambda_context, CONFIG, model=DETECTOR.identity.as_dict(), **CONFIG.health_fields()))
+    return json_response(
+        200, health(app.lambda_context, CONFIG, model=DETECTOR.identity.as_dict(), **CONFIG.health_fields())
+    )
 
 
 @app.post("/uploads")
 def _http_uploads() -> Response:
     # The body is not read: an upload needs nothing but the caller's authentication.
     if UPLOADS is None:
-        raise NotFoundError("uploads are not enabled on this function (no UPLOADS_BUCKET): send the image in the request")
+        raise NotFoundError(
+            "uploads are not enabled on this function (no UPLOADS_BUCKET): send the image in the request"
+        )
     upload = UPLOADS.new_upload()
     TELEMETRY.count(UPLOADS_ISSUED)
     logger.info("upload issued", extra={"s3_key": upload["s3_key"], "expires_in": upload["expires_in"]})
@@ -95,11 +114,17 @@ def _http_predict() -> Response:
     content_type = event.headers.get("content-type")
     body = body_bytes(event.raw_event, max_bytes=REQUEST_LIMITS.max_body_bytes)
     try:
-        request = parse_predict(body, content_type=content_type, query=event.query_string_parameters, limits=REQUEST_LIMITS)
+        request = parse_predict(
+            body, content_type=content_type, query=event.query_string_parameters, limits=REQUEST_LIMITS
+        )
         result = detect_request(
-            request, detector=DETECTOR, uploads=UPLOADS, limits=IMAGE_LIMITS, max_detections=CONFIG.max_detections,
+            request,
+            detector=DETECTOR,
+            uploads=UPLOADS,
+            limits=IMAGE_LIMITS,
+            max_detections=CONFIG.max_detections,
             parse_ms=(time.perf_counter() - started) * 1000,
-        )  # fmt: skip
+        )
     except ValidationError as error:
         raise explain_text_body(error, body=body, event=event.raw_event, content_type=content_type) from None
     TELEMETRY.count_all({IMAGES_PROCESSED: 1, PAGES_PROCESSED: len(result.pages), DETECTIONS: result.detection_count})
@@ -109,7 +134,9 @@ def _http_predict() -> Response:
 
 @app.not_found
 def _http_not_found(_: Exception) -> Response:
-    return _http_error(NotFoundError(f"no route {app.current_event.http_method} {app.current_event.path}: use {HTTP_ROUTES}"))
+    return _http_error(
+        NotFoundError(f"no route {app.current_event.http_method} {app.current_event.path}: use {HTTP_ROUTES}")
+    )
 
 
 @app.exception_handler(Exception)

@@ -133,7 +133,9 @@ def page_count(image: Image.Image) -> int:
         raise ValidationError(f"the TIFF's page directory cannot be read: {_pillow_message(error)}") from None
 
 
-def scaled_pages(image: Image.Image, *, input_width: int, input_height: int, limits: ImageLimits) -> Iterator[ScaledPage]:
+def scaled_pages(
+    image: Image.Image, *, input_width: int, input_height: int, limits: ImageLimits
+) -> Iterator[ScaledPage]:
     """Every page, decoded and scaled for the model, one at a time (a page's pixels are
     released before the next page is decoded)."""
     for index in range(page_count(image)):
@@ -239,7 +241,9 @@ def _check_pixels(image: Image.Image, limits: ImageLimits, *, page: int = 0) -> 
     width, height = image.size
     if width * height > limits.max_pixels:
         where = f"page {page} is" if page else "the image is"
-        raise ValidationError(_too_many_pixels(f"{width}x{height} = {width * height:,} pixels", limits.max_pixels, where))
+        raise ValidationError(
+            _too_many_pixels(f"{width}x{height} = {width * height:,} pixels", limits.max_pixels, where)
+        )
 
 
 def _too_many_pixels(size: str, limit: int, where: str = "the image is") -> str:

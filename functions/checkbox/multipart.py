@@ -80,7 +80,9 @@ def parse_form_data(body: bytes, content_type: str) -> list[FormPart]:
             )
         parts.append(_part(body, start, end))
         if len(parts) > MAX_PARTS:
-            raise ValidationError(f"the multipart body has more than {MAX_PARTS} parts: send only 'file', 'conf' and 'iou'")
+            raise ValidationError(
+                f"the multipart body has more than {MAX_PARTS} parts: send only 'file', 'conf' and 'iou'"
+            )
         position = end + len(separator)
 
 
@@ -95,7 +97,9 @@ def _part(body: bytes, start: int, end: int) -> FormPart:
     headers = _HEADER_PARSER.parsebytes(body[start:headers_end])
     assert isinstance(headers, EmailMessage)  # the HTTP policy builds EmailMessage objects
     if headers.get_content_disposition() != "form-data":
-        raise ValidationError("a multipart part has no 'Content-Disposition: form-data' header: send multipart/form-data")
+        raise ValidationError(
+            "a multipart part has no 'Content-Disposition: form-data' header: send multipart/form-data"
+        )
     name = headers.get_param("name", header="content-disposition")
     if isinstance(name, tuple):  # RFC 2231 encoded: (charset, language, value)
         name = collapse_rfc2231_value(name)

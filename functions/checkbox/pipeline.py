@@ -34,9 +34,15 @@ class Detected:
 
     def log_fields(self, request: PredictRequest) -> dict[str, Any]:
         """What the "detected" log line says about this result."""
-        return {"format": self.image_format, "source": request.source, "pages": len(self.pages),
-                "detections": self.detection_count, "conf": request.conf, "iou": request.iou,
-                "timing_ms": self.rounded_timing_ms}  # fmt: skip
+        return {
+            "format": self.image_format,
+            "source": request.source,
+            "pages": len(self.pages),
+            "detections": self.detection_count,
+            "conf": request.conf,
+            "iou": request.iou,
+            "timing_ms": self.rounded_timing_ms,
+        }
 
 
 def detect(
@@ -71,7 +77,12 @@ def detect(
             detections = detector.detections(output, page.letterbox, conf=conf, iou=iou, max_detections=max_detections)
             timing["postprocess"] += (time.perf_counter() - mark) * 1000
             pages.append(
-                {"page": page.index, "width": page.letterbox.width, "height": page.letterbox.height, "detections": detections}
+                {
+                    "page": page.index,
+                    "width": page.letterbox.width,
+                    "height": page.letterbox.height,
+                    "detections": detections,
+                }
             )
     return Detected(pages=pages, image_format=image_format, timing_ms=timing)
 
@@ -90,14 +101,21 @@ def detect_request(
     image, read_ms = request.image, 0.0
     if request.s3_key is not None:
         if uploads is None:
-            raise ValidationError("this function has no uploads bucket (UPLOADS_BUCKET): send the image inline as 'image'")
+            raise ValidationError(
+                "this function has no uploads bucket (UPLOADS_BUCKET): send the image inline as 'image'"
+            )
         started = time.perf_counter()
         image = uploads.read_upload(request.s3_key)
         read_ms = (time.perf_counter() - started) * 1000
     return detect(
-        image, detector=detector, limits=limits, conf=request.conf, iou=request.iou,
-        max_detections=max_detections, decode_ms=parse_ms + read_ms,
-    )  # fmt: skip
+        image,
+        detector=detector,
+        limits=limits,
+        conf=request.conf,
+        iou=request.iou,
+        max_detections=max_detections,
+        decode_ms=parse_ms + read_ms,
+    )
 
 
 def predict_answer(result: Detected, request: PredictRequest, *, detector: Detector) -> dict[str, Any]:

@@ -186,7 +186,9 @@ def decode_base64_image(value: Any) -> bytes:
         try:  # base64 wrapped in lines (as `base64` prints it)
             data = base64.b64decode("".join(text.split()), validate=True)
         except (binascii.Error, ValueError):
-            raise ValidationError(f"'{IMAGE_KEY}' is not valid base64: send the image file's bytes base64-encoded") from None
+            raise ValidationError(
+                f"'{IMAGE_KEY}' is not valid base64: send the image file's bytes base64-encoded"
+            ) from None
     if not data:
         raise ValidationError(f"'{IMAGE_KEY}' is empty: send the image file's bytes base64-encoded")
     return data
@@ -210,7 +212,9 @@ def threshold(name: str, value: Any, default: float) -> float:
 BINARY_MEDIA_PREFIXES = ("multipart/", "image/", "application/octet-stream")
 
 
-def explain_text_body(error: ValidationError, *, body: bytes, event: Mapping[str, Any], content_type: str | None) -> ValidationError:
+def explain_text_body(
+    error: ValidationError, *, body: bytes, event: Mapping[str, Any], content_type: str | None
+) -> ValidationError:
     """`error`, or, when a binary body API Gateway did not base64-encode reached us as text (its
     bytes mangled), the same message saying how to fix the API."""
     if not body or event.get("isBase64Encoded") or not media_type(content_type).startswith(BINARY_MEDIA_PREFIXES):

@@ -107,7 +107,9 @@ class Uploads:
             response = s3.get_object(Bucket=bucket, Key=key, IfMatch=head["ETag"])
         except ClientError as error:
             if _code(error) in _CHANGED_CODES:
-                raise ValidationError(f"the object {key} was replaced while it was read: send the request again") from None
+                raise ValidationError(
+                    f"the object {key} was replaced while it was read: send the request again"
+                ) from None
             if _code(error) in _ABSENT_CODES:
                 raise self._not_uploaded(key) from None
             raise

@@ -75,7 +75,9 @@ class Letterbox:
                 f"expected uint8 pixels of shape {(self.new_height, self.new_width, 3)}, got {pixels.dtype} {pixels.shape}"
             )
         tensor = np.full((1, 3, self.input_height, self.input_width), np.float32(PAD_VALUE) / _255, dtype=np.float32)
-        window = tensor[0, :, self.pad_top : self.pad_top + self.new_height, self.pad_left : self.pad_left + self.new_width]
+        window = tensor[
+            0, :, self.pad_top : self.pad_top + self.new_height, self.pad_left : self.pad_left + self.new_width
+        ]
         np.divide(pixels.transpose(2, 0, 1), _255, out=window)
         return tensor
 

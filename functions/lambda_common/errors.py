@@ -44,9 +44,7 @@ class ErrorResponse:
     # A plain class, not a dataclass: `dataclasses` imports `inspect`, ~5 ms of cold start.
     __slots__ = ("status_code", "body", "headers")
 
-    def __init__(
-        self, *, status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, *, status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         self.status_code = status_code
         self.body = body
         self.headers = headers or {}

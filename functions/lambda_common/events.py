@@ -46,8 +46,7 @@ def direct_action(event: dict[str, Any], *, predict_hint: str) -> str:
         action = event[ACTION_KEY]
         if action not in ACTIONS:
             raise ValidationError(
-                f"unknown action {str(action)[:50]!r}: use {HEALTH!r} or {KEEP_WARM!r}, or send"
-                f" {predict_hint}"
+                f"unknown action {str(action)[:50]!r}: use {HEALTH!r} or {KEEP_WARM!r}, or send {predict_hint}"
             )
         return HEALTH if action == HEALTH else KEEP_WARM
     return PREDICT
@@ -71,9 +70,14 @@ def check_function_url_event(event: dict[str, Any], *, for_resolver: bool = Fals
     http = request_context["http"]
     for key in ("method", "path"):
         _require(http.get(key), str, f"{what}: requestContext.http.{key}", "a string", optional=False)
-    _require(request_context.get("stage"), str, f"{what}: requestContext.stage", "a string such as \"$default\"",
-             optional=not for_resolver)  # fmt: skip
-    _require(event.get("rawPath"), str, f"{what}: 'rawPath'", "a string such as \"/predict\"", optional=not for_resolver)
+    _require(
+        request_context.get("stage"),
+        str,
+        f"{what}: requestContext.stage",
+        'a string such as "$default"',
+        optional=not for_resolver,
+    )
+    _require(event.get("rawPath"), str, f"{what}: 'rawPath'", 'a string such as "/predict"', optional=not for_resolver)
     for key in ("rawQueryString", "body", "routeKey", "version"):
         _require(event.get(key), str, f"{what}: '{key}'", "a string")
     _require(event.get("isBase64Encoded"), bool, f"{what}: 'isBase64Encoded'", "true or false")
@@ -113,9 +117,7 @@ def _require_map(value: object, field: str, *, lists: bool) -> None:
         raise ValidationError(f"{field} must be {expected} (or null), got {type_name(value)}")
     for name, item in value.items():
         good = (
-            isinstance(item, list) and all(isinstance(entry, str) for entry in item)
-            if lists
-            else isinstance(item, str)
+            isinstance(item, list) and all(isinstance(entry, str) for entry in item) if lists else isinstance(item, str)
         )
         if not good:
             raise ValidationError(f"{field} must be {expected}: the value of {str(name)[:50]!r} is {type_name(item)}")

@@ -56,8 +56,9 @@ class _Refused(Exception):
     """Raised from inside the decoder's hooks; becomes the ValidationError of `loads`."""
 
 
-def loads(body: bytes | str | None, *, what: str = "the request body", example: str | None = None,
-          max_depth: int = MAX_DEPTH) -> Any:  # fmt: skip
+def loads(
+    body: bytes | str | None, *, what: str = "the request body", example: str | None = None, max_depth: int = MAX_DEPTH
+) -> Any:
     """The JSON value of `body`; ValidationError("<what> ...: <how to fix>") for anything else.
 
     `example` completes "send a JSON object such as ..." in the messages where it helps."""
@@ -173,8 +174,7 @@ def _check_strings_and_depth(value: Any, *, what: str, max_depth: int, numbers: 
         container, depth, path = stack.pop()
         if depth > max_depth:
             raise ValidationError(
-                f"{what} is nested too deeply: more than {max_depth} levels of arrays and objects"
-                f" (at {_path(path)})"
+                f"{what} is nested too deeply: more than {max_depth} levels of arrays and objects (at {_path(path)})"
             )
         items = container.items() if isinstance(container, dict) else enumerate(container)
         for key, item in items:
@@ -232,4 +232,3 @@ def _path(path: tuple[Any, ...], whole: str = "the top level") -> str:
 
 def _shown(text: str) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
-

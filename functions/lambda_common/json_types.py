@@ -10,13 +10,23 @@ from __future__ import annotations
 
 # Checked in order (bool before int: a bool is an int); anything else is named by its class.
 JSON_NAMES = (
-    (type(None), "null"), (bool, "boolean"), (int, "number"), (float, "number"),
-    (str, "string"), (list, "array"), (dict, "object"),
-)  # fmt: skip
+    (type(None), "null"),
+    (bool, "boolean"),
+    (int, "number"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
 PYTHON_NAMES = (
-    (type(None), "null"), (bool, "bool"), (int, "int"), (float, "float"),
-    (str, "string"), (list, "list"), (dict, "object"),
-)  # fmt: skip
+    (type(None), "null"),
+    (bool, "bool"),
+    (int, "int"),
+    (float, "float"),
+    (str, "string"),
+    (list, "list"),
+    (dict, "object"),
+)
 
 
 def type_name(value: object, names: tuple[tuple[type, str], ...] = JSON_NAMES) -> str:

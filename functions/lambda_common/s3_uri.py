@@ -49,6 +49,7 @@ class S3Object:
     def name(self) -> str:
         """The last path segment of the key (the file name)."""
         return self.key.rsplit("/", 1)[-1]
+
     def __str__(self) -> str:
         return self.uri
 

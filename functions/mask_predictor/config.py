@@ -31,9 +31,14 @@ from collections import namedtuple
 from collections.abc import Mapping
 
 from lambda_common.env import (
-    ENV_FUNCTION_NAME, ENV_FUNCTION_VERSION, ENV_METRICS_NAMESPACE, ENV_SERVICE_NAME, ConfigError, EnvReader,
+    ENV_FUNCTION_NAME,
+    ENV_FUNCTION_VERSION,
+    ENV_METRICS_NAMESPACE,
+    ENV_SERVICE_NAME,
+    ConfigError,
+    EnvReader,
     function_identity,
-)  # fmt: skip
+)
 
 ENV_MODEL_DIR = "MODEL_DIR"
 ENV_MAX_BATCH_NAMES = "MAX_BATCH_NAMES"
@@ -44,10 +49,19 @@ ENV_LOG_LEVEL = "LOG_LEVEL"
 # Every variable's name (these from lambda_common.env, shared with the other functions), and
 # ConfigError, what from_environ raises (also lambda_common.env's).
 __all__ = [
-    "ENV_FUNCTION_NAME", "ENV_FUNCTION_VERSION", "ENV_LOG_LEVEL", "ENV_MAX_BATCH_NAMES", "ENV_MAX_NAME_CHARS",
-    "ENV_MAX_REQUEST_BYTES", "ENV_METRICS_NAMESPACE", "ENV_MODEL_DIR", "ENV_SERVICE_NAME", "LOG_LEVELS",
-    "ConfigError", "FunctionConfig",
-]  # fmt: skip
+    "ENV_FUNCTION_NAME",
+    "ENV_FUNCTION_VERSION",
+    "ENV_LOG_LEVEL",
+    "ENV_MAX_BATCH_NAMES",
+    "ENV_MAX_NAME_CHARS",
+    "ENV_MAX_REQUEST_BYTES",
+    "ENV_METRICS_NAMESPACE",
+    "ENV_MODEL_DIR",
+    "ENV_SERVICE_NAME",
+    "LOG_LEVELS",
+    "ConfigError",
+    "FunctionConfig",
+]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -56,11 +70,18 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _FunctionConfigFields = namedtuple(
     "_FunctionConfigFields",
     (
-        "model_dir", "max_batch_names", "max_name_chars", "max_request_bytes", "service_name",
-        "metrics_namespace", "log_level", "function_name", "function_version",
+        "model_dir",
+        "max_batch_names",
+        "max_name_chars",
+        "max_request_bytes",
+        "service_name",
+        "metrics_namespace",
+        "log_level",
+        "function_name",
+        "function_version",
     ),
     defaults=(1000, 200, 262_144, "mask_predictor", "MlInference", "INFO", None, None),
-)  # fmt: skip
+)
 
 
 class FunctionConfig(_FunctionConfigFields):
@@ -92,7 +113,9 @@ class FunctionConfig(_FunctionConfigFields):
             max_name_chars=env.positive_integer(ENV_MAX_NAME_CHARS, defaults["max_name_chars"]),
             max_request_bytes=env.positive_integer(ENV_MAX_REQUEST_BYTES, defaults["max_request_bytes"]),
             log_level=log_level,
-            **function_identity(env, service_name=defaults["service_name"], metrics_namespace=defaults["metrics_namespace"]),
+            **function_identity(
+                env, service_name=defaults["service_name"], metrics_namespace=defaults["metrics_namespace"]
+            ),
         )
         env.raise_problems("invalid function configuration")
         return config

@@ -25,8 +25,7 @@ def direct_event_kind(event: object) -> str:
     """HEALTH, KEEP_WARM or PREDICT for a direct invoke payload; ValidationError otherwise."""
     if not isinstance(event, dict):
         raise ValidationError(
-            f"the event must be a JSON object such as {{\"mask_name\": \"3M Aura 9205+ N95\"}},"
-            f" got {type_name(event)}"
+            f'the event must be a JSON object such as {{"mask_name": "3M Aura 9205+ N95"}}, got {type_name(event)}'
         )
     return direct_action(event, predict_hint="'mask_name' / 'mask_names' without 'action' to predict")
 
@@ -42,7 +41,4 @@ def check_direct_event_size(event: dict[str, Any], *, max_bytes: int) -> None:
 
 
 def request_too_large_message(*, size: int, max_bytes: int) -> str:
-    return (
-        f"request is {size} bytes; the limit is {max_bytes} bytes: split 'mask_names' into"
-        " smaller batches"
-    )
+    return f"request is {size} bytes; the limit is {max_bytes} bytes: split 'mask_names' into smaller batches"

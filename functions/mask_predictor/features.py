@@ -64,8 +64,7 @@ _REVERSE_POSITION = ("rpos=0", "rpos=1", "rpos=2")
 def _shape(token: str) -> str:
     """Character classes: '9205+' -> 'dddd+', 'KN95' -> 'XXdd', 'Flat-fold' -> 'Xxxx-xxxx'."""
     return "".join(
-        "X" if char.isupper() else "x" if char.islower() else "d" if char.isdigit() else char
-        for char in token
+        "X" if char.isupper() else "x" if char.islower() else "d" if char.isdigit() else char for char in token
     )
 
 

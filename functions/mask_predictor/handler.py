@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+
 # Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:

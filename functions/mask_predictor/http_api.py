@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+
 # Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,9 +76,7 @@ def route(request: HttpRequest) -> str:
     """HEALTH or PREDICT; NotFoundError / MethodNotAllowedError for anything else."""
     methods = ROUTES.get(request.path)
     if methods is None:
-        raise NotFoundError(
-            f"no route {request.path[:100]!r}: use GET /health, or POST / or POST /predict"
-        )
+        raise NotFoundError(f"no route {request.path[:100]!r}: use GET /health, or POST / or POST /predict")
     kind = methods.get(request.method)
     if kind is None:
         allowed = tuple(methods)
@@ -95,9 +94,7 @@ def json_body(request: HttpRequest, *, max_bytes: int) -> dict[str, Any]:
     if request.is_base64_encoded:
         # Quick bound before decoding: base64 never encodes more than 3 bytes per 4 chars.
         if len(request.body) // 4 * 3 > max_bytes + 2:
-            raise PayloadTooLargeError(
-                request_too_large_message(size=len(request.body) // 4 * 3, max_bytes=max_bytes)
-            )
+            raise PayloadTooLargeError(request_too_large_message(size=len(request.body) // 4 * 3, max_bytes=max_bytes))
         try:
             raw = base64.b64decode(request.body, validate=True)
         except (binascii.Error, ValueError):

@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from collections.abc import Mapping
+
 TYPE_CHECKING = False  # annotations only; see handler.py
 if TYPE_CHECKING:
     from typing import TextIO

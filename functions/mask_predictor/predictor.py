@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
 import os
+from collections.abc import Mapping, Sequence
 
 TYPE_CHECKING = False  # annotations only; see handler.py
 if TYPE_CHECKING:

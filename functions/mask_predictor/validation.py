@@ -7,6 +7,7 @@ ValidationError whose message names the field, what is wrong and what to send in
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 # Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,9 +42,7 @@ def parse_prediction_request(
     has_single = SINGLE_KEY in payload
     has_batch = BATCH_KEY in payload
     if has_single and has_batch:
-        raise ValidationError(
-            f"send either {SINGLE_KEY!r} (one name) or {BATCH_KEY!r} (a list of names), not both"
-        )
+        raise ValidationError(f"send either {SINGLE_KEY!r} (one name) or {BATCH_KEY!r} (a list of names), not both")
     if has_single:
         name = payload[SINGLE_KEY]
         check_name(name, field=SINGLE_KEY, max_chars=max_name_chars)
@@ -76,19 +75,15 @@ def check_name(name: object, *, field: str, max_chars: int) -> None:
         raise ValidationError(f"{field} must be a string, got {type_name(name)}")
     if len(name) > max_chars:
         raise ValidationError(
-            f"{field} is {len(name)} characters long; the limit is {max_chars}: send the"
-            " product name only"
+            f"{field} is {len(name)} characters long; the limit is {max_chars}: send the product name only"
         )
     if not name.strip():
-        raise ValidationError(
-            f"{field} is empty or only whitespace; send a product name such as {EXAMPLE_NAME!r}"
-        )
+        raise ValidationError(f"{field} is empty or only whitespace; send a product name such as {EXAMPLE_NAME!r}")
     try:
         name.encode("utf-8")
     except UnicodeEncodeError as error:
         raise ValidationError(
-            f"{field} is not valid Unicode text (unpaired surrogate at character {error.start});"
-            " send the name as UTF-8"
+            f"{field} is not valid Unicode text (unpaired surrogate at character {error.start}); send the name as UTF-8"
         ) from None
     if not tokenize(name):
         raise ValidationError(

@@ -32,9 +32,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 from lambda_common.function_config import BaseFunctionConfig
 from lambda_common.s3_uri import S3Location
-from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
 
 ENV_MODEL_DIR = "MODEL_DIR"
 ENV_MODEL_S3_URI = "MODEL_S3_URI"
@@ -42,6 +42,7 @@ ENV_MAX_TEXTS = "MAX_TEXTS"
 ENV_MAX_TEXT_CHARS = "MAX_TEXT_CHARS"
 ENV_MAX_REQUEST_BYTES = "MAX_REQUEST_BYTES"
 ENV_BATCH_SIZE = "BATCH_SIZE"
+
 
 @dataclass(frozen=True, kw_only=True)
 class FunctionConfig(BaseFunctionConfig):

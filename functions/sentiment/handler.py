@@ -34,16 +34,20 @@ from sentiment.inference import SentimentModel
 from sentiment.model_store import resolve_model_dir
 from sentiment.validation import Limits, check_size, direct_event_size, http_body, parse_json_body, parse_texts
 
-HTTP_ROUTES = "POST / or POST /predict with {\"texts\": [...]}, or GET /health"
+HTTP_ROUTES = 'POST / or POST /predict with {"texts": [...]}, or GET /health'
 
 CONFIG = FunctionConfig.from_environ(os.environ)
-LIMITS = Limits(max_texts=CONFIG.max_texts, max_text_chars=CONFIG.max_text_chars, max_request_bytes=CONFIG.max_request_bytes)
+LIMITS = Limits(
+    max_texts=CONFIG.max_texts, max_text_chars=CONFIG.max_text_chars, max_request_bytes=CONFIG.max_request_bytes
+)
 TELEMETRY = Telemetry.powertools(CONFIG)
 logger, metrics = TELEMETRY.logger, TELEMETRY.metrics
 app = LambdaFunctionUrlResolver()
 
 _started = time.perf_counter()
-MODEL = SentimentModel.load(resolve_model_dir(CONFIG), intra_op_threads=CONFIG.intra_op_threads, batch_size=CONFIG.batch_size)
+MODEL = SentimentModel.load(
+    resolve_model_dir(CONFIG), intra_op_threads=CONFIG.intra_op_threads, batch_size=CONFIG.batch_size
+)
 TELEMETRY.model_loaded(
     _started, model=MODEL.identity.as_dict(), model_source=CONFIG.model_source, intra_op_threads=CONFIG.intra_op_threads
 )
@@ -54,7 +58,9 @@ TELEMETRY.model_loaded(
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if is_function_url_event(event):
         try:
-            check_function_url_event(event, for_resolver=True)  # a hand-written event sent by direct invoke may not be one
+            check_function_url_event(
+                event, for_resolver=True
+            )  # a hand-written event sent by direct invoke may not be one
             return app.resolve(event, context)
         except Exception as error:  # a malformed event (or the resolver failing on one), not a route's error
             failure = TELEMETRY.failure(error, context)
@@ -103,13 +109,20 @@ def _classify(payload: Any) -> dict[str, Any]:
     started = time.perf_counter()
     predictions = MODEL.predict(texts)
     TELEMETRY.count(TEXTS_CLASSIFIED, len(texts))
-    logger.info("classified", extra={"texts": len(texts), "inference_ms": round((time.perf_counter() - started) * 1000, 2)})
+    logger.info(
+        "classified", extra={"texts": len(texts), "inference_ms": round((time.perf_counter() - started) * 1000, 2)}
+    )
     return {"results": [prediction.as_dict() for prediction in predictions], "count": len(predictions)}
 
 
 def _health(context: Any) -> dict[str, Any]:
     TELEMETRY.count(HEALTH_CHECKS)
     return health(
-        context, CONFIG, model=MODEL.identity.as_dict(), model_source=CONFIG.model_source,
-        limits=dataclasses.asdict(LIMITS), batch_size=CONFIG.batch_size, intra_op_threads=CONFIG.intra_op_threads,
-    )  # fmt: skip
+        context,
+        CONFIG,
+        model=MODEL.identity.as_dict(),
+        model_source=CONFIG.model_source,
+        limits=dataclasses.asdict(LIMITS),
+        batch_size=CONFIG.batch_size,
+        intra_op_threads=CONFIG.intra_op_threads,
+    )

@@ -182,9 +182,7 @@ class SentimentModel:
         for batch in plan_batches(lengths[order], batch_size=self.batch_size):
             rows = order[batch]
             input_ids, attention_mask = self._pad([encodings[row].ids for row in rows], lengths[rows])
-            (logits,) = self._session.run(
-                [OUTPUT_NAME], {"input_ids": input_ids, "attention_mask": attention_mask}
-            )
+            (logits,) = self._session.run([OUTPUT_NAME], {"input_ids": input_ids, "attention_mask": attention_mask})
             probabilities[rows] = softmax(logits)
         return probabilities
 
@@ -216,7 +214,7 @@ def _read_json(path: Path) -> Any:
 
 def _labels(content: Any) -> tuple[str, ...]:
     if not isinstance(content, dict) or len(content) < 2:
-        raise ModelError(f"{LABELS_FILE} must map class indices to labels, e.g. {{\"0\": \"negative\", \"1\": \"positive\"}}")
+        raise ModelError(f'{LABELS_FILE} must map class indices to labels, e.g. {{"0": "negative", "1": "positive"}}')
     expected = [str(index) for index in range(len(content))]
     if sorted(content, key=lambda key: (len(key), key)) != expected:
         raise ModelError(f"{LABELS_FILE} keys must be the class indices 0..{len(content) - 1}, got {sorted(content)}")

@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from lambda_common.errors import ModelError
 from lambda_common.s3_download import S3DownloadError, download_file, s3_client
 from sentiment.config import FunctionConfig, S3Location
-from lambda_common.errors import ModelError
 from sentiment.inference import ARTIFACT_FILES
 
 DOWNLOAD_DIR_NAME = "sentiment-model"
@@ -30,8 +30,10 @@ def download_model(location: S3Location, destination: Path, *, client: Any = Non
             download_file(s3, bucket=location.bucket, key=key, destination=destination / name)
         except S3DownloadError as error:
             if error.not_found:
-                raise ModelError(f"s3://{location.bucket}/{key} does not exist: MODEL_S3_URI must name a"
-                                 f" prefix holding {', '.join(ARTIFACT_FILES)}") from error
+                raise ModelError(
+                    f"s3://{location.bucket}/{key} does not exist: MODEL_S3_URI must name a"
+                    f" prefix holding {', '.join(ARTIFACT_FILES)}"
+                ) from error
             raise ModelError(str(error)) from error
     return destination
 

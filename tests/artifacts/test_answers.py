@@ -123,10 +123,14 @@ def _exercise_batch_predict(fn: FunctionDefinition, invoke: Invoke, extra: dict[
     model_uri = f"s3://{buckets['MODEL_BUCKET']}/{fn.environment['MODEL_PREFIX']}model.skops"
     data_uri = f"s3://{buckets['DATA_BUCKET']}/{fn.environment['DATA_PREFIX']}sample.csv"
     output_key = f"{fn.environment['RESULTS_PREFIX']}sample-predictions.csv"
-    response = invoke({
-        "model_s3_uri": model_uri, "data_s3_uri": data_uri,
-        "output_s3_uri": f"s3://{buckets['RESULTS_BUCKET']}/{output_key}", "overwrite": True,
-    })
+    response = invoke(
+        {
+            "model_s3_uri": model_uri,
+            "data_s3_uri": data_uri,
+            "output_s3_uri": f"s3://{buckets['RESULTS_BUCKET']}/{output_key}",
+            "overwrite": True,
+        }
+    )
     assert response["statusCode"] == 200, response
     rows_in = list(csv.DictReader(io.StringIO((BATCH_FIXTURES / "sample.csv").read_text())))
     assert response["body"]["predictions_generated"] == len(rows_in) == 200, response
@@ -154,12 +158,18 @@ def seed_batch_buckets(artifact: Artifact, s3_server: EmbeddedS3) -> Any:
     bucket = artifact.deploy_time.__getitem__
     s3 = s3_server.client()
     for name in ("MODEL_BUCKET", "DATA_BUCKET", "RESULTS_BUCKET"):
-        if bucket(name) not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:  # type: ignore[attr-defined]
-            s3.create_bucket(Bucket=bucket(name))  # type: ignore[attr-defined]
-    s3.put_object(Bucket=bucket("MODEL_BUCKET"), Key=f"{fn.environment['MODEL_PREFIX']}model.skops",  # type: ignore[attr-defined]
-                  Body=(BATCH_FIXTURES / "model.skops").read_bytes())
-    s3.put_object(Bucket=bucket("DATA_BUCKET"), Key=f"{fn.environment['DATA_PREFIX']}sample.csv",  # type: ignore[attr-defined]
-                  Body=(BATCH_FIXTURES / "sample.csv").read_bytes())
+        if bucket(name) not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+            s3.create_bucket(Bucket=bucket(name))
+    s3.put_object(
+        Bucket=bucket("MODEL_BUCKET"),
+        Key=f"{fn.environment['MODEL_PREFIX']}model.skops",
+        Body=(BATCH_FIXTURES / "model.skops").read_bytes(),
+    )
+    s3.put_object(
+        Bucket=bucket("DATA_BUCKET"),
+        Key=f"{fn.environment['DATA_PREFIX']}sample.csv",
+        Body=(BATCH_FIXTURES / "sample.csv").read_bytes(),
+    )
     return s3
 
 
@@ -202,7 +212,9 @@ def test_the_artifact_answers_real_events_under_lambdas_python(
             peak = running.peak_rss_mb()
             exit_status = running.stop()
         except Exception as error:
-            raise AssertionError(f"{folder} ({fn.function_name}): {error}\n--- runtime log ---\n{running.log_tail()}") from error
+            raise AssertionError(
+                f"{folder} ({fn.function_name}): {error}\n--- runtime log ---\n{running.log_tail()}"
+            ) from error
     assert exit_status == -signal.SIGTERM, f"{folder}: still serving until stopped, then exited {exit_status}"
     assert peak is not None and peak > 0
     record_figures.append(figures(running, init_ms=init_ms, peak_rss_mb=peak))
@@ -215,4 +227,6 @@ def test_deploy_time_values_are_the_local_names_make_serve_uses(artifacts: Artif
     models = artifact.deploy_time["MODEL_BUCKET"]
     assert models == f"batchpredict-{artifact.function.stack_name.split('-')[-1]}-buckets-models"
     assert artifact.deploy_time["TRUSTED_PICKLE_PREFIXES"] == f"s3://{models}/models/trusted/"
-    assert set(artifact.deploy_time) == {name for name, value in artifact.function.environment.items() if not isinstance(value, str)}
+    assert set(artifact.deploy_time) == {
+        name for name, value in artifact.function.environment.items() if not isinstance(value, str)
+    }

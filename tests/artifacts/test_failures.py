@@ -60,7 +60,9 @@ def test_a_missing_module_of_the_function_is_an_import_module_error(
     error = init_error(artifacts, artifact, tmp_path)
     assert error.error_type == "Runtime.ImportModuleError", error
     message = error.json()["errorMessage"]  # `import checkbox.yolo` or `from checkbox import yolo`
-    assert f"No module named '{folder}.{module}'" in message or f"cannot import name '{module}' from '{folder}'" in message, error
+    assert (
+        f"No module named '{folder}.{module}'" in message or f"cannot import name '{module}' from '{folder}'" in message
+    ), error
 
 
 def test_a_missing_model_file_fails_init_naming_it(artifacts: Artifacts, tmp_path: Path) -> None:
@@ -88,7 +90,9 @@ def test_every_handler_misspelled_is_an_import_module_error_and_a_wrong_name_han
 
 
 @pytest.mark.parametrize("folder", ["mask_predictor", "checkbox"])
-def test_nothing_from_the_development_environment_is_importable(artifacts: Artifacts, tmp_path: Path, folder: str) -> None:
+def test_nothing_from_the_development_environment_is_importable(
+    artifacts: Artifacts, tmp_path: Path, folder: str
+) -> None:
     # scikit-learn is in the development virtualenv (training, tests) and ships in neither function.
     assert importlib.util.find_spec("sklearn") is not None, "the proof needs a library the dev venv has"
     artifact = copy_of(artifacts, folder, tmp_path)

@@ -16,12 +16,30 @@ from tools.cloud_assembly import CloudAssembly
 TIMEOUT_SECONDS = 600
 
 
-def run_invoke(bundled_app: CloudAssembly, lambda_python: Path, folder: str, event: str) -> subprocess.CompletedProcess[str]:
+def run_invoke(
+    bundled_app: CloudAssembly, lambda_python: Path, folder: str, event: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tools.invoke", "--artifact", "--lambda-python", str(lambda_python),
-         "--function", folder, "--event", event, "--cdk-out", str(bundled_app.directory)],
-        cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": f"{REPO_ROOT / 'functions'}{os.pathsep}{REPO_ROOT}"},
-        capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False,
+        [
+            sys.executable,
+            "-m",
+            "tools.invoke",
+            "--artifact",
+            "--lambda-python",
+            str(lambda_python),
+            "--function",
+            folder,
+            "--event",
+            event,
+            "--cdk-out",
+            str(bundled_app.directory),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": f"{REPO_ROOT / 'functions'}{os.pathsep}{REPO_ROOT}"},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
     )
 
 

@@ -18,7 +18,9 @@ import pytest
 from benchmarks.peak_memory import PEAK_RSS_SOURCE, PRINT_PEAK_RSS, parse_peak_rss, peak_rss_mb
 from stacks.common.paths import REPO_ROOT
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM and ru_maxrss semantics are Linux's")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="VmHWM and ru_maxrss semantics are Linux's"
+)
 
 PARENT_ALLOCATION_MB = 300
 

@@ -47,10 +47,7 @@ def test_the_request_bound_is_exact() -> None:
     two_names = len(encode_json({"mask_names": names[:2]}))
 
     assert plan(names, max_request_bytes=two_names + 1) == [names[:2], names[2:]]
-    assert (
-        REQUEST_ENVELOPE_BYTES + sum(request_name_bytes(name) for name in names[:2])
-        == two_names + 1
-    )
+    assert REQUEST_ENVELOPE_BYTES + sum(request_name_bytes(name) for name in names[:2]) == two_names + 1
 
 
 def test_the_response_bound_splits_even_when_requests_are_small() -> None:
@@ -94,9 +91,7 @@ def test_the_estimate_bounds_the_real_answer_in_either_encoding(
     assert "results" in answer, answer
 
     for ensure_ascii in (True, False):
-        one_result = len(
-            json.dumps(answer["results"][0], ensure_ascii=ensure_ascii).encode("utf-8")
-        )
+        one_result = len(json.dumps(answer["results"][0], ensure_ascii=ensure_ascii).encode("utf-8"))
         assert one_result + len(", ") <= estimate_result_bytes(mask_name)
         whole = len(json.dumps(answer, ensure_ascii=ensure_ascii).encode("utf-8"))
         assert whole <= RESPONSE_ENVELOPE_BYTES + 2 * estimate_result_bytes(mask_name)

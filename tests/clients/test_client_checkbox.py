@@ -22,12 +22,25 @@ from clients.checkbox import CheckboxClient
 from clients.errors import EndpointUnreachableError, FunctionFailedError, FunctionRequestError
 
 PREDICTION = {
-    "pages": [{"page": 0, "width": 100, "height": 50, "detections": [
-        {"class_id": 1, "class_name": "unchecked", "confidence": 0.9, "box": {"x1": 1, "y1": 2.5, "x2": 30, "y2": 40}}]}],
+    "pages": [
+        {
+            "page": 0,
+            "width": 100,
+            "height": 50,
+            "detections": [
+                {
+                    "class_id": 1,
+                    "class_name": "unchecked",
+                    "confidence": 0.9,
+                    "box": {"x1": 1, "y1": 2.5, "x2": 30, "y2": 40},
+                }
+            ],
+        }
+    ],
     "model": {"sha256": "0" * 64, "input": {"width": 640, "height": 640}, "class_names": ["checked", "unchecked"]},
     "thresholds": {"conf": 0.25, "iou": 0.45},
     "timing_ms": {"decode": 1.0, "preprocess": 2.0, "inference": 3.0, "postprocess": 0.5},
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -50,8 +63,14 @@ def stub() -> Iterator[tuple[str, Callable[..., Script]]]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def _respond(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            script.received.append({"method": self.command, "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                    "body": self.rfile.read(length)})  # fmt: skip
+            script.received.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": self.rfile.read(length),
+                }
+            )
             status, headers, body = script.answers[min(len(script.received), len(script.answers)) - 1]
             self.send_response(status)
             for name, value in {**headers, "Content-Length": str(len(body))}.items():
@@ -90,8 +109,12 @@ def client_with_recorded_waits(url: str, *, attempts: int = 4, **arguments: Any)
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_429_and_5xx_are_retried_with_exponential_backoff_then_succeed(stub: Any, status: int) -> None:
     url, program = stub
-    script = program(answer(status, {"message": "busy"}), answer(status, {"message": "busy"}),
-                     answer(status, {"message": "busy"}), answer(200, PREDICTION))  # fmt: skip
+    script = program(
+        answer(status, {"message": "busy"}),
+        answer(status, {"message": "busy"}),
+        answer(status, {"message": "busy"}),
+        answer(200, PREDICTION),
+    )
     client, waits = client_with_recorded_waits(url, api_key="k")
     prediction = client.predict(b"\x89PNG\r\n\x1a\n tiny")
     assert len(script.received) == 4 and waits == [0.5, 1.0, 2.0]
@@ -101,8 +124,11 @@ def test_429_and_5xx_are_retried_with_exponential_backoff_then_succeed(stub: Any
 
 def test_retry_after_is_honoured_and_capped(stub: Any) -> None:
     url, program = stub
-    program(answer(429, {"message": "Too Many Requests"}, **{"Retry-After": "3"}),
-            answer(503, {"message": "later"}, **{"Retry-After": "120"}), answer(200, PREDICTION))  # fmt: skip
+    program(
+        answer(429, {"message": "Too Many Requests"}, **{"Retry-After": "3"}),
+        answer(503, {"message": "later"}, **{"Retry-After": "120"}),
+        answer(200, PREDICTION),
+    )
     client, waits = client_with_recorded_waits(url, api_key="k")
     client.predict(b"\x89PNG\r\n\x1a\n tiny")
     assert waits == [3.0, 8.0]  # 120 s announced, capped at max_delay_seconds
@@ -158,8 +184,14 @@ def test_an_unreachable_host_is_retried_then_named(stub: Any) -> None:
 def test_a_large_file_goes_through_uploads_without_auth_headers_to_s3(stub: Any) -> None:
     url, program = stub
     base = url.removesuffix("/v1")
-    ticket = {"s3_key": "checkbox-uploads/k", "upload_url": f"{base}/bucket/checkbox-uploads/k?X-Amz-Signature=abc",
-              "method": "PUT", "headers": {"Content-Type": "application/octet-stream"}, "expires_in": 300, "max_bytes": 100}  # fmt: skip
+    ticket = {
+        "s3_key": "checkbox-uploads/k",
+        "upload_url": f"{base}/bucket/checkbox-uploads/k?X-Amz-Signature=abc",
+        "method": "PUT",
+        "headers": {"Content-Type": "application/octet-stream"},
+        "expires_in": 300,
+        "max_bytes": 100,
+    }
     script = program(answer(200, ticket), answer(200, b""), answer(200, PREDICTION))
     client, _ = client_with_recorded_waits(url, api_key="k", max_inline_bytes=10)
     assert client.predict(b"\x89PNG\r\n\x1a\n" + b"x" * 20, iou=0.3).via == "upload"
@@ -207,8 +239,12 @@ def test_sigv4_signs_every_request_for_execute_api_with_the_given_credentials(st
     assert {"host", "x-amz-date", "content-type"} <= set(signed_names)
     # Recompute the signature with botocore for the request the server received.
     received_headers = {name: value for name, value in request["headers"].items() if name.lower() in signed_names}
-    replay = AWSRequest(method="POST", url=f"http://127.0.0.1:{url.split(':')[2].split('/')[0]}{request['path']}",
-                        data=request["body"], headers=received_headers)  # fmt: skip
+    replay = AWSRequest(
+        method="POST",
+        url=f"http://127.0.0.1:{url.split(':')[2].split('/')[0]}{request['path']}",
+        data=request["body"],
+        headers=received_headers,
+    )
     replay.context["timestamp"] = request["headers"]["x-amz-date"]
     signer = BotocoreSigV4(credentials, "execute-api", "eu-west-1")
     signature = signer.signature(signer.string_to_sign(replay, signer.canonical_request(replay)), replay)

@@ -64,9 +64,7 @@ def test_predict_batch_keeps_order_and_agrees_with_predict(
     assert results == [client.predict(name) for name in names]
 
 
-def test_predict_batch_of_nothing_sends_nothing(
-    client: MaskPredictorClient, server: LambdaInvokeServer
-) -> None:
+def test_predict_batch_of_nothing_sends_nothing(client: MaskPredictorClient, server: LambdaInvokeServer) -> None:
     assert client.predict_batch([]) == []
     assert server.invocations == []
 
@@ -178,9 +176,7 @@ def test_the_cache_keeps_only_the_most_recently_used_names(
     assert sent_names(server) == [[a]]
 
 
-def test_health_check_reports_the_model_identity(
-    client: MaskPredictorClient, server: LambdaInvokeServer
-) -> None:
+def test_health_check_reports_the_model_identity(client: MaskPredictorClient, server: LambdaInvokeServer) -> None:
     health = client.health_check()
 
     assert health["status"] == "ok"
@@ -241,9 +237,7 @@ def test_an_unhandled_exception_in_the_function_is_a_function_error(
     assert raised.value.message == "model file is corrupt"
 
 
-def test_an_internal_error_answer_is_a_function_error(
-    make_client: MakeClient, server: LambdaInvokeServer
-) -> None:
+def test_an_internal_error_answer_is_a_function_error(make_client: MakeClient, server: LambdaInvokeServer) -> None:
     server.register(
         "mask-predictor-failing",
         lambda event, context: {
@@ -285,7 +279,7 @@ def test_throttled_twice_then_succeeds(
 
 def test_a_single_string_is_not_taken_for_a_batch(client: MaskPredictorClient) -> None:
     with pytest.raises(TypeError, match="not a single string"):
-        client.predict_batch("3M 8210 N95")  # type: ignore[arg-type]
+        client.predict_batch("3M 8210 N95")
 
 
 def test_results_survive_a_json_round_trip_unchanged(client: MaskPredictorClient) -> None:
@@ -306,9 +300,7 @@ def test_the_default_lambda_client_retries_throttles_and_times_out() -> None:
 
 def test_a_region_that_contradicts_the_given_lambda_client_is_refused(lambda_client: Any) -> None:
     with pytest.raises(ValueError, match="differs"):
-        MaskPredictorClient(
-            function_name=MASK_FUNCTION_NAME, lambda_client=lambda_client, region_name="eu-west-1"
-        )
+        MaskPredictorClient(function_name=MASK_FUNCTION_NAME, lambda_client=lambda_client, region_name="eu-west-1")
 
 
 def test_results_of_invocations_before_a_failing_one_stay_cached(

@@ -216,7 +216,7 @@ def test_a_missing_function_falls_back_with_one_warning_naming_it(
     message = warning.getMessage()
     assert "sentiment-nope:live" in message and REGION in message and "not found" in message
     assert "120 of 120 texts" in message
-    assert warning.error_type == "FunctionNotFoundError"  # type: ignore[attr-defined]
+    assert warning.error_type == "FunctionNotFoundError"
 
 
 def test_every_failing_call_tries_the_function_again(
@@ -250,13 +250,15 @@ def test_an_unhandled_error_falls_back(
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
-        ({"statusCode": 500, "body": {"error": "internal error", "error_type": "InternalError"}},
-         "InternalError: internal error"),
+        (
+            {"statusCode": 500, "body": {"error": "internal error", "error_type": "InternalError"}},
+            "InternalError: internal error",
+        ),
         ({"statusCode": 200, "body": {"results": [], "count": 0}}, "InvalidResponse"),
         ({"statusCode": 200, "body": {"results": [{"sentiment": "positive"}], "count": 1}}, "InvalidResponse"),
         ({"results": []}, "InvalidResponse"),
     ],
-)  # fmt: skip
+)
 def test_an_error_or_off_contract_answer_falls_back(
     make_sentiment_client: MakeClient,
     sentiment_server: LambdaInvokeServer,
@@ -381,14 +383,14 @@ def test_a_non_string_text_raises_before_anything_is_sent(
     client = make_sentiment_client(enabled=enabled)
 
     with pytest.raises(TypeError, match=r"texts\[1\] must be a str, got int"):
-        client.analyse(["fine", 42])  # type: ignore[list-item]
+        client.analyse(["fine", 42])
 
     assert sentiment_server.invocations == []
 
 
 def test_a_single_string_is_not_taken_for_a_list_of_texts(client: SentimentClient) -> None:
     with pytest.raises(TypeError, match="not a single string"):
-        client.analyse("I love this!")  # type: ignore[arg-type]
+        client.analyse("I love this!")
 
 
 def test_health_check_raises_what_analyse_would_fall_back_on(make_sentiment_client: MakeClient) -> None:

@@ -81,7 +81,7 @@ def test_the_config_is_frozen() -> None:
     config = SentimentClientConfig(enabled=False)
 
     with pytest.raises(AttributeError):
-        config.enabled = True  # type: ignore[misc]
+        config.enabled = True
 
 
 def test_50_texts_per_invocation_by_default() -> None:

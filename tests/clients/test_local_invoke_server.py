@@ -35,9 +35,7 @@ def echo_server() -> Iterator[LambdaInvokeServer]:
 
 @pytest.fixture(scope="module")
 def lambda_client(echo_server: LambdaInvokeServer) -> Any:
-    return boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    ).client(
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1").client(
         "lambda",
         endpoint_url=echo_server.endpoint_url,
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
@@ -51,9 +49,7 @@ def empty_request_log(echo_server: LambdaInvokeServer) -> None:
 
 
 def test_request_response_returns_the_handler_json(lambda_client: Any) -> None:
-    response = lambda_client.invoke(
-        FunctionName="echo", Qualifier="1", Payload=b'{"name": "Dr\xc3\xa4ger"}'
-    )
+    response = lambda_client.invoke(FunctionName="echo", Qualifier="1", Payload=b'{"name": "Dr\xc3\xa4ger"}')
 
     assert response["StatusCode"] == 200
     assert "FunctionError" not in response
@@ -66,16 +62,12 @@ def test_request_response_returns_the_handler_json(lambda_client: Any) -> None:
 
 
 def test_a_function_arn_is_accepted_as_the_name(lambda_client: Any) -> None:
-    response = lambda_client.invoke(
-        FunctionName="arn:aws:lambda:us-east-1:123456789012:function:echo:live"
-    )
+    response = lambda_client.invoke(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:echo:live")
 
     assert response["StatusCode"] == 200
 
 
-def test_event_invocations_are_accepted_with_202(
-    lambda_client: Any, echo_server: LambdaInvokeServer
-) -> None:
+def test_event_invocations_are_accepted_with_202(lambda_client: Any, echo_server: LambdaInvokeServer) -> None:
     response = lambda_client.invoke(FunctionName="echo", InvocationType="Event", Payload=b"{}")
 
     assert response["StatusCode"] == 202
@@ -92,9 +84,7 @@ def test_an_unknown_function_or_version_is_resource_not_found(
         lambda_client.invoke(**arguments)
 
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
-    assert raised.value.response["Error"]["Message"].startswith(
-        "Function not found: arn:aws:lambda:us-east-1:"
-    )
+    assert raised.value.response["Error"]["Message"].startswith("Function not found: arn:aws:lambda:us-east-1:")
 
 
 def test_a_raising_handler_is_an_unhandled_function_error(lambda_client: Any) -> None:
@@ -123,9 +113,7 @@ def test_a_request_over_6_mb_is_refused_with_413(lambda_client: Any) -> None:
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
 
 
-def test_a_response_over_6_mb_is_a_function_error(
-    echo_server: LambdaInvokeServer, lambda_client: Any
-) -> None:
+def test_a_response_over_6_mb_is_a_function_error(echo_server: LambdaInvokeServer, lambda_client: Any) -> None:
     echo_server.register("big", lambda event, context: "x" * 7_000_000)
 
     response = lambda_client.invoke(FunctionName="big")
@@ -134,9 +122,7 @@ def test_a_response_over_6_mb_is_a_function_error(
     assert json.loads(response["Payload"].read())["errorType"] == "Function.ResponseSizeTooLarge"
 
 
-def test_throttling_answers_429_too_many_requests(
-    echo_server: LambdaInvokeServer, lambda_client: Any
-) -> None:
+def test_throttling_answers_429_too_many_requests(echo_server: LambdaInvokeServer, lambda_client: Any) -> None:
     echo_server.throttle_next(1)
 
     with pytest.raises(lambda_client.exceptions.TooManyRequestsException) as raised:

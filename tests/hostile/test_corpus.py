@@ -59,7 +59,9 @@ INVOKE_CASES = _invoke_cases()
 
 
 @pytest.mark.parametrize(("function", "case", "body"), JSON_CASES, ids=[f"{f}-{c}" for f, c, _ in JSON_CASES])
-def test_json_bodies_over_http(client: HostileClient, prefixes: dict[str, str], function: str, case: str, body: bytes) -> None:
+def test_json_bodies_over_http(
+    client: HostileClient, prefixes: dict[str, str], function: str, case: str, body: bytes
+) -> None:
     route, _, _, headers = HTTP_JSON[function]
     _check(client.http(function, "POST", prefixes[function] + route, body=body, headers={**JSON, **headers}))
 
@@ -75,23 +77,45 @@ def test_payloads_nested_past_pythons_limit(client: HostileClient, names: dict[s
     _check(aside.invoke(function, corpus.deep_array()))
 
 
-CONTENT_TYPES = [None, "text/plain", "application/octet-stream", "application/x-www-form-urlencoded",
-                 "multipart/form-data", "image/png", "application/json; charset=latin-1", "a/b/c", ""]  # fmt: skip
+CONTENT_TYPES = [
+    None,
+    "text/plain",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "image/png",
+    "application/json; charset=latin-1",
+    "a/b/c",
+    "",
+]
 
 
 @pytest.mark.parametrize("content_type", CONTENT_TYPES)
 @pytest.mark.parametrize("function", list(HTTP_JSON))
-def test_wrong_and_missing_content_types(client: HostileClient, prefixes: dict[str, str], function: str,
-                                         content_type: str | None) -> None:  # fmt: skip
+def test_wrong_and_missing_content_types(
+    client: HostileClient, prefixes: dict[str, str], function: str, content_type: str | None
+) -> None:
     route, _, good, headers = HTTP_JSON[function]
     headers = {**headers, **({"Content-Type": content_type} if content_type is not None else {})}
     _check(client.http(function, "POST", prefixes[function] + route, body=json.dumps(good).encode(), headers=headers))
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/predict"), ("DELETE", "/"), ("POST", "/health"), ("GET", "/../etc"),
-                                              ("GET", "/%ff%fe"), ("PUT", "/predict?x=%00"), ("GET", "/" + "a" * 5000)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/predict"),
+        ("DELETE", "/"),
+        ("POST", "/health"),
+        ("GET", "/../etc"),
+        ("GET", "/%ff%fe"),
+        ("PUT", "/predict?x=%00"),
+        ("GET", "/" + "a" * 5000),
+    ],
+)
 @pytest.mark.parametrize("function", list(HTTP_JSON))
-def test_unknown_routes_and_methods(client: HostileClient, prefixes: dict[str, str], function: str, method: str, path: str) -> None:
+def test_unknown_routes_and_methods(
+    client: HostileClient, prefixes: dict[str, str], function: str, method: str, path: str
+) -> None:
     _check(client.http(function, method, prefixes[function] + path, headers=dict(HTTP_JSON[function][3])))
 
 
@@ -102,32 +126,68 @@ IMAGES = corpus.images()
 
 @pytest.mark.parametrize(("case", "image"), IMAGES, ids=[case for case, _ in IMAGES])
 def test_hostile_images_as_the_body(client: HostileClient, prefixes: dict[str, str], case: str, image: bytes) -> None:
-    _check(client.http("checkbox", "POST", prefixes["checkbox"] + "/predict", body=image,
-                       headers={"Content-Type": "image/png", **API_KEY}))  # fmt: skip
+    _check(
+        client.http(
+            "checkbox",
+            "POST",
+            prefixes["checkbox"] + "/predict",
+            body=image,
+            headers={"Content-Type": "image/png", **API_KEY},
+        )
+    )
 
 
 @pytest.mark.parametrize(("case", "image"), IMAGES[:8], ids=[case for case, _ in IMAGES[:8]])
-def test_hostile_images_in_json_and_multipart(client: HostileClient, prefixes: dict[str, str], case: str, image: bytes) -> None:
+def test_hostile_images_in_json_and_multipart(
+    client: HostileClient, prefixes: dict[str, str], case: str, image: bytes
+) -> None:
     url = prefixes["checkbox"] + "/predict"
     form = corpus.multipart([("file", image, "scan.png")])
-    _check(client.http("checkbox", "POST", url, body=json.dumps({"image": corpus.b64(image)}).encode(), headers={**JSON, **API_KEY}))
-    _check(client.http("checkbox", "POST", url, body=form,
-                       headers={"Content-Type": f"multipart/form-data; boundary={corpus.BOUNDARY}", **API_KEY}))  # fmt: skip
+    _check(
+        client.http(
+            "checkbox", "POST", url, body=json.dumps({"image": corpus.b64(image)}).encode(), headers={**JSON, **API_KEY}
+        )
+    )
+    _check(
+        client.http(
+            "checkbox",
+            "POST",
+            url,
+            body=form,
+            headers={"Content-Type": f"multipart/form-data; boundary={corpus.BOUNDARY}", **API_KEY},
+        )
+    )
 
 
 MULTIPART = corpus.multipart_cases(corpus.image_bytes("PNG"))
 
 
 @pytest.mark.parametrize(("case", "body", "content_type"), MULTIPART, ids=[case for case, _, _ in MULTIPART])
-def test_hostile_multipart_forms(client: HostileClient, prefixes: dict[str, str], case: str, body: bytes, content_type: str) -> None:
-    _check(client.http("checkbox", "POST", prefixes["checkbox"] + "/predict", body=body,
-                       headers={"Content-Type": content_type, **API_KEY}))  # fmt: skip
+def test_hostile_multipart_forms(
+    client: HostileClient, prefixes: dict[str, str], case: str, body: bytes, content_type: str
+) -> None:
+    _check(
+        client.http(
+            "checkbox",
+            "POST",
+            prefixes["checkbox"] + "/predict",
+            body=body,
+            headers={"Content-Type": content_type, **API_KEY},
+        )
+    )
 
 
 @pytest.mark.parametrize("value", ["not base64!", "data:image/png,abc", "data:;base64,", "====", "A", "\u00e9\u00e9"])
 def test_json_images_that_are_not_base64(client: HostileClient, prefixes: dict[str, str], value: str) -> None:
-    _check(client.http("checkbox", "POST", prefixes["checkbox"] + "/predict", body=json.dumps({"image": value}).encode(),
-                       headers={**JSON, **API_KEY}))  # fmt: skip
+    _check(
+        client.http(
+            "checkbox",
+            "POST",
+            prefixes["checkbox"] + "/predict",
+            body=json.dumps({"image": value}).encode(),
+            headers={**JSON, **API_KEY},
+        )
+    )
 
 
 # -- HTTP events sent by direct invoke, wrong at every level -----------------------------------
@@ -135,30 +195,57 @@ def test_json_images_that_are_not_base64(client: HostileClient, prefixes: dict[s
 
 def function_url_event(body: str, *, base64_encoded: bool = False) -> dict[str, Any]:
     return {
-        "version": "2.0", "routeKey": "$default", "rawPath": "/predict", "rawQueryString": "",
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/predict",
+        "rawQueryString": "",
         "headers": {"content-type": "application/json", "host": "localhost"},
         "requestContext": {
-            "accountId": "123456789012", "apiId": "hostile", "domainName": "localhost", "domainPrefix": "hostile",
-            "http": {"method": "POST", "path": "/predict", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "hostile"},
-            "requestId": "hostile-request", "routeKey": "$default", "stage": "$default",
-            "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 1767225600000,
+            "accountId": "123456789012",
+            "apiId": "hostile",
+            "domainName": "localhost",
+            "domainPrefix": "hostile",
+            "http": {
+                "method": "POST",
+                "path": "/predict",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "hostile",
+            },
+            "requestId": "hostile-request",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000",
+            "timeEpoch": 1767225600000,
         },
-        "body": body, "isBase64Encoded": base64_encoded,
-    }  # fmt: skip
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
 
 
-def rest_event(method: str, path: str, body: str | None, *, content_type: str = "application/json",
-               base64_encoded: bool = False) -> dict[str, Any]:  # fmt: skip
+def rest_event(
+    method: str, path: str, body: str | None, *, content_type: str = "application/json", base64_encoded: bool = False
+) -> dict[str, Any]:
     return {
-        "resource": path, "path": path, "httpMethod": method,
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
         "headers": {"Content-Type": content_type, "x-api-key": "k"},
         "multiValueHeaders": {"Content-Type": [content_type], "x-api-key": ["k"]},
-        "queryStringParameters": {"conf": "0.3"}, "multiValueQueryStringParameters": {"conf": ["0.3"]},
-        "pathParameters": None, "stageVariables": None,
-        "requestContext": {"resourcePath": path, "httpMethod": method, "stage": "v1", "requestId": "hostile-request",
-                           "identity": {"sourceIp": "127.0.0.1", "userAgent": "hostile"}},
-        "body": body, "isBase64Encoded": base64_encoded,
-    }  # fmt: skip
+        "queryStringParameters": {"conf": "0.3"},
+        "multiValueQueryStringParameters": {"conf": ["0.3"]},
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": method,
+            "stage": "v1",
+            "requestId": "hostile-request",
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": "hostile"},
+        },
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
 
 
 def _http_events() -> list[tuple[str, str, Any]]:
@@ -175,10 +262,20 @@ def _http_events() -> list[tuple[str, str, Any]]:
     health = rest_event("GET", "/health", None)
     predict = rest_event("POST", "/predict", json.dumps({"image": corpus.b64(corpus.image_bytes("PNG", (16, 16)))}))
     cases += [("checkbox", f"rest-health-{case}", mutated) for case, mutated in corpus.every_level(health)]
-    cases += [("checkbox", f"rest-predict-{case}", mutated) for case, mutated in corpus.every_level(predict, limit_paths=8)]
     cases += [
-        ("checkbox", "rest-invalid-base64", rest_event("POST", "/predict", "%%%", content_type="image/png", base64_encoded=True)),
-        ("checkbox", "rest-base64-of-deep", rest_event("POST", "/predict", corpus.b64(corpus.deep_array()), base64_encoded=True)),
+        ("checkbox", f"rest-predict-{case}", mutated) for case, mutated in corpus.every_level(predict, limit_paths=8)
+    ]
+    cases += [
+        (
+            "checkbox",
+            "rest-invalid-base64",
+            rest_event("POST", "/predict", "%%%", content_type="image/png", base64_encoded=True),
+        ),
+        (
+            "checkbox",
+            "rest-base64-of-deep",
+            rest_event("POST", "/predict", corpus.b64(corpus.deep_array()), base64_encoded=True),
+        ),
         ("checkbox", "rest-deep-body", rest_event("POST", "/predict", corpus.deep_array().decode())),
         ("checkbox", "rest-text-image", rest_event("POST", "/predict", "\x89PNG garbage", content_type="image/png")),
     ]
@@ -199,10 +296,13 @@ def test_http_events_by_direct_invoke(client: HostileClient, function: str, case
 def _direct_events() -> list[tuple[str, str, Any]]:
     cases: list[tuple[str, str, Any]] = []
     for function, good in (
-        ("mask_predictor", corpus.GOOD_MASK), ("mask_predictor", {"mask_names": ["3M Aura 9205+ N95", "Moldex 2300"]}),
-        ("sentiment", corpus.GOOD_SENTIMENT), ("checkbox", {"action": "health"}),
-        ("mask_predictor", {"action": "health"}), ("sentiment", {"action": "keep_warm"}),
-    ):  # fmt: skip
+        ("mask_predictor", corpus.GOOD_MASK),
+        ("mask_predictor", {"mask_names": ["3M Aura 9205+ N95", "Moldex 2300"]}),
+        ("sentiment", corpus.GOOD_SENTIMENT),
+        ("checkbox", {"action": "health"}),
+        ("mask_predictor", {"action": "health"}),
+        ("sentiment", {"action": "keep_warm"}),
+    ):
         cases += [(function, f"{next(iter(good))}-{case}", mutated) for case, mutated in corpus.every_level(good)]
     return cases
 
@@ -216,7 +316,11 @@ def test_direct_events_wrong_at_every_level(client: HostileClient, function: str
 
 
 def test_batch_direct_jobs_wrong_at_every_level(client: HostileClient, batch_example: dict[str, Any]) -> None:
-    job = {**batch_example, "output_s3_uri": batch_example["output_s3_uri"].replace(".csv", "-hostile.csv"), "overwrite": True}
+    job = {
+        **batch_example,
+        "output_s3_uri": batch_example["output_s3_uri"].replace(".csv", "-hostile.csv"),
+        "overwrite": True,
+    }
     extra = [
         ("surrogate-uri", {**job, "data_s3_uri": "s3://bucket/\ud800.csv"}),
         ("long-uri", {**job, "data_s3_uri": "s3://bucket/" + "k" * 5000}),
@@ -232,22 +336,41 @@ def test_batch_direct_jobs_wrong_at_every_level(client: HostileClient, batch_exa
 def _pipeline_events(example: dict[str, Any]) -> list[tuple[str, Any]]:
     data_bucket, _, data_key = example["data_s3_uri"].removeprefix("s3://").partition("/")
     results_bucket = example["output_s3_uri"].removeprefix("s3://").split("/", 1)[0]
-    record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "awsRegion": "us-east-1",
-              "s3": {"bucket": {"name": data_bucket}, "object": {"key": data_key, "size": 10}}}  # fmt: skip
+    record = {
+        "eventSource": "aws:s3",
+        "eventName": "ObjectCreated:Put",
+        "awsRegion": "us-east-1",
+        "s3": {"bucket": {"name": data_bucket}, "object": {"key": data_key, "size": 10}},
+    }
     notification = {"Records": [record]}
-    plan = {"action": "plan_job", "job": {"model_s3_uri": example["model_s3_uri"], "data_s3_uri": example["data_s3_uri"],
-                                          "output_s3_prefix": f"s3://{results_bucket}/hostile/plan/"}}  # fmt: skip
-    batch_input = {"item_kind": "csv_rows", "model_s3_uri": example["model_s3_uri"],
-                   "output_s3_prefix": f"s3://{results_bucket}/hostile/map/", "output_format": "csv",
-                   "feature_columns": example.get("feature_columns"), "prediction_column_name": "p",
-                   "data_bucket": data_bucket, "data_prefix": ""}  # fmt: skip
+    plan = {
+        "action": "plan_job",
+        "job": {
+            "model_s3_uri": example["model_s3_uri"],
+            "data_s3_uri": example["data_s3_uri"],
+            "output_s3_prefix": f"s3://{results_bucket}/hostile/plan/",
+        },
+    }
+    batch_input = {
+        "item_kind": "csv_rows",
+        "model_s3_uri": example["model_s3_uri"],
+        "output_s3_prefix": f"s3://{results_bucket}/hostile/map/",
+        "output_format": "csv",
+        "feature_columns": example.get("feature_columns"),
+        "prediction_column_name": "p",
+        "data_bucket": data_bucket,
+        "data_prefix": "",
+    }
     row = {name: "1.5" for name in example.get("feature_columns") or ["f1"]}
     map_batch = {"Items": [row, dict(row)], "BatchInput": batch_input}
     cases = [(f"s3-{case}", event) for case, event in corpus.every_level(notification)]
     cases += [(f"plan-{case}", event) for case, event in corpus.every_level(plan)]
     cases += [(f"map-{case}", event) for case, event in corpus.every_level(map_batch)]
     cases += [
-        ("s3-encoded-key", {"Records": [{**record, "s3": {"bucket": {"name": data_bucket}, "object": {"key": "%ff%fe%00"}}}]}),
+        (
+            "s3-encoded-key",
+            {"Records": [{**record, "s3": {"bucket": {"name": data_bucket}, "object": {"key": "%ff%fe%00"}}}]},
+        ),
         ("s3-empty-records", {"Records": []}),
         ("s3-foreign-record", {"Records": [{"eventSource": "aws:s3"}, {"eventSource": "aws:sqs"}]}),
         ("map-nan-row", {**map_batch, "Items": [{name: "NaN" for name in row}]}),

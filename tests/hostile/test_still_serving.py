@@ -18,17 +18,32 @@ def test_every_function_still_answers_a_good_request(
 ) -> None:
     image = json.dumps({"image": b64(image_bytes("PNG"))}).encode()
     answers = {
-        "mask http": client.http("mask_predictor", "POST", prefixes["mask_predictor"] + "/predict",
-                                 body=b'{"mask_name": "3M Aura 9205+ N95"}', headers={"Content-Type": "application/json"}),
+        "mask http": client.http(
+            "mask_predictor",
+            "POST",
+            prefixes["mask_predictor"] + "/predict",
+            body=b'{"mask_name": "3M Aura 9205+ N95"}',
+            headers={"Content-Type": "application/json"},
+        ),
         "mask invoke": client.invoke("mask_predictor", {"mask_name": "3M Aura 9205+ N95"}),
-        "sentiment http": client.http("sentiment", "POST", prefixes["sentiment"] + "/", body=b'{"texts": ["I love this!"]}',
-                                      headers={"Content-Type": "application/json"}),
+        "sentiment http": client.http(
+            "sentiment",
+            "POST",
+            prefixes["sentiment"] + "/",
+            body=b'{"texts": ["I love this!"]}',
+            headers={"Content-Type": "application/json"},
+        ),
         "sentiment invoke": client.invoke("sentiment", {"texts": ["This is terrible"]}),
-        "checkbox http": client.http("checkbox", "POST", prefixes["checkbox"] + "/predict", body=image,
-                                     headers={"Content-Type": "application/json", **API_KEY}),
+        "checkbox http": client.http(
+            "checkbox",
+            "POST",
+            prefixes["checkbox"] + "/predict",
+            body=image,
+            headers={"Content-Type": "application/json", **API_KEY},
+        ),
         "checkbox invoke": client.invoke("checkbox", {"httpMethod": "GET", "path": "/health"}),
         "batch invoke": client.invoke("batch_predict", batch_example),
-    }  # fmt: skip
+    }
 
     assert {name: outcome.status for name, outcome in answers.items()} == dict.fromkeys(answers, 200), {
         name: outcome.detail for name, outcome in answers.items() if outcome.status != 200

@@ -24,7 +24,9 @@ def _check(outcome: Any) -> None:
 
 
 def new_upload(client: HostileClient, prefixes: dict[str, str]) -> dict[str, Any]:
-    request = urllib.request.Request(client.http_base + prefixes["checkbox"] + "/uploads", data=b"", method="POST", headers=API_KEY)
+    request = urllib.request.Request(
+        client.http_base + prefixes["checkbox"] + "/uploads", data=b"", method="POST", headers=API_KEY
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return dict(json.loads(response.read()))
 
@@ -41,14 +43,21 @@ UPLOADS_BODIES = [
     ("json-deep", corpus.deep_array(), JSON),
     ("garbage", bytes(range(256)) * 64, {"Content-Type": "application/octet-stream"}),
     ("image", corpus.image_bytes("PNG"), {"Content-Type": "image/png"}),
-    ("form", corpus.multipart([("file", b"x", "x.png")]), {"Content-Type": f"multipart/form-data; boundary={corpus.BOUNDARY}"}),
+    (
+        "form",
+        corpus.multipart([("file", b"x", "x.png")]),
+        {"Content-Type": f"multipart/form-data; boundary={corpus.BOUNDARY}"},
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "body", "headers"), UPLOADS_BODIES, ids=[case for case, _, _ in UPLOADS_BODIES])
-def test_post_uploads_with_any_body(client: HostileClient, prefixes: dict[str, str], case: str, body: bytes | None,
-                                    headers: dict[str, str]) -> None:  # fmt: skip
-    _check(client.http("checkbox", "POST", prefixes["checkbox"] + "/uploads", body=body, headers={**headers, **API_KEY}))
+def test_post_uploads_with_any_body(
+    client: HostileClient, prefixes: dict[str, str], case: str, body: bytes | None, headers: dict[str, str]
+) -> None:
+    _check(
+        client.http("checkbox", "POST", prefixes["checkbox"] + "/uploads", body=body, headers={**headers, **API_KEY})
+    )
 
 
 KEYS: list[tuple[str, Any]] = [
@@ -70,7 +79,9 @@ KEYS: list[tuple[str, Any]] = [
 
 
 @pytest.mark.parametrize(("case", "key"), KEYS, ids=[case for case, _ in KEYS])
-def test_hostile_s3_keys_over_http_and_by_invoke(client: HostileClient, prefixes: dict[str, str], case: str, key: Any) -> None:
+def test_hostile_s3_keys_over_http_and_by_invoke(
+    client: HostileClient, prefixes: dict[str, str], case: str, key: Any
+) -> None:
     body = json.dumps({"s3_key": key, "conf": 0.3}).encode("utf-8", "surrogatepass")
     _check(client.http("checkbox", "POST", prefixes["checkbox"] + "/predict", body=body, headers={**JSON, **API_KEY}))
     event = {"httpMethod": "POST", "path": "/predict", "headers": JSON, "body": body.decode("utf-8", "surrogatepass")}
@@ -86,7 +97,9 @@ IMAGES = corpus.images()
 
 
 @pytest.mark.parametrize(("case", "image"), IMAGES, ids=[case for case, _ in IMAGES])
-def test_hostile_files_uploaded_then_predicted_by_key(client: HostileClient, prefixes: dict[str, str], case: str, image: bytes) -> None:
+def test_hostile_files_uploaded_then_predicted_by_key(
+    client: HostileClient, prefixes: dict[str, str], case: str, image: bytes
+) -> None:
     upload = new_upload(client, prefixes)
     put(upload, image)
     body = json.dumps({"s3_key": upload["s3_key"]}).encode()

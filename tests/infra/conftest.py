@@ -113,7 +113,7 @@ def rollout_mask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Templ
 @pytest.fixture(scope="session")
 def cdk_out_of(dev_mask: tuple[Stack, Template]) -> Path:
     stack, _ = dev_mask
-    return Path(stack.node.root.outdir)  # type: ignore[attr-defined]
+    return Path(stack.node.root.outdir)
 
 
 @pytest.fixture(scope="session")

@@ -72,8 +72,10 @@ def test_account_stack_holds_exactly_the_retained_role_and_account_setting(accou
     template = Template.from_stack(account_logging_app.account)
     resources = template.to_json()["Resources"]
     assert sorted(resource["Type"] for resource in resources.values()) == [
-        "AWS::ApiGateway::Account", "AWS::CDK::Metadata", "AWS::IAM::Role",
-    ]  # fmt: skip
+        "AWS::ApiGateway::Account",
+        "AWS::CDK::Metadata",
+        "AWS::IAM::Role",
+    ]
     (role_id,) = roles_trusting(template, APIGATEWAY)
     role = resources[role_id]
     assert (role["DeletionPolicy"], role["UpdateReplacePolicy"]) == ("Retain", "Retain")
@@ -112,7 +114,7 @@ def test_execution_logging_turns_on_errors_only_once_settings_say_the_role_is_th
 
 def test_account_stack_passes_cdk_nag_and_cfn_lint(account_logging_app: WorkloadStacks) -> None:
     assert account_logging_app.account is not None
-    outdir = Path(account_logging_app.account.node.root.outdir)  # type: ignore[attr-defined]
+    outdir = Path(account_logging_app.account.node.root.outdir)
     report = json.loads((outdir / "validation-report.json").read_text())
     assert all(not plugin["violations"] for plugin in report["pluginReports"])
     templates = [

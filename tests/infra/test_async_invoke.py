@@ -69,7 +69,7 @@ def test_the_triggered_batch_alias_has_the_triggers_config_only(triggered_batch:
     stack, template = triggered_batch
     ((alias, configs),) = configs_per_alias(template).items()
     assert len(configs) == 1
-    queue = stack.get_logical_id(stack.trigger.failure_queue.node.default_child)  # type: ignore[attr-defined]
+    queue = stack.get_logical_id(stack.trigger.failure_queue.node.default_child)
     assert bounds(configs[0]) == (2, 3600, {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}})
     # The keep-warm pings of this fixture reach the same alias: it has no second configuration.
     (rule,) = template.find_resources("AWS::Events::Rule").values()

@@ -39,10 +39,17 @@ LAMBDA_TRANSIENT_ERRORS = [
 BATCH_INPUT = {
     f"{name}.$": f"$.batch_input.{name}"
     for name in (
-        "item_kind", "model_s3_uri", "output_s3_prefix", "prediction_column_name",
-        "feature_columns", "include_probabilities", "output_format", "data_bucket", "data_prefix",
+        "item_kind",
+        "model_s3_uri",
+        "output_s3_prefix",
+        "prediction_column_name",
+        "feature_columns",
+        "include_probabilities",
+        "output_format",
+        "data_bucket",
+        "data_prefix",
     )
-}  # fmt: skip
+}
 
 
 # --- reading templates -----------------------------------------------------------------------
@@ -61,7 +68,7 @@ def names(stack: Stack) -> dict[str, str]:
         "FunctionLogs": stack.predictor.log_group,
         "StateMachine": stack.job.state_machine,
         "StateMachineLogs": stack.job.log_group,
-        "Topic": stack.node.find_child("Alarms").topic,  # type: ignore[attr-defined]
+        "Topic": stack.node.find_child("Alarms").topic,
     }
     if stack.trigger is not None:
         constructs["FailedEvents"] = stack.trigger.failure_queue
@@ -514,9 +521,10 @@ def test_a_message_in_the_failure_queue_raises_an_alarm(triggered_batch: Synth) 
     # cdk-monitoring-constructs' alarm (on the function's facade) names its metric as a
     # metric-math query: alarm_metric reads either form.
     (alarm,) = [
-        {**p, **alarm_metric(p)} for p in properties_of_type(triggered_batch, "AWS::CloudWatch::Alarm")
+        {**p, **alarm_metric(p)}
+        for p in properties_of_type(triggered_batch, "AWS::CloudWatch::Alarm")
         if alarm_metric(p)["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    ]  # fmt: skip
+    ]
     checked = (
         "Namespace",
         "Statistic",
@@ -589,8 +597,14 @@ def test_plan_then_choice_on_item_kind(dev_batch: Synth) -> None:
     assert asl["StartAt"] == "Plan job"
     assert asl["TimeoutSeconds"] == 24 * 3600
     assert set(asl["States"]) == {
-        "Plan job", "Item kind?", "Predict CSV rows", "Predict S3 objects", "Unknown item kind", "Describe map run", "Report totals",
-    }  # fmt: skip
+        "Plan job",
+        "Item kind?",
+        "Predict CSV rows",
+        "Predict S3 objects",
+        "Unknown item kind",
+        "Describe map run",
+        "Report totals",
+    }
     plan = asl["States"]["Plan job"]
     assert plan["Resource"] == "<Alias>"  # the live alias, its response is the state's output
     assert plan["Parameters"] == {"action": "plan_job", "job.$": "$"}
@@ -676,16 +690,22 @@ def test_final_states_report_describe_map_run_counts_and_the_manifest(dev_batch:
     assert describe["Resource"] == "arn:<AWS::Partition>:states:::aws-sdk:sfn:describeMapRun"
     assert describe["Parameters"] == {"MapRunArn.$": "$.map_run.MapRunArn"}
     assert describe["ResultSelector"] == {
-        "Status.$": "$.Status", "ItemCounts.$": "$.ItemCounts", "ExecutionCounts.$": "$.ExecutionCounts",
-    }  # fmt: skip
+        "Status.$": "$.Status",
+        "ItemCounts.$": "$.ItemCounts",
+        "ExecutionCounts.$": "$.ExecutionCounts",
+    }
     assert (describe["ResultPath"], describe["Next"]) == ("$.map_run_description", "Report totals")
     report = states["Report totals"]
     assert report["Type"] == "Pass" and report["End"] is True
 
     def counts(source: str) -> dict[str, str]:
         fields = {
-            "succeeded": "Succeeded", "failed": "Failed", "timed_out": "TimedOut", "aborted": "Aborted", "total": "Total",
-        }  # fmt: skip
+            "succeeded": "Succeeded",
+            "failed": "Failed",
+            "timed_out": "TimedOut",
+            "aborted": "Aborted",
+            "total": "Total",
+        }
         return {f"{key}.$": f"$.map_run_description.{source}.{field}" for key, field in fields.items()}
 
     assert report["Parameters"] == {
@@ -726,15 +746,23 @@ def test_state_machine_role_is_least_privilege(dev_batch: Synth) -> None:
         {
             # Log delivery and X-Ray: neither supports resource-level permissions.
             "Action": [
-                "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
-                "logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
-                "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+                "logs:CreateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies",
+                "logs:GetLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:UpdateLogDelivery",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+                "xray:PutTelemetryRecords",
+                "xray:PutTraceSegments",
             ],
             "Effect": "Allow",
             "Resource": "*",
         },
-    ]  # fmt: skip
+    ]
     execution = "arn:aws:states:us-east-1:111111111111:execution:<StateMachine part 6>"
     assert policy_statements(dev_batch, "JobStateMachine", "DistributedMapPolicy") == [
         {"Action": "states:StartExecution", "Effect": "Allow", "Resource": "<StateMachine>"},
@@ -768,14 +796,14 @@ def test_every_variant_synthesizes_with_no_unacknowledged_findings(
     dev_batch: Synth, prod_batch: Synth, triggered_batch: Synth, existing_buckets_batch: Synth
 ) -> None:
     for stack, _ in (dev_batch, prod_batch, triggered_batch, existing_buckets_batch):
-        report = json.loads((Path(stack.node.root.outdir) / "validation-report.json").read_text())  # type: ignore[attr-defined]
+        report = json.loads((Path(stack.node.root.outdir) / "validation-report.json").read_text())
         assert all(not plugin["violations"] for plugin in report["pluginReports"])
 
 
 def test_synth_report_lists_the_workload_function_not_cdks_notification_handler(triggered_batch: Synth) -> None:
     stack, template = triggered_batch
     assert len(template.find_resources("AWS::Lambda::Function")) == 2  # ours + CDK's BucketNotificationsHandler
-    functions = list(CloudAssembly(Path(stack.node.root.outdir)).functions())  # type: ignore[attr-defined]
+    functions = list(CloudAssembly(Path(stack.node.root.outdir)).functions())
     # The assembly holds the whole app, as `cdk synth` writes it: this stack's rows only.
     assert [
         (fn.function_name, fn.package_type, fn.keep_warm_minutes)

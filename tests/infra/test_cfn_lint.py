@@ -52,7 +52,7 @@ def test_the_configuration_reports_errors_and_informational_findings_and_ignores
     assert sorted(f["Rule"]["Id"] for f in findings) == ["E2533", "I1022"], described(findings)
 
 
-def test_the_rollout_variant_passes_cfn_lint(rollout_mask) -> None:  # type: ignore[no-untyped-def]
+def test_the_rollout_variant_passes_cfn_lint(rollout_mask) -> None:
     """The pre-traffic hook, its grants and the provisioned concurrency autoscaling (opt-ins no
     environment turns on yet) lint clean too."""
     stack, _ = rollout_mask

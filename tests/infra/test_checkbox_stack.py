@@ -210,10 +210,13 @@ def test_uploads_under_the_prefix_expire_after_a_day_and_interrupted_ones_are_ab
     assert bucket["Properties"]["LifecycleConfiguration"] == {
         "Rules": [
             {"Id": "expire-uploads", "Prefix": "checkbox-uploads/", "ExpirationInDays": 1, "Status": "Enabled"},
-            {"Id": "abort-incomplete-multipart-uploads", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-             "Status": "Enabled"},
+            {
+                "Id": "abort-incomplete-multipart-uploads",
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                "Status": "Enabled",
+            },
         ]
-    }  # fmt: skip
+    }
     # Throwaway objects: no version history keeping them billed and readable past their day.
     assert "VersioningConfiguration" not in bucket["Properties"]
 

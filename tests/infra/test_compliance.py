@@ -17,7 +17,7 @@ def test_mask_predictor_stacks_synth_with_no_unacknowledged_findings(
     dev_mask: tuple[Stack, Template], prod_mask: tuple[Stack, Template]
 ) -> None:
     for stack, _ in (dev_mask, prod_mask):
-        report = json.loads((Path(stack.node.root.outdir) / "validation-report.json").read_text())  # type: ignore[attr-defined]
+        report = json.loads((Path(stack.node.root.outdir) / "validation-report.json").read_text())
         assert report["pluginReports"] == [] or all(not plugin["violations"] for plugin in report["pluginReports"])
 
 

@@ -76,7 +76,7 @@ def test_inference_function_alone_has_its_role_logs_alias_and_alarms() -> None:
         ("AWS/Lambda", "Duration", "p99"),
         ("MlInference", "InternalErrors", "Sum"),
     }
-    assert built.monitoring.internal_errors_alarm in built.monitoring.rollback_alarms  # type: ignore[attr-defined]
+    assert built.monitoring.internal_errors_alarm in built.monitoring.rollback_alarms
 
 
 def test_inference_function_with_keep_warm_pings_its_live_alias() -> None:
@@ -85,7 +85,7 @@ def test_inference_function_with_keep_warm_pings_its_live_alias() -> None:
     rule = only_resource(template, "AWS::Events::Rule")["Properties"]
     assert rule["ScheduleExpression"] == "rate(4 minutes)"
     (target,) = rule["Targets"]
-    alias_id = built.alias.stack.get_logical_id(built.alias.node.default_child)  # type: ignore[attr-defined]
+    alias_id = built.alias.stack.get_logical_id(built.alias.node.default_child)
     assert target["Arn"] == {"Ref": alias_id}  # the live alias, never $LATEST
 
 
@@ -114,7 +114,7 @@ def test_upload_bucket_alone_expires_uploads_and_grants_its_prefix_only() -> Non
 
     uploads, template = template_of(build)
     template.resource_count_is("AWS::S3::Bucket", 2)  # the uploads and their access logs
-    bucket_id = uploads.bucket.stack.get_logical_id(uploads.bucket.node.default_child)  # type: ignore[attr-defined,arg-type]
+    bucket_id = uploads.bucket.stack.get_logical_id(uploads.bucket.node.default_child)
     rules = template.to_json()["Resources"][bucket_id]["Properties"]["LifecycleConfiguration"]["Rules"]
     assert {"Id": "expire-uploads", "Prefix": "scans/", "ExpirationInDays": 2, "Status": "Enabled"} in rules
     (statement,) = only_resource(template, "AWS::IAM::Policy")["Properties"]["PolicyDocument"]["Statement"]
@@ -182,9 +182,17 @@ def test_batch_predictor_access_alone_reads_models_and_data_and_writes_results()
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     access.grant(role)
     assert set(access.environment) == {
-        "MODEL_BUCKET", "MODEL_PREFIX", "DATA_BUCKET", "DATA_PREFIX", "RESULTS_BUCKET", "RESULTS_PREFIX",
-        "TRUSTED_PICKLE_PREFIXES", "BATCH_ROWS", "MULTIPART_PART_MB", "MODEL_CACHE_SIZE",
-    }  # fmt: skip
+        "MODEL_BUCKET",
+        "MODEL_PREFIX",
+        "DATA_BUCKET",
+        "DATA_PREFIX",
+        "RESULTS_BUCKET",
+        "RESULTS_PREFIX",
+        "TRUSTED_PICKLE_PREFIXES",
+        "BATCH_ROWS",
+        "MULTIPART_PART_MB",
+        "MODEL_CACHE_SIZE",
+    }
     assert len(access.trusted_pickles) == 1  # models/trusted/, inside the model prefix: no extra grant
     statements = only_resource(Template.from_stack(stack), "AWS::IAM::Policy")["Properties"]["PolicyDocument"][
         "Statement"
@@ -217,11 +225,14 @@ def test_item_readers_and_manifest_writer_grant_one_prefix_each() -> None:
     csv = DataPrefixCsvReader(data=data, key="input/rows.csv").provide_policy_statements()
     objects = DataPrefixObjectsReader(data=data, prefix="input/").provide_policy_statements()
     manifests = ManifestWriter(manifests=results.child("_manifests/")).provide_policy_statements()
-    data_id, results_id = (stack.get_logical_id(b.bucket.node.default_child) for b in (data, results))  # type: ignore[arg-type]
+    data_id, results_id = (stack.get_logical_id(b.bucket.node.default_child) for b in (data, results))
     assert statements_of(stack, csv) == [
-        {"Action": "s3:GetObject", "Effect": "Allow",
-         "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [data_id, "Arn"]}, "/input/*"]]}}
-    ]  # fmt: skip
+        {
+            "Action": "s3:GetObject",
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [data_id, "Arn"]}, "/input/*"]]},
+        }
+    ]
     (listing,) = statements_of(stack, objects)
     assert listing["Action"] == "s3:ListBucket" and listing["Condition"] == {"StringLike": {"s3:prefix": ["input/*"]}}
     (writing,) = statements_of(stack, manifests)
@@ -230,9 +241,17 @@ def test_item_readers_and_manifest_writer_grant_one_prefix_each() -> None:
 
 def test_job_payload_templates_copy_every_batch_input_field_and_report_counts() -> None:
     assert BATCH_INPUT == {f"{name}.$": f"$.batch_input.{name}" for name in BATCH_INPUT_FIELDS}
-    assert set(REPORT["items"]) == set(REPORT["batches"]) == {  # type: ignore[arg-type]
-        "succeeded.$", "failed.$", "timed_out.$", "aborted.$", "total.$",
-    }  # fmt: skip
+    assert (
+        set(REPORT["items"])
+        == set(REPORT["batches"])
+        == {
+            "succeeded.$",
+            "failed.$",
+            "timed_out.$",
+            "aborted.$",
+            "total.$",
+        }
+    )
 
 
 def test_batch_state_machine_alone_is_standard_logged_and_alarms_through_the_facade() -> None:
@@ -311,8 +330,8 @@ def test_logical_id_at_matches_cdks_own_for_nested_paths() -> None:
     inner = Construct(outer, "Inner-Name")
     topic = sns.Topic(inner, "Topic")
     queue = sqs.Queue(Construct(stack, "Same"), "Same")
-    assert logical_id_at(inner, "Topic", "Resource") == stack.get_logical_id(topic.node.default_child)  # type: ignore[arg-type]
-    assert logical_id_at(stack, "Same", "Same", "Resource") == stack.get_logical_id(queue.node.default_child)  # type: ignore[arg-type]
+    assert logical_id_at(inner, "Topic", "Resource") == stack.get_logical_id(topic.node.default_child)
+    assert logical_id_at(stack, "Same", "Same", "Resource") == stack.get_logical_id(queue.node.default_child)
 
 
 def test_a_moved_alarm_keeps_its_logical_id() -> None:

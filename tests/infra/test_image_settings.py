@@ -86,7 +86,7 @@ def test_each_image_is_built_for_its_functions_architecture_and_nothing_contradi
 ) -> None:
     for fn in every_image_function(functions_by_environment):
         assert fn.image is not None
-        assert fn.image.platform == DOCKER_PLATFORM[fn.architecture], (  # type: ignore[index]
+        assert fn.image.platform == DOCKER_PLATFORM[fn.architecture], (
             f"{fn.function_name}: {fn.architecture} function, image asset built for {fn.image.platform}"
         )
         # A --platform on the runtime stage would win over the build's platform.

@@ -27,7 +27,7 @@ TRAINING_ONLY = ("sklearn", "sklearn_crfsuite", "scipy", "numpy", "joblib", "pan
 
 def mask_function(synth: Synth) -> FunctionDefinition:
     stack, _ = synth
-    return CloudAssembly(Path(stack.node.root.outdir)).function("mask_predictor")  # type: ignore[attr-defined]
+    return CloudAssembly(Path(stack.node.root.outdir)).function("mask_predictor")
 
 
 def test_zip_holds_crfsuite_and_code_but_no_training_libraries_or_model(dev_mask: Synth) -> None:
@@ -73,13 +73,13 @@ def _elf_machine(path: Path) -> int:
 
 
 def test_native_wheel_matches_lambda_python_and_x86_64(dev_mask: Synth) -> None:
-    extension = _crfsuite_extension(mask_function(dev_mask).code_asset_dir)  # type: ignore[arg-type]
+    extension = _crfsuite_extension(mask_function(dev_mask).code_asset_dir)
     assert f"{CPYTHON_TAG}-x86_64-linux-gnu" in extension.name
     assert _elf_machine(extension) == ELF_MACHINE["x86_64"]
 
 
 def test_native_wheel_follows_arm64_setting(tuned_mask: Synth) -> None:
-    extension = _crfsuite_extension(mask_function(tuned_mask).code_asset_dir)  # type: ignore[arg-type]
+    extension = _crfsuite_extension(mask_function(tuned_mask).code_asset_dir)
     assert f"{CPYTHON_TAG}-aarch64-linux-gnu" in extension.name
     assert _elf_machine(extension) == ELF_MACHINE["arm64"]
 

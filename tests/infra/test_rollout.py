@@ -43,7 +43,7 @@ CODEDEPLOY_POLICY = {
 
 
 def resources_of(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
-    return template.find_resources(resource_type)  # type: ignore[no-any-return]
+    return template.find_resources(resource_type)
 
 
 def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
@@ -246,7 +246,7 @@ def test_provisioned_concurrency_follows_utilisation_from_the_minimum(rollout_ma
 
 def test_rollout_variant_has_no_unacknowledged_findings(rollout_mask: Synth) -> None:
     stack, _ = rollout_mask
-    report = json.loads((Path(stack.node.root.outdir) / "validation-report.json").read_text())  # type: ignore[attr-defined]
+    report = json.loads((Path(stack.node.root.outdir) / "validation-report.json").read_text())
     assert all(not plugin["violations"] for plugin in report["pluginReports"])
 
 
@@ -256,12 +256,12 @@ def test_synth_report_shows_rollout_and_provisioned_concurrency(rollout_mask: Sy
         (prod_mask, ("off", "canary 10% 5 min")),
     ):
         stack, _ = synth
-        assembly = CloudAssembly(Path(stack.node.root.outdir))  # type: ignore[attr-defined]
+        assembly = CloudAssembly(Path(stack.node.root.outdir))
         resources = assembly.template(stack.stack_name)["Resources"]
         (fn,) = [fn for fn in assembly.functions() if fn.stack_name == stack.stack_name]
         assert (provisioned_concurrency(fn, resources), rollout_strategy(fn, resources)) == expected
     stack, _ = rollout_mask
-    rows = report_rows(CloudAssembly(Path(stack.node.root.outdir)), requests=0, duration_ms=50)  # type: ignore[attr-defined]
+    rows = report_rows(CloudAssembly(Path(stack.node.root.outdir)), requests=0, duration_ms=50)
     by_stack = {row[0]: row for row in rows}
     assert by_stack["MaskPredictor-dev"][-2:] == ("2..10 @ 60%", "linear 10% every 2 min + health hook")
     assert by_stack["Sentiment-dev"][-2:] == ("off", "all at once")

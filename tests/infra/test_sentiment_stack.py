@@ -48,7 +48,7 @@ def test_dockerfile_runtime_stage_agrees_with_the_stack() -> None:
     assert stage.cmd == ["sentiment.handler.lambda_handler"]
 
 
-def test_cmd_handler_string_resolves_to_the_real_handler(dev_sentiment: Synth, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cmd_handler_string_resolves_to_the_real_handler(dev_sentiment: Synth, monkeypatch) -> None:
     fn = function_definition(dev_sentiment, "sentiment")
     assert fn.handler == "sentiment.handler.lambda_handler"
     monkeypatch.setenv("MODEL_DIR", str(REPO_ROOT / "fixtures" / "sentiment" / "model"))

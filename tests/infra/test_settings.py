@@ -28,7 +28,7 @@ def test_every_environment_names_a_real_account_and_region() -> None:
 
 def test_settings_are_frozen() -> None:
     with pytest.raises(AttributeError):
-        ENVIRONMENTS["dev"].mask_predictor.function.memory_mb = 1024  # type: ignore[misc]
+        ENVIRONMENTS["dev"].mask_predictor.function.memory_mb = 1024
 
 
 def test_unknown_environment_says_which_exist() -> None:
@@ -97,8 +97,10 @@ def test_batch_predict_defaults_per_environment() -> None:
         assert (settings.function.memory_mb, settings.function.timeout_seconds) == (3008, 900)
         assert settings.function.keep_warm_minutes is None
         assert (settings.models, settings.data, settings.results) == (
-            BucketLocation(prefix="models/"), BucketLocation(prefix="input/"), BucketLocation(prefix="predictions/"),
-        )  # fmt: skip
+            BucketLocation(prefix="models/"),
+            BucketLocation(prefix="input/"),
+            BucketLocation(prefix="predictions/"),
+        )
         assert settings.trusted_pickle_subprefix == "trusted/" and settings.trusted_pickle_prefixes == ()
         assert settings.trigger is None
         assert settings.abort_incomplete_multipart_upload_days == 1

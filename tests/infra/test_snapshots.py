@@ -45,7 +45,7 @@ def masked(template: dict[str, Any]) -> dict[str, Any]:
     text = ASSET_HASH.sub("<asset-hash>", text)
     text = HASHED_LOGICAL_ID.sub("<hash>", text)
     text = ANALYTICS.sub('"Analytics": "<cdk-analytics>"', text)
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)
 
 
 def stack_template(case: str, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
@@ -54,12 +54,12 @@ def stack_template(case: str, request: pytest.FixtureRequest) -> tuple[str, dict
 
 
 @pytest.fixture
-def snapshot_json(snapshot):  # type: ignore[no-untyped-def]
+def snapshot_json(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
 @pytest.mark.parametrize("stack_fixture", CASES)
-def test_template_snapshot(stack_fixture: str, request: pytest.FixtureRequest, snapshot_json) -> None:  # type: ignore[no-untyped-def]
+def test_template_snapshot(stack_fixture: str, request: pytest.FixtureRequest, snapshot_json) -> None:
     _, template = stack_template(stack_fixture, request)
     assert masked(template) == snapshot_json
 
@@ -81,7 +81,7 @@ def test_masking_leaves_no_digest(stack_fixture: str, request: pytest.FixtureReq
     assert not DIGEST_LIKE.search(text), DIGEST_LIKE.search(text)
 
 
-def test_masking_covers_the_rest_api_deployment(dev_checkbox) -> None:  # type: ignore[no-untyped-def]
+def test_masking_covers_the_rest_api_deployment(dev_checkbox) -> None:
     _, template = dev_checkbox
     resources = masked(template.to_json())["Resources"]
     deployments = [

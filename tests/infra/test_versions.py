@@ -38,7 +38,7 @@ def alias_target(outdir: Path, package_of: object) -> tuple[str, str]:
         function_name="versions-test",
         service_name="versions_test",
         description="version test",
-        package=package_of(stack),  # type: ignore[operator]
+        package=package_of(stack),
         settings=SETTINGS,
         monitoring=MonitoringSettings(),
         alarm_topic=sns.Topic(stack, "Topic"),

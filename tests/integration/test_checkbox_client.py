@@ -31,7 +31,9 @@ LOCAL_KEY = "any-local-key"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     cdk_out = cdk_cli_synth(("dev",), tmp_path_factory)["dev"].outdir
     log_path = tmp_path_factory.mktemp("serve-checkbox") / "serve.log"
-    with ServeProcess.start(cdk_out=cdk_out, log_path=log_path, arguments=["--function", "checkbox"], environ=shell_env()) as process:
+    with ServeProcess.start(
+        cdk_out=cdk_out, log_path=log_path, arguments=["--function", "checkbox"], environ=shell_env()
+    ) as process:
         yield process
 
 
@@ -108,12 +110,17 @@ def test_an_unuploaded_key_and_a_missing_api_key_are_4xx_with_their_messages(bas
     client = CheckboxClient(base_url, api_key=LOCAL_KEY)
     ticket_key = "checkbox-uploads/0b6f6d3e-3c8a-4f51-9d2e-5a7c1e2f3b4d"
     with pytest.raises(FunctionRequestError) as missing:
-        client._call("POST", "/predict", body=json.dumps({"s3_key": ticket_key}).encode(), content_type="application/json")
+        client._call(
+            "POST", "/predict", body=json.dumps({"s3_key": ticket_key}).encode(), content_type="application/json"
+        )
     assert missing.value.status_code == 404
     assert "PUT the image to the upload_url from POST /uploads first" in missing.value.message
     with pytest.raises(FunctionRequestError) as wrong_route:
         CheckboxClient(base_url + "/nope", api_key=LOCAL_KEY).health()
-    assert wrong_route.value.status_code == 403 and "Missing Authentication Token: no such route" in wrong_route.value.message
+    assert (
+        wrong_route.value.status_code == 403
+        and "Missing Authentication Token: no such route" in wrong_route.value.message
+    )
 
 
 def test_the_cli_prints_the_prediction_as_json(base_url: str, tmp_path: Path, capsys: Any) -> None:

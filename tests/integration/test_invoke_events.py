@@ -50,7 +50,18 @@ class Run:
 
 def invoke(cdk_out: Path, event: Path, *extra: str, env: dict[str, str] | None = None) -> Run:
     folder = event.parent.name
-    command = [sys.executable, "-m", "tools.invoke", "--function", folder, "--event", str(event), "--cdk-out", str(cdk_out), *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "tools.invoke",
+        "--function",
+        folder,
+        "--event",
+        str(event),
+        "--cdk-out",
+        str(cdk_out),
+        *extra,
+    ]
     result = subprocess.run(command, cwd=REPO_ROOT, env=env or shell_env(), capture_output=True, text=True, timeout=600)
     return Run(result.returncode, result.stdout, result.stderr)
 
@@ -104,7 +115,9 @@ def test_every_event_gets_the_answer_its_kind_calls_for(event: Path, runs: dict[
             assert body["predictions_generated"] > 0
 
 
-def test_functions_with_deploy_time_buckets_say_they_run_against_the_embedded_s3(runs: dict[Path, Run], cdk_out: Path) -> None:
+def test_functions_with_deploy_time_buckets_say_they_run_against_the_embedded_s3(
+    runs: dict[Path, Run], cdk_out: Path
+) -> None:
     buckets = served_functions(cdk_out, only=["batch_predict"])[0].deploy_time_values
     for event, run in runs.items():
         if event.parent.name in EMBEDDED_S3_FUNCTIONS:
@@ -161,7 +174,7 @@ def test_with_the_bucket_variables_set_the_function_uses_your_s3(cdk_out: Path) 
         _, body = status_and_body(run.answer())
         assert body["predictions_generated"] == 200
         assert EMBEDDED_S3_NOTE not in run.stderr
-        written = s3.get_object(Bucket=LOCAL_ENVIRONMENT["RESULTS_BUCKET"], Key="predictions/sample-predictions.csv")  # type: ignore[attr-defined]
+        written = s3.get_object(Bucket=LOCAL_ENVIRONMENT["RESULTS_BUCKET"], Key="predictions/sample-predictions.csv")
         assert len(written["Body"].read().decode().splitlines()) == 201  # header + 200 rows, in *this* S3
     finally:
         server.stop()

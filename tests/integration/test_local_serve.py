@@ -35,8 +35,8 @@ from stacks.workloads import WORKLOAD_NAMES
 from tests.support.cdk_cli import shell_env
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 from tools.local_serve.catalog import served_functions
-from tools.local_serve.samples import SAMPLE_FORM
 from tools.local_serve.child_process import ServeProcess
+from tools.local_serve.samples import SAMPLE_FORM
 
 FAULTS_STACK = "LocalServeFaults-test"
 FAULTS_FUNCTION = "local-serve-faults"
@@ -45,6 +45,8 @@ FAULTS_TIMEOUT_SECONDS = 2
 FAULTS_MEMORY_MB = 128
 SYNC_LIMIT_BYTES = 6_291_456
 ASYNC_LIMIT_BYTES = 1_048_576
+
+
 def add_faults_stack(cdk_out: Path) -> None:
     """A stack with one function whose handler misbehaves on request, as a template declares it."""
     manifest_path = cdk_out / "manifest.json"
@@ -55,7 +57,9 @@ def add_faults_stack(cdk_out: Path) -> None:
         "properties": {"templateFile": f"{FAULTS_STACK}.template.json"},
     }
     manifest_path.write_text(json.dumps(manifest))
-    (cdk_out / f"{FAULTS_STACK}.assets.json").write_text(json.dumps({"version": "48.0.0", "files": {}, "dockerImages": {}}))
+    (cdk_out / f"{FAULTS_STACK}.assets.json").write_text(
+        json.dumps({"version": "48.0.0", "files": {}, "dockerImages": {}})
+    )
     template = {
         "Resources": {
             "Faults": {
@@ -95,8 +99,11 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("cdk.out")
     result = subprocess.run(
         ["npx", "--no-install", "cdk", "synth", "--quiet", "-c", "env=dev", "-o", str(outdir)],
-        cwd=REPO_ROOT, env=shell_env(), capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        env=shell_env(),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     add_faults_stack(outdir)
     return outdir
@@ -140,7 +147,9 @@ def invoke(lambda_client: Any, function_name: str, event: Any, **arguments: Any)
     return response, json.loads(payload) if payload else None
 
 
-def http_call(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def http_call(
+    method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """Plain HTTP, only the headers given (urllib would add a Content-Type to every POST)."""
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
@@ -180,9 +189,17 @@ def form_jpeg() -> tuple[bytes, tuple[int, int]]:
 def test_every_function_of_the_assembly_is_served_with_its_template_settings(server: ServeProcess) -> None:
     functions = server.functions
     assert set(functions) == {
-        "mask-predictor-dev", "sentiment-dev", "checkbox-dev", "batch-predict-dev", FAULTS_FUNCTION, BROKEN_FUNCTION,
-    }  # fmt: skip
-    assert (functions["mask-predictor-dev"]["memory_mb"], functions["mask-predictor-dev"]["folder"]) == (512, "mask_predictor")
+        "mask-predictor-dev",
+        "sentiment-dev",
+        "checkbox-dev",
+        "batch-predict-dev",
+        FAULTS_FUNCTION,
+        BROKEN_FUNCTION,
+    }
+    assert (functions["mask-predictor-dev"]["memory_mb"], functions["mask-predictor-dev"]["folder"]) == (
+        512,
+        "mask_predictor",
+    )
     assert (functions["sentiment-dev"]["memory_mb"], functions["sentiment-dev"]["timeout_seconds"]) == (2048, 60)
     assert (functions["checkbox-dev"]["memory_mb"], functions["checkbox-dev"]["timeout_seconds"]) == (3008, 29)
     assert functions["batch-predict-dev"]["http_prefix"] is None  # the Invoke API only
@@ -198,8 +215,10 @@ def test_the_catalog_reads_urls_apis_and_deploy_time_buckets_from_the_templates(
     api = served["checkbox"].rest_api
     assert api is not None and api.stage == "v1"
     assert [(route.method, route.path, route.api_key_required) for route in api.routes] == [
-        ("GET", "/health", True), ("POST", "/predict", True), ("POST", "/uploads", True),
-    ]  # fmt: skip
+        ("GET", "/health", True),
+        ("POST", "/predict", True),
+        ("POST", "/uploads", True),
+    ]
     assert "image/*" in api.binary_media_types
     batch = served["batch_predict"]
     assert batch.deploy_time_values["MODEL_BUCKET"] in batch.buckets
@@ -208,7 +227,9 @@ def test_the_catalog_reads_urls_apis_and_deploy_time_buckets_from_the_templates(
 
 def test_a_worker_gets_the_template_environment_memory_and_timeout(lambda_client: Any, server: ServeProcess) -> None:
     names = ["GREETING", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_PROFILE"]
-    response, answer = invoke(lambda_client, FAULTS_FUNCTION, {"action": "environment", "names": names}, Qualifier="$LATEST")
+    response, answer = invoke(
+        lambda_client, FAULTS_FUNCTION, {"action": "environment", "names": names}, Qualifier="$LATEST"
+    )
 
     assert response["StatusCode"] == 200 and "FunctionError" not in response
     assert answer["variables"] == {
@@ -230,7 +251,9 @@ def test_mask_predictor_through_the_project_client(server: ServeProcess, names: 
     client = MaskPredictorClient(
         function_name=names["mask_predictor"],
         qualifier="live",
-        lambda_client=create_lambda_client(endpoint_url=server.endpoints.lambda_api, session=_session(), max_attempts=1),
+        lambda_client=create_lambda_client(
+            endpoint_url=server.endpoints.lambda_api, session=_session(), max_attempts=1
+        ),
     )
 
     single = client.predict("3M Aura 9205+ N95")
@@ -238,7 +261,17 @@ def test_mask_predictor_through_the_project_client(server: ServeProcess, names: 
     health = client.health_check()
 
     assert single["breakdown"][0] == {"3M": "brand"}
-    assert set(single["components"]) == {"brand", "model", "filter_type", "size", "color", "style", "strap", "valved", "misc"}
+    assert set(single["components"]) == {
+        "brand",
+        "model",
+        "filter_type",
+        "size",
+        "color",
+        "style",
+        "strap",
+        "valved",
+        "misc",
+    }
     assert [result["mask_name"] for result in batch] == ["Moldex 2300 N95 with Exhalation Valve", "3M Aura 9205+ N95"]
     assert batch[1] == single
     assert health["status"] == "ok" and health["function_name"] == names["mask_predictor"]
@@ -247,10 +280,16 @@ def test_mask_predictor_through_the_project_client(server: ServeProcess, names: 
 def test_mask_predictor_through_its_function_url_route(server: ServeProcess) -> None:
     base = server.endpoints.http + server.functions["mask-predictor-dev"]["http_prefix"]
 
-    status, headers, body = http_call("POST", base + "/predict", body=b'{"mask_names": ["3M Aura 9205+ N95"]}',
-                                 headers={"Content-Type": "application/json"})  # fmt: skip
+    status, headers, body = http_call(
+        "POST",
+        base + "/predict",
+        body=b'{"mask_names": ["3M Aura 9205+ N95"]}',
+        headers={"Content-Type": "application/json"},
+    )
     health_status, _, health = http_call("GET", base + "/health")
-    bad_status, _, bad = http_call("POST", base + "/predict", body=b"{not json", headers={"Content-Type": "application/json"})
+    bad_status, _, bad = http_call(
+        "POST", base + "/predict", body=b"{not json", headers={"Content-Type": "application/json"}
+    )
     wrong_status, wrong_headers, _ = http_call("DELETE", base + "/predict")
 
     assert (status, headers["content-type"]) == (200, "application/json")
@@ -266,7 +305,9 @@ def test_mask_predictor_through_its_function_url_route(server: ServeProcess) -> 
 def test_sentiment_through_the_project_client(server: ServeProcess, names: dict[str, str]) -> None:
     client = SentimentClient(
         SentimentClientConfig(enabled=True, function_name=names["sentiment"], max_attempts=1),
-        lambda_client=create_lambda_client(endpoint_url=server.endpoints.lambda_api, session=_session(), max_attempts=1),
+        lambda_client=create_lambda_client(
+            endpoint_url=server.endpoints.lambda_api, session=_session(), max_attempts=1
+        ),
     )
 
     results = client.analyse(["I love this!", "This is terrible"] * 30)  # two invocations of at most 50
@@ -277,10 +318,16 @@ def test_sentiment_through_the_project_client(server: ServeProcess, names: dict[
     assert client.health_check()["status"] == "ok"
 
 
-def test_sentiment_through_plain_boto3_and_its_http_route(lambda_client: Any, server: ServeProcess, names: dict[str, str]) -> None:
+def test_sentiment_through_plain_boto3_and_its_http_route(
+    lambda_client: Any, server: ServeProcess, names: dict[str, str]
+) -> None:
     response, answer = invoke(lambda_client, names["sentiment"], {"texts": ["I love this!"]})
-    status, _, body = http_call("POST", server.endpoints.http + "/sentiment/", body=b'{"texts": ["This is terrible"]}',
-                           headers={"Content-Type": "application/json"})  # fmt: skip
+    status, _, body = http_call(
+        "POST",
+        server.endpoints.http + "/sentiment/",
+        body=b'{"texts": ["This is terrible"]}',
+        headers={"Content-Type": "application/json"},
+    )
 
     assert response["StatusCode"] == 200 and answer["statusCode"] == 200
     assert answer["body"]["results"][0]["sentiment"] == "positive"
@@ -294,15 +341,21 @@ def test_checkbox_predict_with_a_multipart_upload(server: ServeProcess) -> None:
     image, (width, height) = form_jpeg()
     boundary = uuid.uuid4().hex
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"conf\"\r\n\r\n0.2\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"form.jpg\"\r\n"
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + image + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="conf"\r\n\r\n0.2\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="form.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + image
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
 
     status, headers, answer = http_call(
-        "POST", server.endpoints.http + "/checkbox/predict", body=body,
+        "POST",
+        server.endpoints.http + "/checkbox/predict",
+        body=body,
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "x-api-key": "any-local-key"},
-    )  # fmt: skip
+    )
 
     assert status == 200, answer[:500]
     result = json.loads(answer)
@@ -316,8 +369,12 @@ def test_checkbox_predict_with_a_json_body_and_health(server: ServeProcess) -> N
     body = json.dumps({"image": base64.b64encode(image).decode()}).encode()
     key = {"x-api-key": "any-local-key"}
 
-    status, _, answer = http_call("POST", server.endpoints.http + "/checkbox/predict", body=body,
-                             headers={"Content-Type": "application/json", **key})  # fmt: skip
+    status, _, answer = http_call(
+        "POST",
+        server.endpoints.http + "/checkbox/predict",
+        body=body,
+        headers={"Content-Type": "application/json", **key},
+    )
     health_status, _, health = http_call("GET", server.endpoints.http + "/checkbox/health", headers=key)
 
     assert status == 200 and json.loads(answer)["pages"][0]["width"] == width
@@ -363,7 +420,9 @@ def test_batch_predict_through_boto3_reads_and_writes_the_embedded_s3(
     assert {row[event["prediction_column_name"]] for row in rows} <= {"low", "medium", "high"}
 
 
-def test_batch_predict_through_plain_http_on_the_invoke_api(s3: Any, server: ServeProcess, names: dict[str, str]) -> None:
+def test_batch_predict_through_plain_http_on_the_invoke_api(
+    s3: Any, server: ServeProcess, names: dict[str, str]
+) -> None:
     event = dict(server.functions["batch-predict-dev"]["example_event"])
     model_bucket = event["model_s3_uri"].removeprefix("s3://").split("/", 1)[0]
     event["model_s3_uri"] = f"s3://{model_bucket}/models/trusted/demo/model.joblib"  # a trusted pickle
@@ -389,6 +448,7 @@ def test_an_event_invocation_is_answered_202_and_then_runs(
 
     assert response["StatusCode"] == 202
     assert response["Payload"].read() == b""
+
     def written() -> bool:  # the queued invocation runs after the answer
         return "Contents" in s3.list_objects_v2(Bucket=bucket, Prefix=key)
 
@@ -400,7 +460,9 @@ def test_an_event_invocation_is_answered_202_and_then_runs(
 
 
 @pytest.mark.parametrize(("function_name", "qualifier"), [("missing-function", None), ("mask-predictor-dev", "7")])
-def test_unknown_function_or_qualifier_is_resource_not_found(lambda_client: Any, function_name: str, qualifier: str | None) -> None:
+def test_unknown_function_or_qualifier_is_resource_not_found(
+    lambda_client: Any, function_name: str, qualifier: str | None
+) -> None:
     arguments = {"FunctionName": function_name, "Payload": b"{}"} | ({"Qualifier": qualifier} if qualifier else {})
 
     with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
@@ -442,7 +504,10 @@ def test_log_type_tail_returns_the_invocations_log_base64(lambda_client: Any) ->
     assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
     assert f"printed 0: {message}" in lines and f"WARNING faults logged: {message}" in lines
     assert lines[-2] == f"END RequestId: {request_id}"
-    assert lines[-1].startswith(f"REPORT RequestId: {request_id}\tDuration: ") and f"Memory Size: {FAULTS_MEMORY_MB} MB" in lines[-1]
+    assert (
+        lines[-1].startswith(f"REPORT RequestId: {request_id}\tDuration: ")
+        and f"Memory Size: {FAULTS_MEMORY_MB} MB" in lines[-1]
+    )
     # This invocation's lines only: the previous invocation's message is not in the next tail.
     response, _ = invoke(lambda_client, FAULTS_FUNCTION, {"action": "pid"}, LogType="Tail")
     assert message not in base64.b64decode(response["LogResult"]).decode()
@@ -459,7 +524,9 @@ def test_log_type_tail_is_the_last_4_kb_and_absent_without_tail(lambda_client: A
     response, answer = invoke(lambda_client, names["mask_predictor"], {"action": "health"})
     assert answer["status"] == "ok" and "LogResult" not in response
 
-    response, answer = invoke(lambda_client, names["mask_predictor"], {"mask_name": "3M Aura 9205+ N95"}, LogType="Tail")
+    response, answer = invoke(
+        lambda_client, names["mask_predictor"], {"mask_name": "3M Aura 9205+ N95"}, LogType="Tail"
+    )
     assert answer["tokens"] and "START RequestId: " in base64.b64decode(response["LogResult"]).decode()
 
 
@@ -472,19 +539,29 @@ def test_an_unknown_log_type_is_an_invalid_parameter(lambda_client: Any, names: 
 # -- discovery: ListFunctions, GetFunction, GetFunctionConfiguration, ListAliases -----------------
 
 
-def test_list_functions_answers_every_function_with_its_template_configuration(lambda_client: Any, server: ServeProcess) -> None:
+def test_list_functions_answers_every_function_with_its_template_configuration(
+    lambda_client: Any, server: ServeProcess
+) -> None:
     functions = {f["FunctionName"]: f for f in lambda_client.list_functions()["Functions"]}
 
     assert set(functions) == set(server.functions)
     for name, configuration in functions.items():
         assert configuration["FunctionArn"] == f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
-        assert (configuration["Version"], configuration["State"], configuration["LastUpdateStatus"]) == ("$LATEST", "Active", "Successful")
+        assert (configuration["Version"], configuration["State"], configuration["LastUpdateStatus"]) == (
+            "$LATEST",
+            "Active",
+            "Successful",
+        )
         assert configuration["MemorySize"] == server.functions[name]["memory_mb"]
         assert configuration["Timeout"] == server.functions[name]["timeout_seconds"]
         assert configuration["Role"].startswith("arn:aws:iam::123456789012:role/")
         assert configuration["LastModified"].endswith("+0000")
     mask = functions["mask-predictor-dev"]
-    assert (mask["PackageType"], mask["Runtime"], mask["Handler"]) == ("Zip", "python3.13", "mask_predictor.handler.lambda_handler")
+    assert (mask["PackageType"], mask["Runtime"], mask["Handler"]) == (
+        "Zip",
+        "python3.13",
+        "mask_predictor.handler.lambda_handler",
+    )
     assert mask["Architectures"] == ["x86_64"] and mask["CodeSize"] > 0
     assert mask["Environment"]["Variables"]["MODEL_DIR"] == "/opt/mask_predictor_model"
     assert [layer["Arn"].split(":")[5] for layer in mask["Layers"]] == ["layer"]
@@ -493,7 +570,9 @@ def test_list_functions_answers_every_function_with_its_template_configuration(l
     batch = functions["batch-predict-dev"]
     assert batch["PackageType"] == "Image" and "Runtime" not in batch and "Handler" not in batch
     assert (batch["MemorySize"], batch["Timeout"]) == (3008, 900)
-    assert batch["Environment"]["Variables"]["MODEL_BUCKET"] == "batchpredict-dev-buckets-models"  # make serve's stand-in
+    assert (
+        batch["Environment"]["Variables"]["MODEL_BUCKET"] == "batchpredict-dev-buckets-models"
+    )  # make serve's stand-in
     assert functions[FAULTS_FUNCTION]["Environment"] == {"Variables": {"GREETING": "from the template"}}
 
 
@@ -529,7 +608,11 @@ def test_qualifiers_name_the_alias_and_unknown_ones_are_not_found(lambda_client:
     by_suffix = lambda_client.get_function_configuration(FunctionName=f"{name}:live")
     by_argument = lambda_client.get_function(FunctionName=name, Qualifier="live")["Configuration"]
 
-    assert by_suffix["FunctionArn"] == by_argument["FunctionArn"] == f"arn:aws:lambda:us-east-1:123456789012:function:{name}:live"
+    assert (
+        by_suffix["FunctionArn"]
+        == by_argument["FunctionArn"]
+        == f"arn:aws:lambda:us-east-1:123456789012:function:{name}:live"
+    )
     for arguments in ({"FunctionName": name, "Qualifier": "7"}, {"FunctionName": f"{name}:nope"}):
         with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
             lambda_client.get_function_configuration(**arguments)
@@ -563,7 +646,9 @@ def test_discovery_of_an_unknown_function_is_resource_not_found(lambda_client: A
     )
 
 
-@pytest.mark.parametrize(("invocation_type", "limit"), [("RequestResponse", SYNC_LIMIT_BYTES), ("Event", ASYNC_LIMIT_BYTES)])
+@pytest.mark.parametrize(
+    ("invocation_type", "limit"), [("RequestResponse", SYNC_LIMIT_BYTES), ("Event", ASYNC_LIMIT_BYTES)]
+)
 def test_a_request_over_the_payload_limit_is_refused_and_the_server_keeps_serving(
     lambda_client: Any, names: dict[str, str], invocation_type: str, limit: int
 ) -> None:
@@ -589,7 +674,9 @@ def test_an_answer_over_6_mb_is_a_function_error(lambda_client: Any) -> None:
 def test_an_http_route_refuses_an_event_over_6_mb(server: ServeProcess) -> None:
     body = json.dumps({"texts": ["x" * SYNC_LIMIT_BYTES]}).encode()
 
-    status, _, _ = http_call("POST", server.endpoints.http + "/sentiment/", body=body, headers={"Content-Type": "application/json"})
+    status, _, _ = http_call(
+        "POST", server.endpoints.http + "/sentiment/", body=body, headers={"Content-Type": "application/json"}
+    )
 
     assert status == 413
 
@@ -626,7 +713,9 @@ def test_a_worker_killed_mid_invocation_fails_that_invocation_only(lambda_client
     started = tmp_path / "started"
     event = {"action": "sleep", "seconds": 1.5, "started_file": str(started)}
     outcome: dict[str, Any] = {}
-    call = threading.Thread(target=lambda: outcome.update(zip(("response", "error"), invoke(lambda_client, FAULTS_FUNCTION, event))))
+    call = threading.Thread(
+        target=lambda: outcome.update(zip(("response", "error"), invoke(lambda_client, FAULTS_FUNCTION, event)))
+    )
     call.start()
     wait_for(started.exists)  # the worker is inside the handler now
     os.kill(int(started.read_text()), signal.SIGKILL)
@@ -639,7 +728,9 @@ def test_a_worker_killed_mid_invocation_fails_that_invocation_only(lambda_client
     assert "FunctionError" not in after_response
 
 
-def test_a_memory_blow_up_is_lambdas_out_of_memory_and_others_keep_answering(lambda_client: Any, names: dict[str, str]) -> None:
+def test_a_memory_blow_up_is_lambdas_out_of_memory_and_others_keep_answering(
+    lambda_client: Any, names: dict[str, str]
+) -> None:
     response, error = invoke(
         lambda_client, FAULTS_FUNCTION, {"action": "allocate", "mb": FAULTS_MEMORY_MB * 2, "hold_seconds": 1.5}
     )
@@ -687,7 +778,9 @@ def test_a_function_url_route_answers_502_for_a_failed_invocation(server: ServeP
     base = server.endpoints.http + server.functions[FAULTS_FUNCTION]["http_prefix"]
 
     crashed = http_call("POST", base + "/", body=b'{"action": "exit"}', headers={"Content-Type": "application/json"})
-    echoed = http_call("POST", base + "/hello?a=1&a=2", body=b"\x00\x01", headers={"Content-Type": "application/octet-stream"})
+    echoed = http_call(
+        "POST", base + "/hello?a=1&a=2", body=b"\x00\x01", headers={"Content-Type": "application/octet-stream"}
+    )
 
     assert (crashed[0], crashed[2]) == (502, b"Internal Server Error")
     assert echoed[0] == 200 and echoed[1]["Content-Type"] == "application/json"  # no statusCode: inferred
@@ -714,10 +807,20 @@ def test_a_second_server_on_a_busy_port_says_so(
     free = {"--lambda-port": "0", "--http-port": "0", "--s3-port": "0"}
 
     result = subprocess.run(
-        [sys.executable, "-m", "tools.serve", "--cdk-out", str(cdk_out),
-         *[part for name, port in (free | {flag: busy_port}).items() for part in (name, port)]],
-        cwd=REPO_ROOT, env=shell_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tools.serve",
+            "--cdk-out",
+            str(cdk_out),
+            *[part for name, port in (free | {flag: busy_port}).items() for part in (name, port)],
+        ],
+        cwd=REPO_ROOT,
+        env=shell_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode == 3
     assert f"port {busy_port} ({label}) on 127.0.0.1 is already in use" in result.stderr
@@ -727,9 +830,11 @@ def test_a_second_server_on_a_busy_port_says_so(
 
 def test_ctrl_c_stops_the_server_and_its_workers(cdk_out: Path, tmp_path: Path) -> None:
     process = ServeProcess.start(
-        cdk_out=cdk_out, log_path=tmp_path / "serve.log", environ=shell_env(),
+        cdk_out=cdk_out,
+        log_path=tmp_path / "serve.log",
+        environ=shell_env(),
         arguments=["--function", "mask_predictor", "--function", FAULTS_FUNCTION],
-    )  # fmt: skip
+    )
     pids = [pid for info in index(process)["functions"].values() for pid in info["worker_pids"]]
 
     exit_code = process.interrupt()
@@ -756,9 +861,11 @@ def test_artifact_mode_serves_what_ships_under_lambdas_python(cdk_out: Path, tmp
     lambda_python = find_lambda_interpreter()
     assert lambda_python is not None, how_to_get()
     process = ServeProcess.start(
-        cdk_out=cdk_out, log_path=tmp_path / "serve.log", environ=shell_env(),
+        cdk_out=cdk_out,
+        log_path=tmp_path / "serve.log",
+        environ=shell_env(),
         arguments=["--artifact", "--function", "mask_predictor", "--function", "batch_predict"],
-    )  # fmt: skip
+    )
     try:
         functions = index(process)["functions"]
         pids = [pid for info in functions.values() for pid in info["worker_pids"]]
@@ -771,8 +878,12 @@ def test_artifact_mode_serves_what_ships_under_lambdas_python(cdk_out: Path, tmp
         mask = process.function_name("mask_predictor")
         _, answer = invoke(client, mask, {"mask_name": "3M Aura 9205+ N95"})
         assert answer["components"]["brand"] == ["3M"] and answer["components"]["filter_type"] == ["N95"]
-        status, _, body = http_call("POST", f"{process.endpoints.http}{process.functions[mask]['http_prefix']}/predict",
-                                    body=b'{"mask_name": 5}', headers={"Content-Type": "application/json"})  # fmt: skip
+        status, _, body = http_call(
+            "POST",
+            f"{process.endpoints.http}{process.functions[mask]['http_prefix']}/predict",
+            body=b'{"mask_name": 5}',
+            headers={"Content-Type": "application/json"},
+        )
         assert status == 400 and b"mask_name" in body
         batch = process.function_name("batch_predict")
         _, job = invoke(client, batch, process.functions[batch]["example_event"])
@@ -785,9 +896,11 @@ def test_artifact_mode_serves_what_ships_under_lambdas_python(cdk_out: Path, tmp
 def test_the_sample_form_the_banner_offers_shows_real_checkboxes(server: ServeProcess) -> None:
     """The committed model (the image's default) on the form `make serve` copies for its examples."""
     status, _, answer = http_call(
-        "POST", server.endpoints.http + "/checkbox/predict", body=SAMPLE_FORM.read_bytes(),
+        "POST",
+        server.endpoints.http + "/checkbox/predict",
+        body=SAMPLE_FORM.read_bytes(),
         headers={"Content-Type": "image/jpeg", "x-api-key": "any-local-key"},
-    )  # fmt: skip
+    )
     assert status == 200, answer[:500]
     detections = json.loads(answer)["pages"][0]["detections"]
     assert len(detections) >= 10

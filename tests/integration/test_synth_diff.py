@@ -39,7 +39,12 @@ class Run:
 
 
 def git(clone: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args], cwd=clone, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args],
+        cwd=clone,
+        check=True,
+        capture_output=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +52,12 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     clone = tmp_path_factory.mktemp("synth-diff") / "repo"
     subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
     # The base commit: this checkout's HEAD plus the tool and its make target as they are here.
-    shutil.copytree(REPO_ROOT / "tools" / "synth_diff", clone / "tools" / "synth_diff", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO_ROOT / "tools" / "synth_diff",
+        clone / "tools" / "synth_diff",
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy2(REPO_ROOT / "Makefile", clone / "Makefile")
     git(clone, "add", "tools/synth_diff", "Makefile")
     git(clone, "commit", "--quiet", "--allow-empty", "-m", "base for synth-diff")
@@ -62,19 +71,36 @@ def synth_diff(clone: Path, *, fail_on: str, tmp_path: Path) -> Run:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS", "PYTHONPATH", "GITHUB_"))}
     completed = subprocess.run(
         # -o: the symlinked .venv and node_modules are installed; never reinstall them from here.
-        ["make", "-o", ".venv/.installed", "-o", "node_modules/.installed", "synth-diff", "ENV=dev", f"FAIL_ON={fail_on}"],
-        cwd=clone, env={**env, "GITHUB_STEP_SUMMARY": str(summary)}, capture_output=True, text=True, timeout=600,
+        [
+            "make",
+            "-o",
+            ".venv/.installed",
+            "-o",
+            "node_modules/.installed",
+            "synth-diff",
+            "ENV=dev",
+            f"FAIL_ON={fail_on}",
+        ],
+        cwd=clone,
+        env={**env, "GITHUB_STEP_SUMMARY": str(summary)},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     # make exits 2 whenever a recipe fails; the tool's own status is in make's "Error <n>".
     failed_on_request = completed.returncode == 2 and "synth-diff] Error 1" in completed.stderr
     assert completed.returncode == 0 or failed_on_request, completed.stdout[-3000:] + completed.stderr[-3000:]
     return Run(
-        1 if failed_on_request else 0, completed.stdout,
-        (clone / "cdk.out.diff" / "synth-diff.md").read_text(), summary.read_text() if summary.exists() else "",
+        1 if failed_on_request else 0,
+        completed.stdout,
+        (clone / "cdk.out.diff" / "synth-diff.md").read_text(),
+        summary.read_text() if summary.exists() else "",
     )
 
 
-def synth_diff_of_an_edit(clone: Path, relative: str, edit: Callable[[str], str], *, fail_on: str, tmp_path: Path) -> Run:
+def synth_diff_of_an_edit(
+    clone: Path, relative: str, edit: Callable[[str], str], *, fail_on: str, tmp_path: Path
+) -> Run:
     """`make synth-diff` with one file of the clone edited, then put back as committed."""
     path = clone / relative
     path.write_text(edit(path.read_text()))
@@ -90,7 +116,9 @@ def test_memory_change_is_a_changed_resource_not_security(clone: Path, tmp_path:
         assert replaced == 1, "the dev mask predictor's memory_mb=512 is no longer where this test looks"
         return changed
 
-    run = synth_diff_of_an_edit(clone, "stacks/settings.py", dev_mask_memory_1024, fail_on="security", tmp_path=tmp_path)
+    run = synth_diff_of_an_edit(
+        clone, "stacks/settings.py", dev_mask_memory_1024, fail_on="security", tmp_path=tmp_path
+    )
     assert run.returncode == 0
     md = run.markdown
     assert "**no security-relevant change, no replacement or removal" in md

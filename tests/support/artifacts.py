@@ -35,7 +35,9 @@ def discover(assembly: CloudAssembly) -> dict[str, FunctionDefinition]:
 class Artifacts:
     """Every function's artifact and the runtime-provided set, each built once per session."""
 
-    def __init__(self, assembly: CloudAssembly, functions: dict[str, FunctionDefinition], *, interpreter: Path, cache_dir: Path) -> None:
+    def __init__(
+        self, assembly: CloudAssembly, functions: dict[str, FunctionDefinition], *, interpreter: Path, cache_dir: Path
+    ) -> None:
         self.assembly = assembly
         self.functions = functions
         self.interpreter = interpreter

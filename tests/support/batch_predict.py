@@ -56,9 +56,16 @@ FUNCTION_ENVIRONMENT = {
 }
 # Read by the function: must not leak in from the developer's shell.
 UNSET_VARIABLES = (
-    "TRIGGER_FEATURE_COLUMNS", "TRIGGER_PREDICTION_COLUMN", "INTRA_OP_THREADS", "POWERTOOLS_METRICS_DISABLED",
-    "POWERTOOLS_DEV", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
-)  # fmt: skip
+    "TRIGGER_FEATURE_COLUMNS",
+    "TRIGGER_PREDICTION_COLUMN",
+    "INTRA_OP_THREADS",
+    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_DEV",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+)
 
 
 def s3_environment(endpoint: str, tmp: Path) -> dict[str, str]:
@@ -139,7 +146,9 @@ def joblib_bytes(model: Any) -> bytes:
 def onnx_bytes(model: Any, *, zipmap: bool = True, feature_names: bool = True) -> bytes:
     options = None if zipmap or not hasattr(model, "classes_") else {id(model): {"zipmap": False}}
     converted = convert_sklearn(
-        model, initial_types=[("input", FloatTensorType([None, len(FEATURES)]))], options=options,
+        model,
+        initial_types=[("input", FloatTensorType([None, len(FEATURES)]))],
+        options=options,
         target_opset={"": 17, "ai.onnx.ml": 3},
     )
     if feature_names:
@@ -201,4 +210,3 @@ def decode(data: bytes, extension: str) -> pa.Table:
     if extension == ".parquet":
         return pq.read_table(io.BytesIO(data))
     raise ValueError(extension)
-

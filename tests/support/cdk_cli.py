@@ -19,7 +19,22 @@ from tools.cloud_assembly import CloudAssembly
 
 # A user's shell, not this test session's: other tests' fixtures may hold function settings
 # (MODEL_DIR...) in os.environ while they are alive, and `make invoke` lets those win.
-SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "PIP_", "NPM_", "NODE_", "TMP", "TEMP", "USER", "SSL_", "PYENV", "XDG_", "CI")
+SHELL_VARIABLE_PREFIXES = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_",
+    "PIP_",
+    "NPM_",
+    "NODE_",
+    "TMP",
+    "TEMP",
+    "USER",
+    "SSL_",
+    "PYENV",
+    "XDG_",
+    "CI",
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,7 @@ def shell_env() -> dict[str, str]:
 
 
 def run_in_repo(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=REPO_ROOT, env=shell_env(), capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(command, cwd=REPO_ROOT, env=shell_env(), capture_output=True, text=True, **kwargs)
 
 
 def cdk_cli_synth(environments: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliSynth]:

@@ -9,9 +9,9 @@ import struct
 import zlib
 from typing import Any
 
-from checkbox.detector import Detector
 from PIL import Image, ImageDraw
 
+from checkbox.detector import Detector
 from stacks.common.paths import REPO_ROOT
 from tests.support.events import multipart, rest_event
 
@@ -33,14 +33,31 @@ FUNCTION_ENVIRONMENT = {
 }
 # Read by the function: must not leak in from the developer's shell.
 UNSET_VARIABLES = (
-    "MODEL_S3_URI", "MAX_IMAGE_PIXELS", "MAX_PAGES", "MAX_BODY_BYTES", "DEFAULT_CONF", "DEFAULT_IOU",
-    "MAX_DETECTIONS", "INTRA_OP_THREADS", "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV",
-    "UPLOADS_BUCKET", "UPLOADS_PREFIX", "UPLOAD_URL_EXPIRES_SECONDS", "MAX_UPLOAD_BYTES",
-)  # fmt: skip
+    "MODEL_S3_URI",
+    "MAX_IMAGE_PIXELS",
+    "MAX_PAGES",
+    "MAX_BODY_BYTES",
+    "DEFAULT_CONF",
+    "DEFAULT_IOU",
+    "MAX_DETECTIONS",
+    "INTRA_OP_THREADS",
+    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_DEV",
+    "UPLOADS_BUCKET",
+    "UPLOADS_PREFIX",
+    "UPLOAD_URL_EXPIRES_SECONDS",
+    "MAX_UPLOAD_BYTES",
+)
 
 
-def predict_event(image: bytes, *, conf: str | None = None, iou: str | None = None, filename: str = "scan.png",
-                  content_type: str = "image/png") -> dict[str, Any]:  # fmt: skip
+def predict_event(
+    image: bytes,
+    *,
+    conf: str | None = None,
+    iou: str | None = None,
+    filename: str = "scan.png",
+    content_type: str = "image/png",
+) -> dict[str, Any]:
     fields: dict[str, Any] = {"file": (filename, image, content_type)}
     if conf is not None:
         fields["conf"] = conf
@@ -85,7 +102,12 @@ def png_claiming(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def multipage_tiff(sizes: list[tuple[int, int]], **options: object) -> bytes:

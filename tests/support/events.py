@@ -36,13 +36,24 @@ def function_url_event(
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "abcdefghijklmnopqrstuvwxyz012345",
-            "authorizer": {"iam": {"accessKey": "AKIAEXAMPLE", "accountId": "123456789012",
-                                   "callerId": "AIDAEXAMPLE", "userArn": "arn:aws:iam::123456789012:user/backend",
-                                   "userId": "AIDAEXAMPLE"}},
+            "authorizer": {
+                "iam": {
+                    "accessKey": "AKIAEXAMPLE",
+                    "accountId": "123456789012",
+                    "callerId": "AIDAEXAMPLE",
+                    "userArn": "arn:aws:iam::123456789012:user/backend",
+                    "userId": "AIDAEXAMPLE",
+                }
+            },
             "domainName": "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws",
             "domainPrefix": "abcdefghijklmnopqrstuvwxyz012345",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7",
-                     "userAgent": "python-requests/2.32"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "python-requests/2.32",
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": "$default",
             "stage": "$default",
@@ -141,9 +152,7 @@ def rest_event(
     }
 
 
-def multipart(
-    fields: dict[str, str | tuple[str, bytes, str]], *, boundary: str | None = None
-) -> tuple[bytes, str]:
+def multipart(fields: dict[str, str | tuple[str, bytes, str]], *, boundary: str | None = None) -> tuple[bytes, str]:
     """A multipart/form-data body as browsers and curl write it: (body, Content-Type header).
     A field is text, or (filename, content, content type) for a file."""
     boundary = boundary or f"----WebKitFormBoundary{uuid.uuid4().hex[:16]}"

@@ -27,7 +27,9 @@ def import_handler(module: str, environment: Mapping[str, str] = {}, unset: Iter
         return importlib.import_module(module)
 
 
-def lambda_context(function_name: str, *, memory_mb: int, timeout_s: int, version: str, qualifier: str | None = None) -> LocalLambdaContext:
+def lambda_context(
+    function_name: str, *, memory_mb: int, timeout_s: int, version: str, qualifier: str | None = None
+) -> LocalLambdaContext:
     """The context Lambda passes a function invoked by its `qualifier` (its version by default)."""
     return LocalLambdaContext(
         function_name=function_name,

@@ -115,8 +115,9 @@ class HostileClient:
 
     # -- HTTP routes ---------------------------------------------------------------------------
 
-    def http(self, function: str, method: str, path: str, *, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> Outcome:  # fmt: skip
+    def http(
+        self, function: str, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Outcome:
         parts = urllib.parse.urlsplit(self.http_base + path)
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=REQUEST_TIMEOUT_SECONDS)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -159,7 +160,9 @@ class HostileClient:
             message = _error_text(answer)
             if entry in PIPELINE_ENTRIES and error_type == "ValidationError":
                 return self._record(Outcome(function, entry, 400, False, message, f"raised ValidationError: {message}"))
-            return self._record(Outcome(function, entry, 500, True, message, f"Unhandled {error_type}: {_shorten(answer)}"))
+            return self._record(
+                Outcome(function, entry, 500, True, message, f"Unhandled {error_type}: {_shorten(answer)}")
+            )
         return self._record(self._judge_answer(function, entry, answer))
 
     def _judge_answer(self, function: str, entry: str, answer: Any) -> Outcome:

@@ -40,23 +40,23 @@ def json_bodies(field: str, good: dict[str, Any]) -> list[tuple[str, bytes]]:
         ("deep-inside-field-65", b"{" + inner.encode() + b":" + deep_array(65) + b"}"),
         ("deep-unbalanced", b"[" * 20_000),
         ("brackets-in-strings", json.dumps({field: ["[" * 10_000]}).encode()),
-        ("invalid-utf8", b'{' + inner.encode() + b': ["\xff\xfe"]}'),
-        ("overlong-utf8", b'{' + inner.encode() + b': ["\xc0\xaf"]}'),
-        ("encoded-surrogate", b'{' + inner.encode() + b': ["\xed\xa0\x80"]}'),
-        ("escaped-lone-surrogate", b'{' + inner.encode() + b': ["\\ud800"]}'),
+        ("invalid-utf8", b"{" + inner.encode() + b': ["\xff\xfe"]}'),
+        ("overlong-utf8", b"{" + inner.encode() + b': ["\xc0\xaf"]}'),
+        ("encoded-surrogate", b"{" + inner.encode() + b': ["\xed\xa0\x80"]}'),
+        ("escaped-lone-surrogate", b"{" + inner.encode() + b': ["\\ud800"]}'),
         ("escaped-surrogate-key", b'{"\\udc00": 1, ' + inner.encode() + b': ["x"]}'),
         ("utf16-body", json.dumps(good).encode("utf-16")),
         ("bom-then-good", b"\xef\xbb\xbf" + good_bytes),
-        ("huge-exponent", b'{' + inner.encode() + b': 1e999999}'),
-        ("huge-negative-exponent-in-array", b'{' + inner.encode() + b': [-1e999999]}'),
-        ("int-100000-digits", b'{' + inner.encode() + b': ' + b"1" * 100_000 + b"}"),
-        ("int-5000-digits", b'{' + inner.encode() + b': [' + b"9" * 5000 + b"]}"),
-        ("int-400-digits", b'{' + inner.encode() + b': ' + b"1" + b"0" * 400 + b"}"),
-        ("nan", b'{' + inner.encode() + b': NaN}'),
-        ("infinity-in-array", b'{' + inner.encode() + b': [Infinity]}'),
+        ("huge-exponent", b"{" + inner.encode() + b": 1e999999}"),
+        ("huge-negative-exponent-in-array", b"{" + inner.encode() + b": [-1e999999]}"),
+        ("int-100000-digits", b"{" + inner.encode() + b": " + b"1" * 100_000 + b"}"),
+        ("int-5000-digits", b"{" + inner.encode() + b": [" + b"9" * 5000 + b"]}"),
+        ("int-400-digits", b"{" + inner.encode() + b": " + b"1" + b"0" * 400 + b"}"),
+        ("nan", b"{" + inner.encode() + b": NaN}"),
+        ("infinity-in-array", b"{" + inner.encode() + b": [Infinity]}"),
         ("minus-infinity-top", b"-Infinity"),
         ("nan-top", b"NaN"),
-        ("duplicate-keys", b'{' + inner.encode() + b': ["a"], ' + inner.encode() + b': ["b"]}'),
+        ("duplicate-keys", b"{" + inner.encode() + b': ["a"], ' + inner.encode() + b': ["b"]}'),
         ("empty", b""),
         ("whitespace", b" \r\n\t "),
         ("null", b"null"),
@@ -73,7 +73,9 @@ def json_bodies(field: str, good: dict[str, Any]) -> list[tuple[str, bytes]]:
         ("many-items", json.dumps({field: ["a"] * 20_000}).encode()),
         ("many-keys", json.dumps({f"k{i}": i for i in range(20_000)}).encode()),
     ]
-    cases += [(f"truncated-{cut}", good_bytes[:cut]) for cut in sorted({1, 2, len(good_bytes) // 2, len(good_bytes) - 1})]
+    cases += [
+        (f"truncated-{cut}", good_bytes[:cut]) for cut in sorted({1, 2, len(good_bytes) // 2, len(good_bytes) - 1})
+    ]
     for name, value in wrong_values():
         cases.append((f"field-{name}", json.dumps({field: value}).encode()))
         cases.append((f"item-{name}", json.dumps({field: [value]}).encode()))
@@ -83,11 +85,24 @@ def json_bodies(field: str, good: dict[str, Any]) -> list[tuple[str, bytes]]:
 def wrong_values() -> list[tuple[str, Any]]:
     """Values of every JSON type, and the awkward ones of each."""
     return [
-        ("null", None), ("true", True), ("false", False), ("zero", 0), ("negative", -1), ("float", 0.5),
-        ("big-float", 1.7e308), ("tiny-float", 5e-324), ("big-int", 2**64), ("empty-string", ""),
-        ("spaces", "   "), ("long-string", "y" * 100_000), ("unicode", "\u202e\u0000\ufffd🙂"),
-        ("empty-array", []), ("empty-object", {}), ("nested", {"a": [{"b": None}]}), ("deep-50", _nested(50)),
-    ]  # fmt: skip
+        ("null", None),
+        ("true", True),
+        ("false", False),
+        ("zero", 0),
+        ("negative", -1),
+        ("float", 0.5),
+        ("big-float", 1.7e308),
+        ("tiny-float", 5e-324),
+        ("big-int", 2**64),
+        ("empty-string", ""),
+        ("spaces", "   "),
+        ("long-string", "y" * 100_000),
+        ("unicode", "\u202e\u0000\ufffd🙂"),
+        ("empty-array", []),
+        ("empty-object", {}),
+        ("nested", {"a": [{"b": None}]}),
+        ("deep-50", _nested(50)),
+    ]
 
 
 def _nested(depth: int) -> Any:
@@ -248,8 +263,18 @@ def multipart_cases(image: bytes) -> list[tuple[str, bytes, str]]:
         ("wrong-boundary", multipart([file_part]), "multipart/form-data; boundary=other"),
         ("boundary-too-long", multipart([file_part], boundary="b" * 80), f"multipart/form-data; boundary={'b' * 80}"),
         ("no-disposition", f"--{BOUNDARY}\r\nX-Other: 1\r\n\r\nabc\r\n--{BOUNDARY}--\r\n".encode(), content_type),
-        ("no-field-name", f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--{BOUNDARY}--\r\n".encode(), content_type),
-        ("no-blank-line", f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"".encode() + b"x" * 100 + f"\r\n--{BOUNDARY}--\r\n".encode(), content_type),
+        (
+            "no-field-name",
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--{BOUNDARY}--\r\n".encode(),
+            content_type,
+        ),
+        (
+            "no-blank-line",
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"'.encode()
+            + b"x" * 100
+            + f"\r\n--{BOUNDARY}--\r\n".encode(),
+            content_type,
+        ),
         ("conf-not-a-number", multipart([file_part, ("conf", b"abc", None)]), content_type),
         ("conf-nan", multipart([file_part, ("conf", b"NaN", None)]), content_type),
         ("conf-huge", multipart([file_part, ("conf", b"1e999999", None)]), content_type),
@@ -257,16 +282,22 @@ def multipart_cases(image: bytes) -> list[tuple[str, bytes, str]]:
         ("file-not-an-image", multipart([("file", b"hello", "a.txt")]), content_type),
         ("empty-body", b"", content_type),
         ("garbage", b"\x00\xff" * 100, content_type),
-    ]  # fmt: skip
+    ]
     return cases
 
 
 # -- wrong types at every level of an event ----------------------------------------------------
 
 REPLACEMENTS: list[tuple[str, Any]] = [
-    ("null", None), ("true", True), ("int", 7), ("huge-float", 1e308), ("string", "x"),
-    ("empty-array", []), ("object", {"k": "v"}), ("deep", _nested(80)),
-]  # fmt: skip
+    ("null", None),
+    ("true", True),
+    ("int", 7),
+    ("huge-float", 1e308),
+    ("string", "x"),
+    ("empty-array", []),
+    ("object", {"k": "v"}),
+    ("deep", _nested(80)),
+]
 
 
 def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -47,8 +47,11 @@ def install_step_of(path: Path) -> InstallStep:
     (run,) = runtime.all("RUN")
     assert not runtime.all("COPY") and not runtime.all("ADD"), "the task root comes from the install step only"
     tokens = shlex.split(run.arguments)
-    mounts = [dict(option.partition("=")[::2] for option in token.removeprefix("--mount=").split(","))
-              for token in tokens if token.startswith("--mount=")]
+    mounts = [
+        dict(option.partition("=")[::2] for option in token.removeprefix("--mount=").split(","))
+        for token in tokens
+        if token.startswith("--mount=")
+    ]
     command = [token for token in tokens if not token.startswith("--mount=")]
     assert tuple(command[:2]) == INSTALL_COMMAND, f"{path}: RUN {run.arguments!r} is not tools/task_root.py"
     arguments: dict[str, list[str]] = {}
@@ -85,7 +88,11 @@ def run_isolated(
     completed = subprocess.run(
         [str(lambda_python), "-I", "-S", "-c", f"import sys; sys.path[:0] = {[str(p) for p in paths]!r}\n" + script],
         env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **environment},  # nothing may need a home
-        input=stdin, capture_output=True, text=True, timeout=300, cwd="/",
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd="/",
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])

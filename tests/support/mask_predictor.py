@@ -26,4 +26,3 @@ FUNCTION_ENVIRONMENT = {
 def mask_context() -> LocalLambdaContext:
     """The context Lambda would pass this function (version 7, 512 MB, 30 s)."""
     return lambda_context("mask-predictor-test", memory_mb=512, timeout_s=30, version="7")
-

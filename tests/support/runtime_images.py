@@ -78,11 +78,12 @@ CHECKBOX_SCRIPT = textwrap.dedent(
 )
 
 
-
 def run_sentiment(environment: dict[str, str], artifacts: Artifacts) -> dict:
     """SENTIMENT_SCRIPT in the real task root under Lambda's Python, with the Lambda runtime's boto3."""
     paths = [image_task_root(artifacts, "sentiment"), runtime_dir(artifacts)]
-    return run_isolated(SENTIMENT_SCRIPT, paths=paths, environment={**environment, "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION})
+    return run_isolated(
+        SENTIMENT_SCRIPT, paths=paths, environment={**environment, "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION}
+    )
 
 
 def run_checkbox(environment: dict[str, str], artifacts: Artifacts) -> dict:

@@ -21,7 +21,12 @@ FUNCTION_ENVIRONMENT = {
 }
 # Read by the function: must not leak in from the developer's shell.
 UNSET_VARIABLES = (
-    "MODEL_S3_URI", "MAX_TEXTS", "MAX_TEXT_CHARS", "MAX_REQUEST_BYTES", "BATCH_SIZE", "INTRA_OP_THREADS",
-    "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV",
-)  # fmt: skip
-
+    "MODEL_S3_URI",
+    "MAX_TEXTS",
+    "MAX_TEXT_CHARS",
+    "MAX_REQUEST_BYTES",
+    "BATCH_SIZE",
+    "INTRA_OP_THREADS",
+    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_DEV",
+)

@@ -27,7 +27,9 @@ _SHELL_VARIABLE_PREFIXES = ("PATH", "HOME", "LANG", "LC_", "TMP", "TEMP", "USER"
 _assemblies: dict[str, CloudAssembly] = {}  # per environment, once per test session
 
 
-def synthesized_app(environments: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory) -> dict[str, CloudAssembly]:
+def synthesized_app(
+    environments: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, CloudAssembly]:
     """The whole app synthesized per environment the way `cdk synth -c env=<name>` runs it:
     app.py with the CLI's context (tools/cdk_context.py), in a process of its own (in parallel, once per session).
 
@@ -48,7 +50,12 @@ def synthesized_app(environments: tuple[str, ...], tmp_path_factory: pytest.Temp
             "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         }
         process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [sys.executable, "app.py"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         started[environment] = (process, outdir)
     for environment, (process, outdir) in started.items():

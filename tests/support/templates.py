@@ -63,7 +63,7 @@ def alarm_conditions(template: Template) -> dict[tuple[str, str, str], float]:
 def function_definition(synth: Synth, name: str) -> FunctionDefinition:
     """The workload function `name` as the cloud assembly of the synthesized app describes it."""
     stack, _ = synth
-    return CloudAssembly(Path(stack.node.root.outdir)).function(name)  # type: ignore[attr-defined]
+    return CloudAssembly(Path(stack.node.root.outdir)).function(name)
 
 
 def bare_stack(account: str = "111111111111", region: str = "us-east-1") -> Stack:

@@ -90,10 +90,12 @@ def make_invocations(script: str) -> list[list[str]]:
         line = line.split(" #", 1)[0]
         tokens = line.replace(";", " ; ").replace("&&", " && ").replace("||", " || ").split()
         for index, token in enumerate(tokens):
-            if token != "make" or (index and tokens[index - 1] not in SHELL_OPERATORS | {"then", "do", "else", "time", "exec"}):
+            if token != "make" or (
+                index and tokens[index - 1] not in SHELL_OPERATORS | {"then", "do", "else", "time", "exec"}
+            ):
                 continue
             targets: list[str] = []
-            for argument in tokens[index + 1:]:
+            for argument in tokens[index + 1 :]:
                 if argument in SHELL_OPERATORS:
                     break
                 if argument.startswith("-") or re.match(r"^[A-Za-z_][A-Za-z0-9_]*[:+?]?=", argument):
@@ -191,11 +193,23 @@ def test_every_make_target_the_workflow_runs_exists_in_the_makefile(path: Path) 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
 def test_aws_is_reached_through_oidc_only(path: Path) -> None:
     text = path.read_text(encoding="utf-8").lower()
-    for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws-access-key-id", "aws-secret-access-key"):
+    for key in (
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws-access-key-id",
+        "aws-secret-access-key",
+    ):
         assert key not in text, f"{path.name} mentions {key}: use an OIDC role (role-to-assume), not keys"
     for job in jobs_of(path).values():
         for step in uses_steps(job, CONFIGURE_AWS):
-            assert set(step.get("with", {})) <= {"role-to-assume", "role-session-name", "aws-region", "role-duration-seconds", "audience"}
+            assert set(step.get("with", {})) <= {
+                "role-to-assume",
+                "role-session-name",
+                "aws-region",
+                "role-duration-seconds",
+                "audience",
+            }
             assert job["permissions"].get("id-token") == "write"
 
 
@@ -236,7 +250,9 @@ def test_pull_requests_test_synthesize_both_environments_and_diff_against_the_ba
     scripts = "\n".join(script for job in jobs_of(CI_WORKFLOW).values() for script in run_scripts(job))
     for command in ("make test", "make synth ENV=dev", "make synth ENV=prod"):
         assert re.search(rf"^{command}$", scripts, re.MULTILINE), command
-    (diff_job,) = [job for job in jobs_of(CI_WORKFLOW).values() if any("make synth-diff" in s for s in run_scripts(job))]
+    (diff_job,) = [
+        job for job in jobs_of(CI_WORKFLOW).values() if any("make synth-diff" in s for s in run_scripts(job))
+    ]
     assert "pull_request" in diff_job["if"]
     (step,) = [step for step in steps_of(diff_job) if "make synth-diff" in step.get("run", "")]
     assert 'BASE="origin/${BASE_REF}"' in step["run"] and "ENV=all" in step["run"]

@@ -17,15 +17,27 @@ from tools.local_serve.settings import SettingsError, parse_workers, port_settin
 from tools.local_serve.template_values import deploy_time_values, local_bucket_names, resolve
 
 
-def request(*, method: str = "POST", path: str = "/predict", query: str = "", body: bytes = b"",
-            headers: list[tuple[str, str]] | None = None) -> http_events.HttpRequest:  # fmt: skip
+def request(
+    *,
+    method: str = "POST",
+    path: str = "/predict",
+    query: str = "",
+    body: bytes = b"",
+    headers: list[tuple[str, str]] | None = None,
+) -> http_events.HttpRequest:
     message = Message()
     for name, value in headers or []:
         message[name] = value
     return http_events.HttpRequest.from_wire(
-        method=method, path=path, query=query, headers=message, body=body,
-        source_ip="127.0.0.1", protocol="HTTP/1.1", request_id="req-1",
-    )  # fmt: skip
+        method=method,
+        path=path,
+        query=query,
+        headers=message,
+        body=body,
+        source_ip="127.0.0.1",
+        protocol="HTTP/1.1",
+        request_id="req-1",
+    )
 
 
 # -- Function URL events (payload 2.0) --------------------------------------------------------
@@ -57,8 +69,13 @@ def test_a_function_url_event_base64_encodes_a_binary_body_and_omits_an_empty_on
 
 
 def test_a_function_url_answer_with_a_status_code_is_the_http_response() -> None:
-    result = {"statusCode": 201, "headers": {"x-a": "1"}, "cookies": ["c=1"],
-              "body": base64.b64encode(b"\x00\x01").decode(), "isBase64Encoded": True}  # fmt: skip
+    result = {
+        "statusCode": 201,
+        "headers": {"x-a": "1"},
+        "cookies": ["c=1"],
+        "body": base64.b64encode(b"\x00\x01").decode(),
+        "isBase64Encoded": True,
+    }
 
     answer = http_events.function_url_answer(json.dumps(result).encode(), failed=False)
 
@@ -90,9 +107,12 @@ def test_a_rest_event_base64_encodes_bodies_of_binary_media_types(content_type: 
     headers = [("Content-Type", content_type)] if content_type else []
 
     event = http_events.rest_proxy_event(
-        request(body=b"\xffdata", headers=headers), resource="/predict", stage="v1",
-        binary_media_types=("multipart/form-data", "image/*"), api_key=None,
-    )  # fmt: skip
+        request(body=b"\xffdata", headers=headers),
+        resource="/predict",
+        stage="v1",
+        binary_media_types=("multipart/form-data", "image/*"),
+        api_key=None,
+    )
 
     assert event["isBase64Encoded"] is encoded
     body = base64.b64decode(event["body"]) if encoded else event["body"].encode("utf-8", "replace")
@@ -101,9 +121,17 @@ def test_a_rest_event_base64_encodes_bodies_of_binary_media_types(content_type: 
 
 def test_a_rest_event_has_single_and_multi_value_headers_and_query_and_the_stage_path() -> None:
     event = http_events.rest_proxy_event(
-        request(method="GET", path="/health", query="x=1&x=2", headers=[("Accept", "a"), ("Accept", "b"), ("x-api-key", "k")]),
-        resource="/health", stage="v1", binary_media_types=(), api_key="k",
-    )  # fmt: skip
+        request(
+            method="GET",
+            path="/health",
+            query="x=1&x=2",
+            headers=[("Accept", "a"), ("Accept", "b"), ("x-api-key", "k")],
+        ),
+        resource="/health",
+        stage="v1",
+        binary_media_types=(),
+        api_key="k",
+    )
 
     assert (event["httpMethod"], event["path"], event["resource"]) == ("GET", "/health", "/health")
     assert event["headers"]["Accept"] == "b" and event["multiValueHeaders"]["Accept"] == ["a", "b"]
@@ -115,9 +143,13 @@ def test_a_rest_event_has_single_and_multi_value_headers_and_query_and_the_stage
 
 
 def test_a_rest_answer_becomes_the_http_response() -> None:
-    result = {"statusCode": 200, "headers": {"Content-Type": "application/json"},
-              "multiValueHeaders": {"Content-Type": ["application/json"], "X-Extra": ["1", "2"]},
-              "body": '{"ok": true}', "isBase64Encoded": False}  # fmt: skip
+    result = {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {"Content-Type": ["application/json"], "X-Extra": ["1", "2"]},
+        "body": '{"ok": true}',
+        "isBase64Encoded": False,
+    }
 
     answer = http_events.rest_proxy_answer(json.dumps(result).encode(), failed=False, timed_out=False, request_id="r")
 
@@ -135,7 +167,9 @@ def test_a_rest_answer_becomes_the_http_response() -> None:
         (b'{"errorType": "Sandbox.Timedout"}', True, True, 504, "Endpoint request timed out"),
     ],
 )
-def test_api_gateway_answers_a_failure_itself(result: bytes, failed: bool, timed_out: bool, status: int, message: str) -> None:
+def test_api_gateway_answers_a_failure_itself(
+    result: bytes, failed: bool, timed_out: bool, status: int, message: str
+) -> None:
     answer = http_events.rest_proxy_answer(result, failed=failed, timed_out=timed_out, request_id="r")
 
     assert (answer.status, json.loads(answer.body)) == (status, {"message": message})
@@ -145,7 +179,10 @@ def test_api_gateway_answers_a_failure_itself(result: bytes, failed: bool, timed
 
 
 TEMPLATE_RESOURCES = {
-    "BucketsModels32F0CFE2": {"Type": "AWS::S3::Bucket", "Metadata": {"aws:cdk:path": "BatchPredict-dev/Buckets/Models/Resource"}},
+    "BucketsModels32F0CFE2": {
+        "Type": "AWS::S3::Bucket",
+        "Metadata": {"aws:cdk:path": "BatchPredict-dev/Buckets/Models/Resource"},
+    },
     "Named": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "an-existing-bucket"}},
     "Topic": {"Type": "AWS::SNS::Topic"},
 }
@@ -189,10 +226,16 @@ def test_references_to_buckets_resolve_and_others_do_not() -> None:
         ("/2015-03-31/functions/fn/invocations", "fn", None),
         ("/2015-03-31/functions/fn/invocations?Qualifier=live", "fn", "live"),
         ("/2015-03-31/functions/fn%3Alive/invocations", "fn", "live"),
-        ("/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn%3A7/invocations", "fn", "7"),
+        (
+            "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn%3A7/invocations",
+            "fn",
+            "7",
+        ),
     ],
 )
-def test_the_function_and_qualifier_are_read_from_the_path(path: str, function_name: str, qualifier: str | None) -> None:
+def test_the_function_and_qualifier_are_read_from_the_path(
+    path: str, function_name: str, qualifier: str | None
+) -> None:
     target = protocol.parse_invoke_path(path)
 
     assert target is not None and (target.function_name, target.qualifier) == (function_name, qualifier)
@@ -207,14 +250,23 @@ def test_lambdas_own_failure_documents() -> None:
     killed = json.loads(protocol.exited_document(request_id="r-2", exit_code=-9, out_of_memory=True))
     exited = json.loads(protocol.exited_document(request_id="r-3", exit_code=2, out_of_memory=False))
 
-    assert (timed_out["errorType"], timed_out["errorMessage"]) == ("Sandbox.Timedout", "RequestId: r-1 Error: Task timed out after 3.00 seconds")
-    assert (killed["errorType"], killed["errorMessage"]) == ("Runtime.OutOfMemory", "RequestId: r-2 Error: Runtime exited with error: signal: killed")
-    assert (exited["errorType"], exited["errorMessage"]) == ("Runtime.ExitError", "RequestId: r-3 Error: Runtime exited with error: exit status 2")
+    assert (timed_out["errorType"], timed_out["errorMessage"]) == (
+        "Sandbox.Timedout",
+        "RequestId: r-1 Error: Task timed out after 3.00 seconds",
+    )
+    assert (killed["errorType"], killed["errorMessage"]) == (
+        "Runtime.OutOfMemory",
+        "RequestId: r-2 Error: Runtime exited with error: signal: killed",
+    )
+    assert (exited["errorType"], exited["errorMessage"]) == (
+        "Runtime.ExitError",
+        "RequestId: r-3 Error: Runtime exited with error: exit status 2",
+    )
 
 
 def test_an_import_failure_is_an_import_module_error() -> None:
     try:
-        import a_module_that_does_not_exist  # type: ignore[import-not-found]  # noqa: F401
+        import a_module_that_does_not_exist  # noqa: F401
     except ImportError as error:
         document = json.loads(protocol.init_error_document(error))
 
@@ -227,8 +279,14 @@ def test_an_import_failure_is_an_import_module_error() -> None:
 
 def test_a_port_comes_from_the_flag_then_the_environment_then_the_default() -> None:
     def port(flag_value: int | None, environ: dict[str, str]) -> int:
-        return port_setting(label="HTTP routes", flag="--http-port", env_var="SERVE_HTTP_PORT",
-                            flag_value=flag_value, environ=environ, default=3000).port  # fmt: skip
+        return port_setting(
+            label="HTTP routes",
+            flag="--http-port",
+            env_var="SERVE_HTTP_PORT",
+            flag_value=flag_value,
+            environ=environ,
+            default=3000,
+        ).port
 
     assert port(8080, {"SERVE_HTTP_PORT": "9090"}) == 8080
     assert port(None, {"SERVE_HTTP_PORT": "9090"}) == 9090
@@ -238,8 +296,14 @@ def test_a_port_comes_from_the_flag_then_the_environment_then_the_default() -> N
 @pytest.mark.parametrize("value", ["http", "70000"])
 def test_a_bad_port_is_refused_with_its_variable_named(value: str) -> None:
     with pytest.raises(SettingsError, match="SERVE_S3_PORT|out of range"):
-        port_setting(label="embedded S3", flag="--s3-port", env_var="SERVE_S3_PORT",
-                     flag_value=None, environ={"SERVE_S3_PORT": value}, default=4566)  # fmt: skip
+        port_setting(
+            label="embedded S3",
+            flag="--s3-port",
+            env_var="SERVE_S3_PORT",
+            flag_value=None,
+            environ={"SERVE_S3_PORT": value},
+            default=4566,
+        )
 
 
 def test_workers_per_function_are_parsed_and_checked() -> None:

@@ -21,12 +21,12 @@ _EXACT_INPUT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)\
 
 
 @pytest.mark.parametrize("lock", LOCKS, ids=[lock.name for lock in LOCKS])
-def test_the_lock_was_compiled_from_its_current_inputs(lock) -> None:  # type: ignore[no-untyped-def]
+def test_the_lock_was_compiled_from_its_current_inputs(lock) -> None:
     assert stale(lock) is None, f"{stale(lock)}: run `make lock`"
 
 
 @pytest.mark.parametrize("lock", LOCKS, ids=[lock.name for lock in LOCKS])
-def test_every_requirement_is_pinned_with_hashes_and_the_inputs_pins_hold(lock) -> None:  # type: ignore[no-untyped-def]
+def test_every_requirement_is_pinned_with_hashes_and_the_inputs_pins_hold(lock) -> None:
     text = lock.output.read_text()
     entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 3)[3])
     for entry in entries:
@@ -62,7 +62,9 @@ def test_every_function_with_requirements_has_a_lock_per_architecture_for_lambda
 
 def test_the_development_environment_holds_exactly_its_lock() -> None:
     """By construction (uv pip sync): nothing importable here that requirements/dev.txt lacks."""
-    allowed = locked_versions(REPO_ROOT / "requirements" / "dev.txt") | locked_versions(REPO_ROOT / "requirements" / "uv.txt")
+    allowed = locked_versions(REPO_ROOT / "requirements" / "dev.txt") | locked_versions(
+        REPO_ROOT / "requirements" / "uv.txt"
+    )
     installed = {(distribution_name(d.metadata["Name"]), d.version) for d in distributions()}
     extra = sorted(installed - allowed)
     assert not extra, f"installed but not in the lock (or another version): {extra}"
@@ -74,7 +76,8 @@ def test_excluded_distributions_are_absent_from_their_locks() -> None:
             continue
         excluded = {line.split("#", 1)[0].strip() for line in lock.excluded.read_text().splitlines()} - {""}
         live = {
-            name for line in lock.output.read_text().splitlines()
+            name
+            for line in lock.output.read_text().splitlines()
             if (name := line.split("==", 1)[0]) in excluded and "sys_platform == 'never'" not in line
         }
         assert not live, f"{lock.name} holds {live}, which {lock.excluded.name} excludes"

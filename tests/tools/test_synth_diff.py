@@ -25,33 +25,87 @@ def res(rtype: str, path: str, props: dict[str, Any] | None = None, **extra: Any
 def base_template(code_hash: str = HASH_A, version_id: str = "FnCurrentVersionAAAA") -> dict[str, Any]:
     return {
         "Resources": {
-            "Role1": res("AWS::IAM::Role", "Fn/Role", {"AssumeRolePolicyDocument": {"Statement": [
-                {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]}}),
-            "Policy1": res("AWS::IAM::Policy", "Fn/Role/DefaultPolicy", {
-                "PolicyDocument": {"Statement": [{"Action": ["logs:PutLogEvents"], "Effect": "Allow", "Resource": "*"}]},
-                "Roles": [{"Ref": "Role1"}],
-            }),
-            "Logs1": res("AWS::Logs::LogGroup", "Fn/Logs", {"RetentionInDays": 14}, DeletionPolicy="Retain", UpdateReplacePolicy="Retain"),
+            "Role1": res(
+                "AWS::IAM::Role",
+                "Fn/Role",
+                {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [
+                            {
+                                "Action": "sts:AssumeRole",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                            }
+                        ]
+                    }
+                },
+            ),
+            "Policy1": res(
+                "AWS::IAM::Policy",
+                "Fn/Role/DefaultPolicy",
+                {
+                    "PolicyDocument": {
+                        "Statement": [{"Action": ["logs:PutLogEvents"], "Effect": "Allow", "Resource": "*"}]
+                    },
+                    "Roles": [{"Ref": "Role1"}],
+                },
+            ),
+            "Logs1": res(
+                "AWS::Logs::LogGroup",
+                "Fn/Logs",
+                {"RetentionInDays": 14},
+                DeletionPolicy="Retain",
+                UpdateReplacePolicy="Retain",
+            ),
             "Layer1": res("AWS::Lambda::LayerVersion", "Model/Layer", {"Content": {"S3Key": f"{HASH_A}.zip"}}),
-            "Fn1": res("AWS::Lambda::Function", "Fn/Function", {
-                "FunctionName": "mask-predictor-dev", "MemorySize": 512,
-                "Code": {"S3Bucket": "assets", "S3Key": f"{code_hash}.zip"},
-                "Layers": [{"Ref": "Layer1"}], "Role": {"Fn::GetAtt": ["Role1", "Arn"]},
-            }),
+            "Fn1": res(
+                "AWS::Lambda::Function",
+                "Fn/Function",
+                {
+                    "FunctionName": "mask-predictor-dev",
+                    "MemorySize": 512,
+                    "Code": {"S3Bucket": "assets", "S3Key": f"{code_hash}.zip"},
+                    "Layers": [{"Ref": "Layer1"}],
+                    "Role": {"Fn::GetAtt": ["Role1", "Arn"]},
+                },
+            ),
             version_id: res("AWS::Lambda::Version", "Fn/Function/CurrentVersion", {"FunctionName": {"Ref": "Fn1"}}),
-            "Alias1": res("AWS::Lambda::Alias", "Fn/Function/Aliaslive", {
-                "FunctionName": {"Ref": "Fn1"}, "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]}, "Name": "live",
-            }),
-            "Url1": res("AWS::Lambda::Url", "Fn/Function/Aliaslive/FunctionUrl", {
-                "AuthType": "AWS_IAM", "TargetFunctionArn": {"Ref": "Alias1"},
-            }),
-            "Bucket1": res("AWS::S3::Bucket", "Buckets/Data", {
-                "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True},
-            }, DeletionPolicy="Retain", UpdateReplacePolicy="Retain"),
+            "Alias1": res(
+                "AWS::Lambda::Alias",
+                "Fn/Function/Aliaslive",
+                {
+                    "FunctionName": {"Ref": "Fn1"},
+                    "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]},
+                    "Name": "live",
+                },
+            ),
+            "Url1": res(
+                "AWS::Lambda::Url",
+                "Fn/Function/Aliaslive/FunctionUrl",
+                {
+                    "AuthType": "AWS_IAM",
+                    "TargetFunctionArn": {"Ref": "Alias1"},
+                },
+            ),
+            "Bucket1": res(
+                "AWS::S3::Bucket",
+                "Buckets/Data",
+                {
+                    "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True},
+                },
+                DeletionPolicy="Retain",
+                UpdateReplacePolicy="Retain",
+            ),
             "Machine1": res("AWS::StepFunctions::StateMachine", "Job/StateMachine", {"StateMachineType": "STANDARD"}),
-            "Method1": res("AWS::ApiGateway::Method", "Api/Default/predict/POST", {
-                "HttpMethod": "POST", "AuthorizationType": "NONE", "ApiKeyRequired": True,
-            }),
+            "Method1": res(
+                "AWS::ApiGateway::Method",
+                "Api/Default/predict/POST",
+                {
+                    "HttpMethod": "POST",
+                    "AuthorizationType": "NONE",
+                    "ApiKeyRequired": True,
+                },
+            ),
             "Deployment1abc": res("AWS::ApiGateway::Deployment", "Api/Api/Deployment", {"RestApiId": "x"}),
             "Sg1": res("AWS::EC2::SecurityGroup", "Sg", {"GroupDescription": "sg", "SecurityGroupIngress": []}),
             "CDKMetadata": {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:1"}},
@@ -86,7 +140,11 @@ def test_memory_is_a_changed_property_not_security() -> None:
 def test_new_iam_action_is_security_with_the_statement() -> None:
     new = base_template()
     new["Resources"]["Policy1"]["Properties"]["PolicyDocument"]["Statement"].append(
-        {"Action": "s3:GetObject", "Effect": "Allow", "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket1", "Arn"]}, "/*"]]}}
+        {
+            "Action": "s3:GetObject",
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket1", "Arn"]}, "/*"]]},
+        }
     )
     diff = compare(base_template(), new)
     (finding,) = diff.security
@@ -105,12 +163,20 @@ def test_reordered_actions_are_no_change() -> None:
 @pytest.mark.parametrize(
     ("logical_id", "prop", "value", "expected"),
     [
-        ("Url1", "AuthType", "NONE", "AuthType: \"AWS_IAM\" → \"NONE\""),
+        ("Url1", "AuthType", "NONE", 'AuthType: "AWS_IAM" → "NONE"'),
         ("Method1", "ApiKeyRequired", False, "ApiKeyRequired: true → false"),
-        ("Bucket1", "PublicAccessBlockConfiguration", {"BlockPublicAcls": False, "BlockPublicPolicy": True},
-         "PublicAccessBlockConfiguration.BlockPublicAcls: true → false"),
-        ("Sg1", "SecurityGroupIngress", [{"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}],
-         'SecurityGroupIngress: [] → [{"CidrIp":"0.0.0.0/0","FromPort":22,"IpProtocol":"tcp","ToPort":22}]'),
+        (
+            "Bucket1",
+            "PublicAccessBlockConfiguration",
+            {"BlockPublicAcls": False, "BlockPublicPolicy": True},
+            "PublicAccessBlockConfiguration.BlockPublicAcls: true → false",
+        ),
+        (
+            "Sg1",
+            "SecurityGroupIngress",
+            [{"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}],
+            'SecurityGroupIngress: [] → [{"CidrIp":"0.0.0.0/0","FromPort":22,"IpProtocol":"tcp","ToPort":22}]',
+        ),
     ],
 )
 def test_security_properties(logical_id: str, prop: str, value: Any, expected: str) -> None:
@@ -123,8 +189,11 @@ def test_security_properties(logical_id: str, prop: str, value: Any, expected: s
 
 def test_added_permission_is_security_and_added() -> None:
     new = base_template()
-    new["Resources"]["Perm1"] = res("AWS::Lambda::Permission", "Fn/Perm", {
-        "Action": "lambda:InvokeFunction", "FunctionName": {"Ref": "Fn1"}, "Principal": "*"})
+    new["Resources"]["Perm1"] = res(
+        "AWS::Lambda::Permission",
+        "Fn/Perm",
+        {"Action": "lambda:InvokeFunction", "FunctionName": {"Ref": "Fn1"}, "Principal": "*"},
+    )
     diff = compare(base_template(), new)
     (added,) = diff.added
     assert added.security[0] == "added" and '+ Action="lambda:InvokeFunction"' in added.security[1]
@@ -210,7 +279,9 @@ def test_api_deployment_digest_is_a_note() -> None:
     new["Resources"]["Deployment1def"] = new["Resources"].pop("Deployment1abc")
     diff = compare(base_template(), new)
     assert not diff.resources
-    assert diff.notes == ["`Api/Api` creates a new API deployment (the stage moves to it) (Deployment1abc → Deployment1def)"]
+    assert diff.notes == [
+        "`Api/Api` creates a new API deployment (the stage moves to it) (Deployment1abc → Deployment1def)"
+    ]
 
 
 def test_asset_contents_tell_a_real_change_from_a_path_dependent_hash(tmp_path: Path) -> None:

@@ -26,7 +26,10 @@ def test_lambdas_python_is_on_this_machine() -> None:
 
 def test_without_lambdas_python_the_finder_says_how_to_get_one(tmp_path: Path) -> None:
     completed = subprocess.run(  # a PATH with no python3.13, pyenv or uv, and no LAMBDA_PYTHON
-        [sys.executable, "-m", "tools.lambda_interpreter"], cwd=REPO_ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "tools.lambda_interpreter"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
         env={"PATH": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)},
     )
     assert completed.returncode == 2 and completed.stdout == ""
@@ -36,7 +39,10 @@ def test_without_lambdas_python_the_finder_says_how_to_get_one(tmp_path: Path) -
 
 def test_a_wrong_lambda_python_is_named_not_replaced(tmp_path: Path) -> None:
     completed = subprocess.run(  # LAMBDA_PYTHON names this 3.11: no fallback to another interpreter
-        [sys.executable, "-m", "tools.lambda_interpreter"], cwd=REPO_ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "tools.lambda_interpreter"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
         env={**os.environ, "LAMBDA_PYTHON": sys.executable, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert completed.returncode == 2 and completed.stdout == ""
@@ -46,9 +52,20 @@ def test_a_wrong_lambda_python_is_named_not_replaced(tmp_path: Path) -> None:
 def test_the_script_refuses_to_compile_bytecode_for_another_python(tmp_path: Path) -> None:
     other = "3.9" if LAMBDA_PYTHON_VERSION != "3.9" else "3.10"
     completed = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tools" / "task_root.py"), "--context", str(REPO_ROOT),
-         "--function", "checkbox", "--target", str(tmp_path / "task"), "--python-version", other],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            str(REPO_ROOT / "tools" / "task_root.py"),
+            "--context",
+            str(REPO_ROOT),
+            "--function",
+            "checkbox",
+            "--target",
+            str(tmp_path / "task"),
+            "--python-version",
+            other,
+        ],
+        capture_output=True,
+        text=True,
     )
     assert completed.returncode != 0 and f"run this script with Python {other}" in completed.stderr
     assert not (tmp_path / "task").exists()

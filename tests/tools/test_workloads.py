@@ -16,7 +16,7 @@ def test_every_function_folder_with_a_handler_is_a_workload() -> None:
 
 
 @pytest.mark.parametrize("entry", WORKLOADS, ids=lambda entry: entry.name)
-def test_a_workloads_folders_exist(entry) -> None:  # type: ignore[no-untyped-def]
+def test_a_workloads_folders_exist(entry) -> None:
     assert (entry.function_dir / "handler.py").is_file()
     assert (entry.function_dir / "requirements.in").is_file()
     assert (entry.function_dir / "Dockerfile").is_file() == (entry.package == "image")
@@ -28,7 +28,7 @@ def test_a_workloads_folders_exist(entry) -> None:  # type: ignore[no-untyped-de
 
 
 @pytest.mark.parametrize("entry", WORKLOADS, ids=lambda entry: entry.name)
-def test_a_workloads_stack_and_client_import(entry) -> None:  # type: ignore[no-untyped-def]
+def test_a_workloads_stack_and_client_import(entry) -> None:
     assert entry.stack_type().__name__.endswith("Stack")
     if entry.client is not None:
         importlib.import_module(entry.client)

@@ -80,7 +80,7 @@ def test_both_classes_over_a_few_pages() -> None:
 def test_boxes_do_not_overlap(page150: SyntheticPage) -> None:
     boxes = page150.boxes
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             overlap_w = min(a.x2, b.x2) - max(a.x1, b.x1)
             overlap_h = min(a.y2, b.y2) - max(a.y1, b.y1)
             assert overlap_w <= 0 or overlap_h <= 0, (a, b)
@@ -92,7 +92,7 @@ def test_a_label_frames_a_drawn_box(page150: SyntheticPage) -> None:
     paper = float(np.median(grey))
     for box in page150.boxes:
         x1, y1, x2, y2 = (int(round(v)) for v in (box.x1, box.y1, box.x2, box.y2))
-        border = np.concatenate([grey[y1:y2, x1:x1 + 3].ravel(), grey[y1:y1 + 3, x1:x2].ravel()])
+        border = np.concatenate([grey[y1:y2, x1 : x1 + 3].ravel(), grey[y1 : y1 + 3, x1:x2].ravel()])
         assert border.min() < paper - 60, box
 
 
@@ -123,7 +123,7 @@ def test_checked_share_follows_marks() -> None:
     assert [b[0] for b in canvas.boxes] == [0, 1]
     pen = np.asarray(canvas.pen_layer) < 128
     ink = np.asarray(canvas.print_layer) < 128
-    inside = lambda layer, x: layer[104:110, x + 4:x + 10].any() or layer[100:120, x:x + 20].sum() > 60  # noqa: E731
+    inside = lambda layer, x: layer[104:110, x + 4 : x + 10].any() or layer[100:120, x : x + 20].sum() > 60  # noqa: E731
     assert inside(pen, 100) or inside(ink, 100)
     assert not pen[100:130, 300:330].any()
 

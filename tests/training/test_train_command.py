@@ -15,8 +15,16 @@ def test_search_train_and_write_a_loadable_model(tiny_dataset: Path, tmp_path: P
     output = tmp_path / "model"
 
     result = run_python(
-        "-m", "training.mask_predictor.train",
-        "--data", str(tiny_dataset), "--output-dir", str(output), "--folds", "2", "--jobs", "2",
+        "-m",
+        "training.mask_predictor.train",
+        "--data",
+        str(tiny_dataset),
+        "--output-dir",
+        str(output),
+        "--folds",
+        "2",
+        "--jobs",
+        "2",
     )
 
     assert result.returncode == 0, result.stderr
@@ -40,8 +48,15 @@ def test_synthetic_file_next_to_the_data_is_used_and_reported(tiny_dataset: Path
     params.write_text(json.dumps({"c1": 0.1, "c2": 0.01}))
 
     result = run_python(
-        "-m", "training.mask_predictor.train", "--data", str(tiny_dataset),
-        "--output-dir", str(tmp_path / "model"), "--no-search", "--params-from", str(params),
+        "-m",
+        "training.mask_predictor.train",
+        "--data",
+        str(tiny_dataset),
+        "--output-dir",
+        str(tmp_path / "model"),
+        "--no-search",
+        "--params-from",
+        str(params),
     )
 
     assert result.returncode == 0, result.stderr

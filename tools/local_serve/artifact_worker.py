@@ -112,8 +112,12 @@ class ArtifactWorker(WorkerBase):
         tmp_dir = launch.tmp_root / f"{spec.function_name}-{number}"
         self.running = self._stack.enter_context(
             start_artifact(
-                launch.artifact, interpreter=launch.interpreter, runtime_dir=launch.runtime_dir, tmp_dir=tmp_dir,
-                overrides=launch.overrides, log=sys.stderr if spec.log_prefix else subprocess.DEVNULL,
+                launch.artifact,
+                interpreter=launch.interpreter,
+                runtime_dir=launch.runtime_dir,
+                tmp_dir=tmp_dir,
+                overrides=launch.overrides,
+                log=sys.stderr if spec.log_prefix else subprocess.DEVNULL,
             )
         )
         self.process = _ProcessView(self.running.process)

@@ -77,7 +77,9 @@ def render(
         lines += [f"  # {function.name}"]
         lines += [
             f"  {line}"
-            for line in examples(function, endpoints, prefixes.get(function.name), demo.get(function.name), checkbox_form)
+            for line in examples(
+                function, endpoints, prefixes.get(function.name), demo.get(function.name), checkbox_form
+            )
         ]
     return "\n".join(lines)
 

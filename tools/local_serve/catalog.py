@@ -80,7 +80,7 @@ class ServedFunction:
 
     @property
     def http_kind(self) -> str | None:
-        """"rest_api", "function_url", or None (Invoke API only)."""
+        """ "rest_api", "function_url", or None (Invoke API only)."""
         if self.rest_api is not None:
             return "rest_api"
         if self.function_url is not None or self.folder in FUNCTION_URL_HANDLERS:
@@ -193,8 +193,11 @@ def _rest_api(resources: dict[str, Any], function_id: str) -> RestApi | None:
                 )
             )
         if routes:
-            stages = [p["StageName"] for _, p in _of_type(resources, "AWS::ApiGateway::Stage")
-                      if api_id in _referenced_ids(p.get("RestApiId"))]  # fmt: skip
+            stages = [
+                p["StageName"]
+                for _, p in _of_type(resources, "AWS::ApiGateway::Stage")
+                if api_id in _referenced_ids(p.get("RestApiId"))
+            ]
             return RestApi(
                 name=str(api.get("Name", api_id)),
                 stage=stages[0] if stages else "prod",

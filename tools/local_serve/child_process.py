@@ -76,11 +76,23 @@ class ServeProcess:
         scratch = Path(tempfile.mkdtemp(prefix="serve-"))
         ready_file = scratch / "ready.json"
         command = [
-            sys.executable, "-m", "tools.serve", "--cdk-out", str(cdk_out),
-            "--http-port", "0", "--lambda-port", "0", "--s3-port", "0",
-            "--ready-file", str(ready_file), "--samples-dir", str(ready_file.parent / "samples"),
+            sys.executable,
+            "-m",
+            "tools.serve",
+            "--cdk-out",
+            str(cdk_out),
+            "--http-port",
+            "0",
+            "--lambda-port",
+            "0",
+            "--s3-port",
+            "0",
+            "--ready-file",
+            str(ready_file),
+            "--samples-dir",
+            str(ready_file.parent / "samples"),
             *arguments,
-        ]  # fmt: skip
+        ]
         env = dict(os.environ if environ is None else environ)
         env["PYTHONPATH"] = f"{REPO_ROOT / 'functions'}{os.pathsep}{REPO_ROOT}"
         log = log_path.open("wb")

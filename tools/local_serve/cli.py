@@ -54,20 +54,40 @@ def parse_settings(argv: Sequence[str] | None, environ: dict[str, str]) -> Serve
     )
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="synthesized cloud assembly (make synth)")
     parser.add_argument("--http-port", type=int, help=f"HTTP routes (default {DEFAULT_HTTP_PORT}, or {ENV_HTTP_PORT})")
-    parser.add_argument("--lambda-port", type=int, help=f"Lambda Invoke API (default {DEFAULT_LAMBDA_PORT}, or {ENV_LAMBDA_PORT})")
+    parser.add_argument(
+        "--lambda-port", type=int, help=f"Lambda Invoke API (default {DEFAULT_LAMBDA_PORT}, or {ENV_LAMBDA_PORT})"
+    )
     parser.add_argument("--s3-port", type=int, help=f"embedded S3 (default {DEFAULT_S3_PORT}, or {ENV_S3_PORT})")
-    parser.add_argument("--function", action="append", default=[], metavar="NAME",
-                        help="serve only this function (folder or function name); repeatable")
-    parser.add_argument("--workers", action="append", default=[], metavar="NAME=N",
-                        help="worker processes for a function (folder or name), e.g. mask_predictor=4; repeatable")
+    parser.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="serve only this function (folder or function name); repeatable",
+    )
+    parser.add_argument(
+        "--workers",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="worker processes for a function (folder or name), e.g. mask_predictor=4; repeatable",
+    )
     parser.add_argument("--quiet-functions", action="store_true", help="discard what the functions print")
     parser.add_argument("--ready-file", type=Path, help="write the endpoints here as JSON once ready")
-    parser.add_argument("--samples-dir", type=Path, help="where sample request files go (default <cdk-out>/local-serve)")
-    parser.add_argument("--artifact", action="store_true",
-                        help="run each function's shipped artifact under Lambda's Python with the runtime interface"
-                             " client (as Lambda does) instead of its handler from the source tree")
-    parser.add_argument("--lambda-python", type=Path,
-                        help="Lambda's CPython for --artifact (default: found as tools.lambda_interpreter finds it)")
+    parser.add_argument(
+        "--samples-dir", type=Path, help="where sample request files go (default <cdk-out>/local-serve)"
+    )
+    parser.add_argument(
+        "--artifact",
+        action="store_true",
+        help="run each function's shipped artifact under Lambda's Python with the runtime interface"
+        " client (as Lambda does) instead of its handler from the source tree",
+    )
+    parser.add_argument(
+        "--lambda-python",
+        type=Path,
+        help="Lambda's CPython for --artifact (default: found as tools.lambda_interpreter finds it)",
+    )
     args = parser.parse_args(argv)
     lambda_python = None
     if args.artifact:
@@ -76,19 +96,37 @@ def parse_settings(argv: Sequence[str] | None, environ: dict[str, str]) -> Serve
             raise SettingsError(how_to_get())
     return ServeSettings(
         cdk_out=args.cdk_out,
-        http=port_setting(label="HTTP routes", flag="--http-port", env_var=ENV_HTTP_PORT,
-                          flag_value=args.http_port, environ=environ, default=DEFAULT_HTTP_PORT),
-        lambda_api=port_setting(label="Lambda Invoke API", flag="--lambda-port", env_var=ENV_LAMBDA_PORT,
-                                flag_value=args.lambda_port, environ=environ, default=DEFAULT_LAMBDA_PORT),
-        s3=port_setting(label="embedded S3", flag="--s3-port", env_var=ENV_S3_PORT,
-                        flag_value=args.s3_port, environ=environ, default=DEFAULT_S3_PORT),
+        http=port_setting(
+            label="HTTP routes",
+            flag="--http-port",
+            env_var=ENV_HTTP_PORT,
+            flag_value=args.http_port,
+            environ=environ,
+            default=DEFAULT_HTTP_PORT,
+        ),
+        lambda_api=port_setting(
+            label="Lambda Invoke API",
+            flag="--lambda-port",
+            env_var=ENV_LAMBDA_PORT,
+            flag_value=args.lambda_port,
+            environ=environ,
+            default=DEFAULT_LAMBDA_PORT,
+        ),
+        s3=port_setting(
+            label="embedded S3",
+            flag="--s3-port",
+            env_var=ENV_S3_PORT,
+            flag_value=args.s3_port,
+            environ=environ,
+            default=DEFAULT_S3_PORT,
+        ),
         only=tuple(args.function),
         workers=parse_workers(args.workers),
         function_logs=not args.quiet_functions,
         ready_file=args.ready_file,
         samples_dir=args.samples_dir or args.cdk_out / "local-serve",
         artifact_python=lambda_python,
-    )  # fmt: skip
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -68,8 +68,9 @@ def _batch_predict(
         data_bucket, data_prefix = values["DATA_BUCKET"], values.get("DATA_PREFIX", "")
         results_bucket, results_prefix = values["RESULTS_BUCKET"], values.get("RESULTS_PREFIX", "")
     except KeyError as missing:
-        return DemoData(environment=environment, buckets=buckets,
-                        notes=[f"no demo data: {missing} is not resolved locally"])  # fmt: skip
+        return DemoData(
+            environment=environment, buckets=buckets, notes=[f"no demo data: {missing} is not resolved locally"]
+        )
     models = buckets.setdefault(model_bucket, {})
     models[f"{model_prefix}demo/model.skops"] = BATCH_FIXTURES / "model.skops"
     models[f"{model_prefix}demo/model.onnx"] = BATCH_FIXTURES / "model.onnx"

@@ -105,7 +105,9 @@ class Discovery:
             return self._aliases(served, request)
         query_qualifier = request.query.get("Qualifier")
         if path_qualifier and query_qualifier and path_qualifier != query_qualifier:
-            return invalid_parameter("The derived qualifier from the function name does not match the specified qualifier.")
+            return invalid_parameter(
+                "The derived qualifier from the function name does not match the specified qualifier."
+            )
         qualifier = query_qualifier or path_qualifier or None
         if served is None or not served.accepts_qualifier(qualifier):
             return protocol.function_not_found(protocol.function_arn(name, qualifier))
@@ -124,8 +126,10 @@ class Discovery:
     def _list_functions(self, query: dict[str, str]) -> Answer:
         version = query.get("FunctionVersion")
         if version not in (None, "ALL"):
-            return invalid_parameter(f"1 validation error detected: Value '{version[:40]}' at 'functionVersion' failed"
-                                     " to satisfy constraint: Member must satisfy enum value set: [ALL]")  # fmt: skip
+            return invalid_parameter(
+                f"1 validation error detected: Value '{version[:40]}' at 'functionVersion' failed"
+                " to satisfy constraint: Member must satisfy enum value set: [ALL]"
+            )
         page = _page(query)
         if isinstance(page, Answer):
             return page
@@ -143,9 +147,10 @@ class Discovery:
             found = [a for a in aliases if a["Name"] == request.alias]
             if not found:
                 return protocol.error_answer(
-                    HTTPStatus.NOT_FOUND, "ResourceNotFoundException",
+                    HTTPStatus.NOT_FOUND,
+                    "ResourceNotFoundException",
                     f"Cannot find alias arn: {protocol.function_arn(served.name, request.alias)}",
-                )  # fmt: skip
+                )
             return json_answer(found[0])
         version = request.query.get("FunctionVersion")
         if version is not None:
@@ -194,15 +199,17 @@ class Discovery:
         if not is_image:
             configuration["Handler"] = fn.handler
         code_size = 0 if is_image or fn.code_asset_dir is None else directory_sizes(fn.code_asset_dir)[1]
-        configuration.update({
-            "CodeSize": code_size,
-            "Description": str(properties.get("Description", "")),
-            "Timeout": fn.timeout_seconds,
-            "MemorySize": fn.memory_mb,
-            "LastModified": self._last_modified(fn.stack_name),
-            "CodeSha256": base64.b64encode(code_hash).decode(),
-            "Version": LATEST,
-        })  # fmt: skip
+        configuration.update(
+            {
+                "CodeSize": code_size,
+                "Description": str(properties.get("Description", "")),
+                "Timeout": fn.timeout_seconds,
+                "MemorySize": fn.memory_mb,
+                "LastModified": self._last_modified(fn.stack_name),
+                "CodeSha256": base64.b64encode(code_hash).decode(),
+                "Version": LATEST,
+            }
+        )
         if variables:
             configuration["Environment"] = {"Variables": dict(sorted(variables.items()))}
         configuration["TracingConfig"] = {"Mode": properties.get("TracingConfig", {}).get("Mode", "PassThrough")}
@@ -210,22 +217,32 @@ class Discovery:
         layers = [_layer(layer, resources, fn.layer_asset_dirs) for layer in properties.get("Layers", [])]
         if layers:
             configuration["Layers"] = [layer for layer in layers if layer is not None]
-        configuration.update({
-            "State": "Active",
-            "LastUpdateStatus": "Successful",
-            "PackageType": fn.package_type,
-            "Architectures": list(properties.get("Architectures", [fn.architecture])),
-            "EphemeralStorage": {"Size": int(properties.get("EphemeralStorage", {}).get("Size", DEFAULT_EPHEMERAL_STORAGE_MB))},
-            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-        })  # fmt: skip
+        configuration.update(
+            {
+                "State": "Active",
+                "LastUpdateStatus": "Successful",
+                "PackageType": fn.package_type,
+                "Architectures": list(properties.get("Architectures", [fn.architecture])),
+                "EphemeralStorage": {
+                    "Size": int(properties.get("EphemeralStorage", {}).get("Size", DEFAULT_EPHEMERAL_STORAGE_MB))
+                },
+                "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            }
+        )
         if image_config := properties.get("ImageConfig"):
             configuration["ImageConfigResponse"] = {"ImageConfig": image_config}
-        configuration["LoggingConfig"] = _logging_config(properties.get("LoggingConfig", {}), resources, fn.function_name)
+        configuration["LoggingConfig"] = _logging_config(
+            properties.get("LoggingConfig", {}), resources, fn.function_name
+        )
 
         if is_image:
             image_uri = resolve(properties.get("Code", {}).get("ImageUri"), {}) or ""
             repository = image_uri.rsplit(":", 1)[0]
-            code = {"RepositoryType": "ECR", "ImageUri": image_uri, "ResolvedImageUri": f"{repository}@sha256:{code_hash.hex()}"}
+            code = {
+                "RepositoryType": "ECR",
+                "ImageUri": image_uri,
+                "ResolvedImageUri": f"{repository}@sha256:{code_hash.hex()}",
+            }
         else:
             location = fn.code_asset_dir.as_uri() if fn.code_asset_dir is not None else ""
             code = {"RepositoryType": "S3", "Location": location}

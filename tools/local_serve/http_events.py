@@ -29,8 +29,14 @@ from urllib.parse import parse_qsl, urlsplit
 from tools.local_serve.invoke_protocol import ACCOUNT_ID, Answer
 
 LOCAL_API_ID = "local"
-_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
-               "application/x-www-form-urlencoded", "application/yaml")  # fmt: skip
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/yaml",
+)
 _TEXT_SUFFIXES = ("+json", "+xml")
 
 
@@ -49,9 +55,17 @@ class HttpRequest:
 
     @classmethod
     def from_wire(
-        cls, *, method: str, path: str, query: str, headers: Message, body: bytes | None,
-        source_ip: str, protocol: str, request_id: str,
-    ) -> HttpRequest:  # fmt: skip
+        cls,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        headers: Message,
+        body: bytes | None,
+        source_ip: str,
+        protocol: str,
+        request_id: str,
+    ) -> HttpRequest:
         return cls(
             method=method.upper(),
             path=path or "/",

@@ -65,7 +65,9 @@ class HttpRoutes:
         if function is None:
             return _json(
                 HTTPStatus.NOT_FOUND,
-                {"message": f"no route {path[:100]!r}: use one of {', '.join(sorted(self._by_prefix))} (GET / lists them)"},
+                {
+                    "message": f"no route {path[:100]!r}: use one of {', '.join(sorted(self._by_prefix))} (GET / lists them)"
+                },
             )
         http_request = http_events.HttpRequest.from_wire(
             method=request.method,
@@ -85,8 +87,11 @@ class HttpRoutes:
     def _function_url(self, function: LocalFunction, request: http_events.HttpRequest) -> Answer:
         payload = _encode(http_events.function_url_event(request))
         if len(payload) > protocol.REQUEST_LIMIT_BYTES:
-            return Answer(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE, body=b"Request Entity Too Large",
-                          headers=(("Content-Type", "text/plain"),))  # fmt: skip
+            return Answer(
+                status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                body=b"Request Entity Too Large",
+                headers=(("Content-Type", "text/plain"),),
+            )
         outcome = function.invoke(function.invocation(payload, qualifier=function.served.http_qualifier))
         return http_events.function_url_answer(outcome.body, failed=outcome.function_error is not None)
 
@@ -135,4 +140,6 @@ def _encode(event: dict[str, Any]) -> bytes:
 
 
 def _json(status: int, body: dict[str, Any]) -> Answer:
-    return Answer(status=status, body=json.dumps(body, indent=2).encode(), headers=(("Content-Type", "application/json"),))
+    return Answer(
+        status=status, body=json.dumps(body, indent=2).encode(), headers=(("Content-Type", "application/json"),)
+    )

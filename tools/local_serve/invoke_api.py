@@ -57,7 +57,9 @@ class InvokeApi:
         log_type = request.headers.get("X-Amz-Log-Type") or "None"
         if log_type not in protocol.LOG_TYPES:
             return protocol.invalid_log_type(log_type)
-        limit = protocol.ASYNC_REQUEST_LIMIT_BYTES if invocation_type == protocol.EVENT else protocol.REQUEST_LIMIT_BYTES
+        limit = (
+            protocol.ASYNC_REQUEST_LIMIT_BYTES if invocation_type == protocol.EVENT else protocol.REQUEST_LIMIT_BYTES
+        )
         if len(request.body) > limit:
             return protocol.request_too_large(limit)
         _, refusal = protocol.decode_payload(request.body)

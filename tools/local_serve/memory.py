@@ -73,9 +73,7 @@ class MemoryWatchdog:
             used = resident_bytes(worker.pid)
             # No is_alive() here: it reaps, and the thread waiting on the worker must see its exit code.
             if used is not None and used > limit_mb << 20 and worker.killed_for_memory_bytes is None:
-                logger.warning(
-                    "pid %d uses %d MB resident, over its %d MB: killed", worker.pid, used >> 20, limit_mb
-                )
+                logger.warning("pid %d uses %d MB resident, over its %d MB: killed", worker.pid, used >> 20, limit_mb)
                 worker.killed_for_memory_bytes = used
                 worker.process.kill()
 

@@ -151,7 +151,9 @@ class Worker(WorkerBase):
 class FunctionPool:
     """``workers`` processes serving one function; ``invoke`` is safe from many threads."""
 
-    def __init__(self, spec: WorkerSpec, *, workers: int, start_worker: Callable[..., WorkerBase] | None = None) -> None:
+    def __init__(
+        self, spec: WorkerSpec, *, workers: int, start_worker: Callable[..., WorkerBase] | None = None
+    ) -> None:
         """`start_worker(spec, number=n)` starts one worker: a spawned Worker by default, or
         an artifact_worker.ArtifactWorker (the shipped artifact under Lambda's Python)."""
         if workers < 1:

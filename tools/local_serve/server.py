@@ -81,7 +81,9 @@ class LocalServe:
                 start_worker = None
                 if settings.artifact_python is not None:
                     launch = artifact_launch(
-                        function.definition, cdk_out=settings.cdk_out, interpreter=settings.artifact_python,
+                        function.definition,
+                        cdk_out=settings.cdk_out,
+                        interpreter=settings.artifact_python,
                         overrides=artifact_overrides(function.definition, environment),
                     )
                     start_worker = artifact_worker_factory(launch)

@@ -62,8 +62,9 @@ class ServeSettings:
         return DEFAULT_WORKERS.get(served.folder, 1)
 
 
-def port_setting(*, label: str, flag: str, env_var: str, flag_value: int | None,
-                 environ: Mapping[str, str], default: int) -> PortSetting:  # fmt: skip
+def port_setting(
+    *, label: str, flag: str, env_var: str, flag_value: int | None, environ: Mapping[str, str], default: int
+) -> PortSetting:
     if flag_value is not None:
         port = flag_value
     elif environ.get(env_var):

@@ -50,7 +50,7 @@ def resolve(value: Any, buckets: dict[str, str]) -> str | None:
         return str(value)
     if not isinstance(value, dict) or len(value) != 1:
         return None
-    (function, argument), = value.items()
+    ((function, argument),) = value.items()
     if function == "Ref":
         return buckets.get(argument) or PSEUDO_PARAMETERS.get(argument)
     if function == "Fn::GetAtt" and isinstance(argument, list) and argument[0] in buckets:

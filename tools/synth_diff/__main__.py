@@ -84,7 +84,18 @@ class Synth:
 
     def start(self, cdk: Path, environment: str) -> None:
         app = f"{shlex.quote(sys.executable)} app.py"
-        command = [str(cdk), "synth", "--quiet", "--no-notices", "--app", app, "-c", f"env={environment}", "-o", str(self.outdir)]
+        command = [
+            str(cdk),
+            "synth",
+            "--quiet",
+            "--no-notices",
+            "--app",
+            app,
+            "-c",
+            f"env={environment}",
+            "-o",
+            str(self.outdir),
+        ]
         self.process = subprocess.Popen(
             command, cwd=self.root, env=cli_env(self.root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -108,8 +119,21 @@ def stack_templates(assembly: Path) -> dict[str, Path]:
 
 def cdk_diff_text(cdk: Path, stack: str, new_assembly: Path, base_template: Path, workdir: Path) -> str:
     completed = subprocess.run(
-        [str(cdk), "diff", stack, "--app", str(new_assembly), "--template", str(base_template), "--no-color", "--no-notices"],
-        cwd=workdir, env=cli_env(workdir), capture_output=True, text=True,
+        [
+            str(cdk),
+            "diff",
+            stack,
+            "--app",
+            str(new_assembly),
+            "--template",
+            str(base_template),
+            "--no-color",
+            "--no-notices",
+        ],
+        cwd=workdir,
+        env=cli_env(workdir),
+        capture_output=True,
+        text=True,
     )
     text = (completed.stdout + completed.stderr).strip()
     return text if completed.returncode == 0 else f"(cdk diff exited {completed.returncode})\n{text}"
@@ -182,7 +206,9 @@ def run(*, repo: Path, base: str | None, environments: tuple[str, ...], out: Pat
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=repo, capture_output=True)
         shutil.rmtree(worktree.parent, ignore_errors=True)
         subprocess.run(["git", "worktree", "prune"], cwd=repo, capture_output=True)
-    version = subprocess.run([str(cdk), "--version"], cwd=repo, env=cli_env(repo), capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [str(cdk), "--version"], cwd=repo, env=cli_env(repo), capture_output=True, text=True
+    ).stdout.strip()
     diffs: list[StackDiff] = []
     if not errors:
         for environment, base_synth, new_synth in synths:
@@ -205,8 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", default=None, help="git ref to compare with (default: merge base with main)")
     parser.add_argument("--env", default="dev", choices=[*ENVIRONMENTS, "all"])
     parser.add_argument("--fail-on", choices=["security", "replacement"], default=None)
-    parser.add_argument("--out", type=Path, default=Path("cdk.out.diff"), help="assemblies and synth-diff.md (default %(default)s)")
-    parser.add_argument("--repo", type=Path, default=None, help="repository (default: the one containing the working directory)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("cdk.out.diff"), help="assemblies and synth-diff.md (default %(default)s)"
+    )
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="repository (default: the one containing the working directory)"
+    )
     args = parser.parse_args(argv)
     try:
         repo = (args.repo or Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))).resolve()

@@ -374,7 +374,9 @@ def compare_templates(
             else:
                 diff.notes.append(f"`{owner}` {rules.DIGEST_NAMED[rtype]} ({old_lid} → {new_lid})")
             continue
-        change = ResourceChange(kind="changed", resource_type=rtype, path=path, logical_id=old_lid, new_logical_id=new_lid)
+        change = ResourceChange(
+            kind="changed", resource_type=rtype, path=path, logical_id=old_lid, new_logical_id=new_lid
+        )
         old_props = normalize_references(old_r.get("Properties", {}), old_ids)
         new_props = normalize_references(new_r.get("Properties", {}), new_ids)
         asset_only: list[PropertyChange] = []
@@ -392,13 +394,17 @@ def compare_templates(
                 change.replacement_reasons.append(f"{prop} changes")
         for attribute in ("DeletionPolicy", "UpdateReplacePolicy", "Condition"):
             if old_r.get(attribute) != new_r.get(attribute):
-                change.changes.append(PropertyChange(f"({attribute})", old_r.get(attribute, ABSENT), new_r.get(attribute, ABSENT)))
+                change.changes.append(
+                    PropertyChange(f"({attribute})", old_r.get(attribute, ABSENT), new_r.get(attribute, ABSENT))
+                )
         for prop, pcs in security_props.items():
             change.security.extend(_security_lines(prop, old_props.get(prop, ABSENT), new_props.get(prop, ABSENT), pcs))
         if old_lid != new_lid:
             change.replacement_reasons.insert(0, "logical id changed for the same construct path")
         if asset_only:
-            note, content_changed = asset_content_note(asset_files(old_assembly, old_r), asset_files(new_assembly, new_r))
+            note, content_changed = asset_content_note(
+                asset_files(old_assembly, old_r), asset_files(new_assembly, new_r)
+            )
             hashes = f"asset {_asset_hash(old_r)} → {_asset_hash(new_r)}"
             described = f"{hashes}: {note}" if note else hashes
             if rtype == "AWS::Lambda::Function":
@@ -422,18 +428,28 @@ def compare_templates(
         r = old_res[lid]
         rtype = str(r.get("Type"))
         change = ResourceChange(
-            kind="removed", resource_type=rtype, path=old_ids[lid], logical_id=lid,
-            deletion_policy=r.get("DeletionPolicy"), data=rules.DATA_BEARING.get(rtype),
+            kind="removed",
+            resource_type=rtype,
+            path=old_ids[lid],
+            logical_id=lid,
+            deletion_policy=r.get("DeletionPolicy"),
+            data=rules.DATA_BEARING.get(rtype),
         )
         if rtype in rules.SECURITY_ON_ADD_OR_REMOVE:
-            change.security = ["removed", *_resource_summary(rtype, normalize_references(r.get("Properties", {}), old_ids), "-")]
+            change.security = [
+                "removed",
+                *_resource_summary(rtype, normalize_references(r.get("Properties", {}), old_ids), "-"),
+            ]
         diff.resources.append(change)
     for lid in sorted(unpaired_new, key=lambda lid: new_ids[lid]):
         r = new_res[lid]
         rtype = str(r.get("Type"))
         change = ResourceChange(kind="added", resource_type=rtype, path=new_ids[lid], logical_id=lid)
         if rtype in rules.SECURITY_ON_ADD_OR_REMOVE:
-            change.security = ["added", *_resource_summary(rtype, normalize_references(r.get("Properties", {}), new_ids), "+")]
+            change.security = [
+                "added",
+                *_resource_summary(rtype, normalize_references(r.get("Properties", {}), new_ids), "+"),
+            ]
         diff.resources.append(change)
 
     # A model layer's new content belongs to every function that mounts the layer.
@@ -459,9 +475,7 @@ def compare_templates(
 
 
 def _resources(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        lid: r for lid, r in (template.get("Resources") or {}).items() if r.get("Type") not in rules.IGNORED_TYPES
-    }
+    return {lid: r for lid, r in (template.get("Resources") or {}).items() if r.get("Type") not in rules.IGNORED_TYPES}
 
 
 def _function_name(resources: dict[str, dict[str, Any]], ids: dict[str, str], path: str) -> str | None:

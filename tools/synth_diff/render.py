@@ -33,9 +33,15 @@ class Report:
         if self.errors:
             return "synth failed: nothing compared"
         parts = []
-        parts.append(f"{self.security_count} security-relevant change(s)" if self.security_count else "no security-relevant change")
         parts.append(
-            f"{self.replacement_count} resource(s) REPLACED or REMOVED" if self.replacement_count else "no replacement or removal"
+            f"{self.security_count} security-relevant change(s)"
+            if self.security_count
+            else "no security-relevant change"
+        )
+        parts.append(
+            f"{self.replacement_count} resource(s) REPLACED or REMOVED"
+            if self.replacement_count
+            else "no replacement or removal"
         )
         code = sum(1 for d in self.diffs for c in d.code if c.content_changed)
         if code:
@@ -129,7 +135,9 @@ def _status(diff: StackDiff) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters: see the text output)"
+    return (
+        text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters: see the text output)"
+    )
 
 
 def _with_changes(report: Report) -> list[StackDiff]:
@@ -151,7 +159,10 @@ def to_markdown(report: Report) -> str:
     out += [f"**{report.verdict()}**", ""]
     for error in report.errors:
         out += [f"> ❌ {error}", ""]
-    out += ["| stack | status | security | replaced / removed | added | changed | code / model |", "|---|---|---:|---:|---:|---:|---:|"]
+    out += [
+        "| stack | status | security | replaced / removed | added | changed | code / model |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     out += [_markdown_row(d) for d in report.diffs]
     out.append("")
     for d in _with_changes(report):
@@ -159,7 +170,14 @@ def to_markdown(report: Report) -> str:
         out += _section_lines(d, md=True)
         if d.cdk_diff.strip():
             out += [
-                f"<details><summary><code>cdk diff {d.stack}</code></summary>", "", "```", _cut(d.cdk_diff.strip(), MAX_CDK_DIFF_CHARS), "```", "", "</details>", "",
+                f"<details><summary><code>cdk diff {d.stack}</code></summary>",
+                "",
+                "```",
+                _cut(d.cdk_diff.strip(), MAX_CDK_DIFF_CHARS),
+                "```",
+                "",
+                "</details>",
+                "",
             ]
     markdown = "\n".join(out)
     return _cut(markdown, MAX_MARKDOWN_CHARS)

@@ -105,8 +105,10 @@ def to_skops_bytes(model: LogisticRegression) -> bytes:
         if isinstance(node, dict):
             return {
                 key: (
-                    ids.setdefault(value, len(ids)) if key == "__id__" and isinstance(value, int)
-                    else files.get(value, value) if key == "file" and isinstance(value, str)
+                    ids.setdefault(value, len(ids))
+                    if key == "__id__" and isinstance(value, int)
+                    else files.get(value, value)
+                    if key == "file" and isinstance(value, str)
                     else renumber(value)
                 )
                 for key, value in node.items()

@@ -65,7 +65,11 @@ def seed(s3: Any, *, region: str | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL_S3"), required=not os.environ.get("AWS_ENDPOINT_URL_S3"))
+    parser.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL_S3"),
+        required=not os.environ.get("AWS_ENDPOINT_URL_S3"),
+    )
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     args = parser.parse_args(argv)
     import boto3

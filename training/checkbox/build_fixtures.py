@@ -39,6 +39,7 @@ FIXTURES_DIR = REPO_ROOT / "fixtures" / "checkbox"
 NAMES_METADATA = "{0: 'checked', 1: 'unchecked'}"  # exactly how ultralytics writes it
 STRIDES = (8, 16, 32)
 
+
 def ultralytics_metadata(*, description: str, imgsz: tuple[int, int], names: bool = True) -> dict[str, str]:
     """The metadata_props `yolo export` writes (without its date, to stay reproducible)."""
     metadata = {

@@ -59,9 +59,19 @@ def write_pages(directory: Path = PARITY_DIR, sample: Path = SAMPLE_FORM) -> dic
         page = generate_page(seed, dpi=dpi, noise=0.5 if jpeg else 0.0)
         (directory / name).write_bytes(encode_page(page, "JPEG" if jpeg else "PNG", quality=JPEG_QUALITY))
         truth[name] = {
-            "seed": seed, "dpi": dpi, "width": page.image.width, "height": page.image.height,
+            "seed": seed,
+            "dpi": dpi,
+            "width": page.image.width,
+            "height": page.image.height,
             "drawn_boxes": [
-                {"class_id": b.class_id, "class_name": CLASS_NAMES[b.class_id], "x1": b.x1, "y1": b.y1, "x2": b.x2, "y2": b.y2}
+                {
+                    "class_id": b.class_id,
+                    "class_name": CLASS_NAMES[b.class_id],
+                    "x1": b.x1,
+                    "y1": b.y1,
+                    "x2": b.x2,
+                    "y2": b.y2,
+                }
                 for b in page.boxes
             ],
         }
@@ -87,10 +97,17 @@ def predict(model_path: Path, files: list[Path]) -> tuple[str, dict[str, list[di
         for (x1, y1, x2, y2), confidence, class_id in zip(
             boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), strict=True
         ):
-            detections.append({
-                "class_id": int(class_id), "class_name": names[int(class_id)], "confidence": float(confidence),
-                "x1": float(x1), "y1": float(y1), "x2": float(x2), "y2": float(y2),
-            })
+            detections.append(
+                {
+                    "class_id": int(class_id),
+                    "class_name": names[int(class_id)],
+                    "confidence": float(confidence),
+                    "x1": float(x1),
+                    "y1": float(y1),
+                    "x2": float(x2),
+                    "y2": float(y2),
+                }
+            )
         found[path.name] = detections
     return __version__, found
 
@@ -142,10 +159,13 @@ def summarise(pages: dict[str, dict], *, min_iou: float = 0.5) -> dict:
 
 def card_section(summary: dict, pages: dict[str, dict]) -> str:
     rows = "\n".join(
-        f"| {name} | {page['dpi']} | {len(page['drawn_boxes'])} | {len(page['detections'])} |" for name, page in pages.items()
+        f"| {name} | {page['dpi']} | {len(page['drawn_boxes'])} | {len(page['detections'])} |"
+        for name, page in pages.items()
     )
     sizes = "\n".join(
-        f"| {label} | {v['drawn']} | {v['found']} | {v['found'] / v['drawn']:.3f} |" if v["drawn"] else f"| {label} | 0 | 0 | - |"
+        f"| {label} | {v['drawn']} | {v['found']} | {v['found'] / v['drawn']:.3f} |"
+        if v["drawn"]
+        else f"| {label} | 0 | 0 | - |"
         for label, v in summary["by_size_300dpi"].items()
     )
     return f"""{CARD_BEGIN}
@@ -195,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         pages[name] = {**page, "detections": detections[name]}
     expected = {
         "about": "ultralytics' own predictions with the committed model on held-out synthetic pages"
-                 " (training/checkbox/parity_reference.py); coordinates in each page's pixels",
+        " (training/checkbox/parity_reference.py); coordinates in each page's pixels",
         "ultralytics": version,
         "model": os.path.relpath(args.model.resolve(), REPO_ROOT),
         "model_sha256": hashlib.sha256(args.model.read_bytes()).hexdigest(),

@@ -129,8 +129,16 @@ class _Canvas:
         return self._px(value_300dpi)
 
     # text
-    def text(self, x: int, y: int, words: int | None = None, *, size: int | None = None, end: int | None = None,
-             extras: bool = True) -> int:
+    def text(
+        self,
+        x: int,
+        y: int,
+        words: int | None = None,
+        *,
+        size: int | None = None,
+        end: int | None = None,
+        extras: bool = True,
+    ) -> int:
         """A run of words from (x, y) (top-left); returns the x where it ended."""
         rng = self.rng
         font = _FONTS(size or self.font_size)
@@ -175,7 +183,9 @@ class _Canvas:
     def checkbox(self, x: int, y: int, *, checked: bool | None = None) -> tuple[int, int]:
         """A checkbox with its top-left at (x, y); returns its (width, height)."""
         rng = self.rng
-        side = max(self.px(BOX_SIDE_300DPI[0]), min(self.px(BOX_SIDE_300DPI[1]), int(self.box_side * rng.uniform(0.95, 1.05))))
+        side = max(
+            self.px(BOX_SIDE_300DPI[0]), min(self.px(BOX_SIDE_300DPI[1]), int(self.box_side * rng.uniform(0.95, 1.05)))
+        )
         width = side if rng.random() < 0.85 else int(side * rng.uniform(0.85, 1.15))
         stroke = max(1, min(self.box_stroke, side // 6))
         x2, y2 = x + width - 1, y + side - 1
@@ -205,8 +215,12 @@ class _Canvas:
             self.pen.line([point(inset, inset), point(1 - inset, 1 - inset)], fill=pen, width=pen_width)
             self.pen.line([point(inset, 1 - inset), point(1 - inset, inset)], fill=pen, width=pen_width)
         elif kind == "tick":
-            self.pen.line([point(0.15, 0.5), point(0.4, 0.85), point(rng.uniform(0.8, 1.15), rng.uniform(-0.15, 0.2))],
-                          fill=pen, width=pen_width, joint="curve")
+            self.pen.line(
+                [point(0.15, 0.5), point(0.4, 0.85), point(rng.uniform(0.8, 1.15), rng.uniform(-0.15, 0.2))],
+                fill=pen,
+                width=pen_width,
+                joint="curve",
+            )
         elif kind == "fill":
             inset = max(stroke, int(min(w, h) * rng.uniform(0.0, 0.2)))
             self.ink.rectangle([x1 + inset, y1 + inset, x2 - inset, y2 - inset], fill=self.print_grey)
@@ -252,7 +266,9 @@ def _layout(canvas: _Canvas, target: int) -> None:
     # Title (and sometimes a frame around it).
     title_size = int(c.font_size * rng.uniform(1.4, 2.0))
     if rng.random() < 0.5:
-        c.ink.rectangle([margin, y, right, y + int(title_size * 2.2)], outline=c.print_grey, width=c.px(rng.uniform(2, 5)))
+        c.ink.rectangle(
+            [margin, y, right, y + int(title_size * 2.2)], outline=c.print_grey, width=c.px(rng.uniform(2, 5))
+        )
         c.text(margin + c.px(30), y + int(title_size * 0.5), int(rng.integers(2, 6)), size=title_size, extras=False)
         y += int(title_size * 2.8)
     else:
@@ -302,10 +318,17 @@ def _option_row(c: _Canvas, left: int, right: int, top: int, target: int) -> int
             break
         if box_left:
             w, h = c.checkbox(x, top + (row_height - c.box_side) // 2)
-            x = c.text(x + w + gap, top + (row_height - c.font_size) // 2, int(rng.integers(1, 3)), end=right, extras=False)
+            x = c.text(
+                x + w + gap, top + (row_height - c.font_size) // 2, int(rng.integers(1, 3)), end=right, extras=False
+            )
         else:
-            x = c.text(x, top + (row_height - c.font_size) // 2, int(rng.integers(1, 3)), end=right - c.box_side * 2,
-                       extras=False)
+            x = c.text(
+                x,
+                top + (row_height - c.font_size) // 2,
+                int(rng.integers(1, 3)),
+                end=right - c.box_side * 2,
+                extras=False,
+            )
             w, h = c.checkbox(x + gap, top + (row_height - c.box_side) // 2)
             x += gap + w
         x += c.px(rng.uniform(40, 160))
@@ -325,8 +348,12 @@ def _checkbox_list(c: _Canvas, left: int, right: int, top: int, target: int) -> 
                 return top + row_height
             x = indent + column * column_width
             w, _ = c.checkbox(x, top + (row_height - c.box_side) // 2)
-            c.text(x + w + c.px(25), top + (row_height - c.font_size) // 2, int(rng.integers(1, 6)),
-                   end=x + column_width - c.px(30))
+            c.text(
+                x + w + c.px(25),
+                top + (row_height - c.font_size) // 2,
+                int(rng.integers(1, 6)),
+                end=x + column_width - c.px(30),
+            )
         top += row_height
     return top
 
@@ -350,8 +377,13 @@ def _table(c: _Canvas, left: int, right: int, top: int, bottom: int, target: int
     for x in xs:
         c.ink.line([x, top, x, top + rows * row_height], fill=c.print_grey, width=rule)
     for col in range(1, columns):  # header
-        c.text(xs[col] + c.px(15), top + (row_height - c.font_size) // 2, int(rng.integers(1, 3)), end=xs[col + 1] - 5,
-               extras=False)
+        c.text(
+            xs[col] + c.px(15),
+            top + (row_height - c.font_size) // 2,
+            int(rng.integers(1, 3)),
+            end=xs[col + 1] - 5,
+            extras=False,
+        )
     c.text(left + c.px(15), top + (row_height - c.font_size) // 2, 2, end=xs[1] - 5, extras=False)
     for r in range(1, rows):
         y = top + r * row_height
@@ -376,8 +408,9 @@ def _radio_row(c: _Canvas, left: int, right: int, top: int) -> int:
         if x + c.box_side * 3 > right:
             break
         side = c.radio(x, top + (row_height - c.box_side) // 2)
-        x = c.text(x + side + c.px(20), top + (row_height - c.font_size) // 2, int(rng.integers(1, 3)), end=right,
-                   extras=False)
+        x = c.text(
+            x + side + c.px(20), top + (row_height - c.font_size) // 2, int(rng.integers(1, 3)), end=right, extras=False
+        )
         x += c.px(rng.uniform(40, 160))
     return top + row_height
 
@@ -442,7 +475,7 @@ def _scan(canvas: _Canvas, *, noise: float) -> tuple[Image.Image, list[DrawnBox]
     ys = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
     xs = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :]
     angle = rng.uniform(0, 2 * math.pi)
-    gradient = (math.cos(angle) * xs + math.sin(angle) * ys)
+    gradient = math.cos(angle) * xs + math.sin(angle) * ys
     gradient = (gradient - gradient.min()) / max(1e-6, float(gradient.max() - gradient.min()))
     light = 1.0 - rng.uniform(0.0, 0.2) * gradient
     pixels = pixels * (paper[None, None, :] * light[..., None])
@@ -457,16 +490,22 @@ def _scan(canvas: _Canvas, *, noise: float) -> tuple[Image.Image, list[DrawnBox]
     inverse = np.linalg.inv(forward)
     offset = np.array([cx, cy]) - inverse @ np.array([cx, cy])
     fill = tuple(int(v) for v in paper * (1 - 0.1 * rng.random()))
-    image = image.transform((width, height), Image.Transform.AFFINE,
-                            (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1]),
-                            resample=Image.Resampling.BILINEAR, fillcolor=fill)
+    image = image.transform(
+        (width, height),
+        Image.Transform.AFFINE,
+        (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1]),
+        resample=Image.Resampling.BILINEAR,
+        fillcolor=fill,
+    )
     boxes = []
     for class_id, x1, y1, x2, y2 in canvas.boxes:
         corners = np.array([[x1, y1], [x2, y1], [x1, y2], [x2, y2]]) - [cx, cy]
         moved = corners @ forward.T + [cx, cy]
         bx1, by1 = np.clip(moved.min(axis=0), 0, [width, height])
         bx2, by2 = np.clip(moved.max(axis=0), 0, [width, height])
-        boxes.append(DrawnBox(class_id, round(float(bx1), 2), round(float(by1), 2), round(float(bx2), 2), round(float(by2), 2)))
+        boxes.append(
+            DrawnBox(class_id, round(float(bx1), 2), round(float(by1), 2), round(float(bx2), 2), round(float(by2), 2))
+        )
 
     if rng.random() < 0.3:  # an out-of-focus scan
         image = image.filter(ImageFilter.GaussianBlur(radius=rng.uniform(0.4, 1.3) * canvas.scale))
@@ -584,15 +623,27 @@ def _write_page(job: _Job) -> int:
         if np.random.default_rng([job.seed, 11]).random() < 0.5:
             small = decoded.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
         else:
-            small = decoded.transform(size, Image.Transform.AFFINE, (1 / factor, 0, 0.5 / factor - 0.5, 0, 1 / factor,
-                                                                     0.5 / factor - 0.5), resample=Image.Resampling.BILINEAR)
+            small = decoded.transform(
+                size,
+                Image.Transform.AFFINE,
+                (1 / factor, 0, 0.5 / factor - 0.5, 0, 1 / factor, 0.5 / factor - 0.5),
+                resample=Image.Resampling.BILINEAR,
+            )
         small.save(images / f"{stem}.png", "PNG", compress_level=1)
     (labels / f"{stem}.txt").write_text("".join(f"{line}\n" for line in yolo_label_lines(page.boxes, width, height)))
     return len(page.boxes)
 
 
-def write_yolo_dataset(root: Path, *, train: int, val: int, test: int, seed: int, train_max_side: int | None = 640,
-                       processes: int | None = None) -> Path:
+def write_yolo_dataset(
+    root: Path,
+    *,
+    train: int,
+    val: int,
+    test: int,
+    seed: int,
+    train_max_side: int | None = 640,
+    processes: int | None = None,
+) -> Path:
     """Writes an ultralytics dataset under `root` and returns its data.yaml.
 
     Page seeds: train `seed .. seed+train-1`, then val, then test, consecutively. Train and val

@@ -109,8 +109,18 @@ def per_class(metrics, names: dict[int, str]) -> dict[str, dict[str, float]]:
     table = {}
     for i, class_index in enumerate(box.ap_class_index):
         p, r, ap50, ap = box.class_result(i)
-        table[names[int(class_index)]] = {"precision": float(p), "recall": float(r), "mAP50": float(ap50), "mAP50-95": float(ap)}
-    table["all"] = {"precision": float(box.mp), "recall": float(box.mr), "mAP50": float(box.map50), "mAP50-95": float(box.map)}
+        table[names[int(class_index)]] = {
+            "precision": float(p),
+            "recall": float(r),
+            "mAP50": float(ap50),
+            "mAP50-95": float(ap),
+        }
+    table["all"] = {
+        "precision": float(box.mp),
+        "recall": float(box.mr),
+        "mAP50": float(box.map50),
+        "mAP50-95": float(box.map),
+    }
     return table
 
 
@@ -147,15 +157,22 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(dataset, ignore_errors=True)
         print(f"writing {args.train_pages}+{args.val_pages}+{args.test_pages} synthetic pages to {dataset}", flush=True)
-        data_yaml = write_yolo_dataset(dataset, train=args.train_pages, val=args.val_pages, test=args.test_pages,
-                                       seed=args.seed, train_max_side=args.imgsz)
+        data_yaml = write_yolo_dataset(
+            dataset,
+            train=args.train_pages,
+            val=args.val_pages,
+            test=args.test_pages,
+            seed=args.seed,
+            train_max_side=args.imgsz,
+        )
         recipe_file.write_text(json.dumps(recipe))
     data_seconds = time.monotonic() - started
     print(f"dataset ready in {data_seconds:.0f} s", flush=True)
 
     # 2. train
     import torch
-    from ultralytics import YOLO, __version__ as ultralytics_version
+    from ultralytics import YOLO
+    from ultralytics import __version__ as ultralytics_version
     from ultralytics.utils import SETTINGS
 
     SETTINGS.update({"sync": False, "runs_dir": str(scratch / "runs"), "datasets_dir": str(scratch)})
@@ -164,16 +181,35 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(runs / "train", ignore_errors=True)
     model = YOLO("yolov8n.yaml")  # the architecture only: random initial weights
     started = time.monotonic()
-    model.train(data=str(data_yaml), epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, nbs=args.batch,
-                seed=args.seed, project=str(runs), name="train", exist_ok=True, **TRAIN_ARGS)
+    model.train(
+        data=str(data_yaml),
+        epochs=args.epochs,
+        imgsz=args.imgsz,
+        batch=args.batch,
+        nbs=args.batch,
+        seed=args.seed,
+        project=str(runs),
+        name="train",
+        exist_ok=True,
+        **TRAIN_ARGS,
+    )
     train_seconds = time.monotonic() - started
     best = runs / "train" / "weights" / "best.pt"
     print(f"\ntrained in {train_seconds / 60:.1f} min: {best}", flush=True)
 
     # 3. held-out test pages (full size; ultralytics letterboxes them to imgsz)
     names = dict(enumerate(CLASS_NAMES))
-    val_args = {"data": str(data_yaml), "split": "test", "imgsz": args.imgsz, "batch": 4, "device": "cpu",
-                "plots": False, "project": str(runs), "exist_ok": True, "verbose": False}
+    val_args = {
+        "data": str(data_yaml),
+        "split": "test",
+        "imgsz": args.imgsz,
+        "batch": 4,
+        "device": "cpu",
+        "plots": False,
+        "project": str(runs),
+        "exist_ok": True,
+        "verbose": False,
+    }
     test_metrics = per_class(YOLO(str(best)).val(name="test-pt", **val_args), names)
     print_table("held-out test pages, best.pt (PyTorch)", test_metrics)
 
@@ -206,11 +242,19 @@ def main(argv: list[str] | None = None) -> int:
             **recipe,
             "train_seeds": [args.seed, args.seed + args.train_pages - 1],
             "val_seeds": [args.seed + args.train_pages, args.seed + args.train_pages + args.val_pages - 1],
-            "test_seeds": [args.seed + args.train_pages + args.val_pages,
-                           args.seed + args.train_pages + args.val_pages + args.test_pages - 1],
+            "test_seeds": [
+                args.seed + args.train_pages + args.val_pages,
+                args.seed + args.train_pages + args.val_pages + args.test_pages - 1,
+            ],
         },
-        "train_args": {"epochs": args.epochs, "imgsz": args.imgsz, "batch": args.batch, "nbs": args.batch,
-                       "seed": args.seed, **TRAIN_ARGS},
+        "train_args": {
+            "epochs": args.epochs,
+            "imgsz": args.imgsz,
+            "batch": args.batch,
+            "nbs": args.batch,
+            "seed": args.seed,
+            **TRAIN_ARGS,
+        },
         "export": {"format": "onnx", "opset": OPSET, "simplify": True, "dynamic": False, "imgsz": args.imgsz},
         "test_metrics_pt": test_metrics,
         "test_metrics_onnx": onnx_metrics,
@@ -238,8 +282,16 @@ def _results_rows(path: Path) -> list[dict[str, float]]:
         return []
     lines = path.read_text().strip().splitlines()
     header = [h.strip() for h in lines[0].split(",")]
-    keep = ("epoch", "time", "train/box_loss", "train/cls_loss", "metrics/precision(B)", "metrics/recall(B)",
-            "metrics/mAP50(B)", "metrics/mAP50-95(B)")
+    keep = (
+        "epoch",
+        "time",
+        "train/box_loss",
+        "train/cls_loss",
+        "metrics/precision(B)",
+        "metrics/recall(B)",
+        "metrics/mAP50(B)",
+        "metrics/mAP50-95(B)",
+    )
     rows = []
     for line in lines[1:]:
         values = dict(zip(header, (v.strip() for v in line.split(",")), strict=False))
@@ -250,14 +302,17 @@ def _results_rows(path: Path) -> list[dict[str, float]]:
 def model_card(r: dict) -> str:
     def table(metrics: dict) -> str:
         lines = ["| class | precision | recall | mAP50 | mAP50-95 |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['mAP50']:.3f} | {m['mAP50-95']:.3f} |"
-                  for name, m in metrics.items()]
+        lines += [
+            f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['mAP50']:.3f} | {m['mAP50-95']:.3f} |"
+            for name, m in metrics.items()
+        ]
         return "\n".join(lines)
 
     d, t, m = r["data"], r["train_args"], r["machine"]
     epochs = "\n".join(
         f"| {int(e.get('epoch', 0))} | {e.get('time', 0):.0f} | {e.get('train/box_loss', 0):.3f} | {e.get('train/cls_loss', 0):.3f}"
-        f" | {e.get('metrics/mAP50(B)', 0):.3f} | {e.get('metrics/mAP50-95(B)', 0):.3f} |" for e in r["epochs"]
+        f" | {e.get('metrics/mAP50(B)', 0):.3f} | {e.get('metrics/mAP50-95(B)', 0):.3f} |"
+        for e in r["epochs"]
     )
     return f"""# Checkbox detector: `models/checkbox/model.onnx`
 

@@ -83,9 +83,7 @@ def load_labelled_names(path: Path) -> tuple[LabelledName, ...]:
             problems.append(f"{where}: name {name!r} has no tokens")
             continue
         if len(labels) != len(tokens):
-            problems.append(
-                f"{where}: {len(tokens)} tokens {list(tokens)} but {len(labels)} labels {list(labels)}"
-            )
+            problems.append(f"{where}: {len(tokens)} tokens {list(tokens)} but {len(labels)} labels {list(labels)}")
             continue
         unknown = sorted(set(labels) - set(LABELS))
         if unknown:
@@ -98,9 +96,7 @@ def load_labelled_names(path: Path) -> tuple[LabelledName, ...]:
             problems.append(f"{where}: duplicate name {name!r} (first on line {first_line_of[name]})")
             continue
         first_line_of[name] = line_number
-        names.append(
-            LabelledName(name=name, tokens=tokens, labels=labels, source=source, line_number=line_number)
-        )
+        names.append(LabelledName(name=name, tokens=tokens, labels=labels, source=source, line_number=line_number))
 
     if problems:
         shown = problems[:_MAX_REPORTED_PROBLEMS]
@@ -130,9 +126,7 @@ def fold_of(name: str, *, folds: int) -> int:
     return _name_hash(name, purpose="fold") % folds
 
 
-def split(
-    names: Sequence[LabelledName], *, synthetic: Sequence[LabelledName] = ()
-) -> Split:
+def split(names: Sequence[LabelledName], *, synthetic: Sequence[LabelledName] = ()) -> Split:
     held_out = tuple(item for item in names if is_held_out(item.name))
     train = tuple(item for item in names if not is_held_out(item.name))
     real_names = {item.name for item in names}

@@ -84,15 +84,12 @@ def grid_search(
 
     grid = list(product(C1_GRID, C2_GRID))
     print(
-        f"grid search: {len(grid)} (c1, c2) pairs x {fold_count} folds on {len(train)} names,"
-        f" {jobs} process(es)",
+        f"grid search: {len(grid)} (c1, c2) pairs x {fold_count} folds on {len(train)} names, {jobs} process(es)",
         file=progress,
         flush=True,
     )
     points: list[GridPoint] = []
-    with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(sequences, labels, folds)
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(sequences, labels, folds)) as pool:
         futures = [pool.submit(_cross_validate, c1, c2, fold_count) for c1, c2 in grid]
         for done, future in enumerate(futures, start=1):
             point = future.result()

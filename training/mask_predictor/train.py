@@ -92,11 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     synthetic_path = args.synthetic or args.data.parent / DEFAULT_SYNTHETIC_PATH.name
     try:
         names = load_labelled_names(args.data)
-        synthetic = (
-            load_labelled_names(synthetic_path)
-            if args.synthetic is not None or synthetic_path.exists()
-            else ()
-        )
+        synthetic = load_labelled_names(synthetic_path) if args.synthetic is not None or synthetic_path.exists() else ()
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -140,17 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             synthetic_names=data_split.synthetic_names,
             held_out=held_out_scores.as_metadata(),
         )
-        model_path, metadata_path = publish(
-            trained_model=model_file, metadata=metadata, output_dir=args.output_dir
-        )
+        model_path, metadata_path = publish(trained_model=model_file, metadata=metadata, output_dir=args.output_dir)
 
     if grid_summary is not None:
         best, points = grid_summary
         print("\ncross-validation (pooled out-of-fold token accuracy; rows c1, columns c2):")
         print(format_grid(points))
         print(
-            f"best: c1={best.c1:g} c2={best.c2:g}"
-            f" token acc {best.token_accuracy:.4f} name acc {best.name_accuracy:.4f}"
+            f"best: c1={best.c1:g} c2={best.c2:g} token acc {best.token_accuracy:.4f} name acc {best.name_accuracy:.4f}"
         )
     print(f"\nheld-out split ({held_out_scores.names} names, {held_out_scores.tokens} tokens):")
     print(report(held_out_truth, held_out_predicted))

@@ -143,7 +143,12 @@ def build(output: Path) -> dict:
 
     started = time.perf_counter()
     accuracy = _fine_tune(torch, model, tokenizer, texts, labels)
-    LOG.info("fine-tuned %d epochs in %.1f s, training accuracy %.1f%%", EPOCHS, time.perf_counter() - started, 100 * accuracy)
+    LOG.info(
+        "fine-tuned %d epochs in %.1f s, training accuracy %.1f%%",
+        EPOCHS,
+        time.perf_counter() - started,
+        100 * accuracy,
+    )
 
     with tempfile.TemporaryDirectory(prefix="sentiment-fixture-") as saved:
         model.save_pretrained(saved)

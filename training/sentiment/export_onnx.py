@@ -33,9 +33,10 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -98,7 +99,9 @@ def check_fp32(reference: np.ndarray, exported: np.ndarray, *, tolerance: float 
     return Fp32Check(max_abs_logit_diff=diff, tolerance=tolerance)
 
 
-def check_int8(reference: np.ndarray, quantized: np.ndarray, *, min_agreement: float = INT8_MIN_LABEL_AGREEMENT) -> Int8Check:
+def check_int8(
+    reference: np.ndarray, quantized: np.ndarray, *, min_agreement: float = INT8_MIN_LABEL_AGREEMENT
+) -> Int8Check:
     """Share of samples on which the int8 export predicts PyTorch's label."""
     _same_shape(reference, quantized)
     same = np.argmax(reference, axis=1) == np.argmax(quantized, axis=1)
@@ -114,7 +117,9 @@ def check_int8(reference: np.ndarray, quantized: np.ndarray, *, min_agreement: f
 
 def _same_shape(a: np.ndarray, b: np.ndarray) -> None:
     if a.shape != b.shape or a.ndim != 2 or a.shape[0] == 0:
-        raise ExportError(f"logits to compare must be the same non-empty (samples, labels) shape, got {a.shape} and {b.shape}")
+        raise ExportError(
+            f"logits to compare must be the same non-empty (samples, labels) shape, got {a.shape} and {b.shape}"
+        )
 
 
 def sha256_file(path: Path) -> str:
@@ -204,13 +209,22 @@ def export_model(
 
         fp32_path = work / "model.fp32.onnx"
         LOG.info("exporting to ONNX (opset %d)", opset)
-        _export_onnx(torch, model, {name: example[name].astype(np.int64) for name in INPUT_NAMES},
-                     fp32_path, opset=opset, max_length=limit)
+        _export_onnx(
+            torch,
+            model,
+            {name: example[name].astype(np.int64) for name in INPUT_NAMES},
+            fp32_path,
+            opset=opset,
+            max_length=limit,
+        )
         onnx.checker.check_model(str(fp32_path), full_check=True)
 
         with torch.inference_mode():
             reference = np.concatenate(
-                [model(**{name: torch.from_numpy(batch[name]) for name in INPUT_NAMES}).logits.numpy() for batch in batches]
+                [
+                    model(**{name: torch.from_numpy(batch[name]) for name in INPUT_NAMES}).logits.numpy()
+                    for batch in batches
+                ]
             )
         fp32 = check_fp32(reference, _onnx_logits(onnxruntime, fp32_path, batches))
         LOG.info("fp32: max |logit diff| %.3g (tolerance %.0e)", fp32.max_abs_logit_diff, fp32.tolerance)
@@ -231,7 +245,10 @@ def export_model(
             int8 = check_int8(reference, _onnx_logits(onnxruntime, final, batches))
             LOG.info(
                 "int8: same label on %.2f%% of %d samples (minimum %.0f%%), max |logit diff| %.3g",
-                100 * int8.label_agreement, int8.samples, 100 * int8.min_agreement, int8.max_abs_logit_diff,
+                100 * int8.label_agreement,
+                int8.samples,
+                100 * int8.min_agreement,
+                int8.max_abs_logit_diff,
             )
             if not int8.passed:
                 raise ExportError(
@@ -297,8 +314,9 @@ def _encode(tokenizer: Any, runtime_tokenizer: Any, texts: list[str], max_length
     batches = []
     for start in range(0, len(order), VALIDATION_BATCH_SIZE):
         chunk = order[start : start + VALIDATION_BATCH_SIZE]
-        encoded = tokenizer([texts[index] for index in chunk], padding=True, truncation=True,
-                            max_length=max_length, return_tensors="np")
+        encoded = tokenizer(
+            [texts[index] for index in chunk], padding=True, truncation=True, max_length=max_length, return_tensors="np"
+        )
         batch = {name: np.ascontiguousarray(encoded[name], dtype=np.int64) for name in INPUT_NAMES}
         for row, index in enumerate(chunk):
             expected = batch["input_ids"][row][batch["attention_mask"][row] == 1].tolist()
@@ -311,8 +329,11 @@ def _encode(tokenizer: Any, runtime_tokenizer: Any, texts: list[str], max_length
     return batches
 
 
-def _export_onnx(torch: Any, model: Any, example: dict[str, np.ndarray], path: Path, *, opset: int, max_length: int) -> None:
+def _export_onnx(
+    torch: Any, model: Any, example: dict[str, np.ndarray], path: Path, *, opset: int, max_length: int
+) -> None:
     """torch.onnx.export (dynamo) with dynamic batch and sequence axes; `example` is traced."""
+
     class LogitsOnly(torch.nn.Module):
         """The classifier with tensor inputs and the logits as its only output."""
 
@@ -353,7 +374,9 @@ def _session(onnxruntime: Any, path: Path) -> onnxruntime.InferenceSession:
     names = tuple(node.name for node in session.get_inputs())
     outputs = tuple(node.name for node in session.get_outputs())
     if names != INPUT_NAMES or outputs != (OUTPUT_NAME,):
-        raise ExportError(f"{path.name} has inputs {names} and outputs {outputs}, expected {INPUT_NAMES} and ({OUTPUT_NAME!r},)")
+        raise ExportError(
+            f"{path.name} has inputs {names} and outputs {outputs}, expected {INPUT_NAMES} and ({OUTPUT_NAME!r},)"
+        )
     return session
 
 
@@ -392,9 +415,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="Hugging Face model id or local model directory")
     parser.add_argument("--output", required=True, type=Path, help="directory to write the artifacts into")
-    parser.add_argument("--model-id", help="identity recorded in model.json (default: --model, or the directory's name)")
-    parser.add_argument("--quantize", action=argparse.BooleanOptionalAction, default=True,
-                        help="dynamic int8 quantization (default: on)")
+    parser.add_argument(
+        "--model-id", help="identity recorded in model.json (default: --model, or the directory's name)"
+    )
+    parser.add_argument(
+        "--quantize",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="dynamic int8 quantization (default: on)",
+    )
     parser.add_argument("--max-length", type=int, help="truncation length in tokens (default: the model's)")
     parser.add_argument("--labels", help="comma-separated labels by class index, e.g. negative,positive")
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLE_COUNT, help="validation sample count")

@@ -15,9 +15,17 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from tests.support.batch_predict import (
-    DATA_BUCKET, FEATURES, FUNCTION_ENVIRONMENT, FUNCTION_NAME, MODEL_BUCKET, REGION, RESULTS_BUCKET,
-    UNSET_VARIABLES, s3_environment, training_table
-)  # fmt: skip
+    DATA_BUCKET,
+    FEATURES,
+    FUNCTION_ENVIRONMENT,
+    FUNCTION_NAME,
+    MODEL_BUCKET,
+    REGION,
+    RESULTS_BUCKET,
+    UNSET_VARIABLES,
+    s3_environment,
+    training_table,
+)
 from tests.support.handlers import import_handler
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
@@ -77,4 +85,3 @@ def unnamed_classifier() -> LogisticRegression:
     """Fitted on a bare array: no feature names, so requests must say feature_columns."""
     table, labels, _ = training_table()
     return LogisticRegression(max_iter=500).fit(np.column_stack([table[name].to_numpy() for name in FEATURES]), labels)
-

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from batch_predict.config import FunctionConfig
 from batch_predict.events import MAP_BATCH, PLAN_JOB, S3_NOTIFICATION, event_kind
 from batch_predict.formats import DataFormat
@@ -43,7 +44,10 @@ def test_the_stacks_environment_is_read() -> None:
     assert config.model_location == S3Location(bucket="models", prefix="approved/")
     assert config.data_location == S3Location(bucket="data", prefix="")
     assert config.results_location == S3Location(bucket="results", prefix="out/")
-    assert config.trusted_pickle_prefixes == (S3Location(bucket="models", prefix="pickles/"), S3Location(bucket="legacy", prefix=""))
+    assert config.trusted_pickle_prefixes == (
+        S3Location(bucket="models", prefix="pickles/"),
+        S3Location(bucket="legacy", prefix=""),
+    )
     assert config.trigger_model == S3Object(bucket="models", key="approved/churn.onnx")
     assert config.trigger_feature_columns == ("a", "b", "c")
     assert config.trigger_prediction_column == "churn"
@@ -104,7 +108,9 @@ def test_a_trigger_whose_outputs_would_trigger_it_again_is_refused() -> None:
     with pytest.raises(ConfigError, match="overlaps the data location"):
         FunctionConfig.from_environ(environment, cpu_count=1)
     # without a trigger, one bucket for data and results is fine
-    assert FunctionConfig.from_environ({**VALID, "RESULTS_BUCKET": "data"}, cpu_count=1).results_location.bucket == "data"
+    assert (
+        FunctionConfig.from_environ({**VALID, "RESULTS_BUCKET": "data"}, cpu_count=1).results_location.bucket == "data"
+    )
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -128,18 +134,27 @@ def test_event_kinds(event: dict[str, Any], kind: str) -> None:
 
 
 def test_a_direct_request_with_defaults() -> None:
-    request = JobRequest.from_event({"model_s3_uri": "s3://mmm/a.onnx", "data_s3_uri": "s3://ddd/in.csv", "output_s3_uri": "s3://rrr/o.csv"})
+    request = JobRequest.from_event(
+        {"model_s3_uri": "s3://mmm/a.onnx", "data_s3_uri": "s3://ddd/in.csv", "output_s3_uri": "s3://rrr/o.csv"}
+    )
     assert request.model == S3Object(bucket="mmm", key="a.onnx")
-    assert request.options == PredictionOptions(prediction_column="prediction", feature_columns=None, include_probabilities=False)
+    assert request.options == PredictionOptions(
+        prediction_column="prediction", feature_columns=None, include_probabilities=False
+    )
     assert request.overwrite is False
 
 
 def test_a_direct_request_with_every_field() -> None:
     request = JobRequest.from_event(
         {
-            "model_s3_uri": " s3://mmm/a.onnx ", "data_s3_uri": "s3://ddd/in.csv", "output_s3_uri": "s3://rrr/o.csv",
-            "prediction_column_name": "predicted_value", "feature_columns": ["feature1", "feature2"],
-            "include_probabilities": True, "overwrite": True, "something_else": "ignored",
+            "model_s3_uri": " s3://mmm/a.onnx ",
+            "data_s3_uri": "s3://ddd/in.csv",
+            "output_s3_uri": "s3://rrr/o.csv",
+            "prediction_column_name": "predicted_value",
+            "feature_columns": ["feature1", "feature2"],
+            "include_probabilities": True,
+            "overwrite": True,
+            "something_else": "ignored",
         }
     )
     assert request.options == PredictionOptions(
@@ -154,7 +169,9 @@ def test_a_plan_request_needs_exactly_one_data_source() -> None:
     assert rows.data == S3Object(bucket="ddd", key="big.csv") and rows.data_prefix is None
     assert rows.output_prefix == S3Location(bucket="rrr", prefix="out/")  # the missing '/' is added
     objects = PlanRequest.from_event({**base, "data_s3_prefix": "s3://ddd/daily", "output_format": "parquet"})
-    assert objects.data_prefix == S3Location(bucket="ddd", prefix="daily/") and objects.output_format == DataFormat(name="parquet")
+    assert objects.data_prefix == S3Location(bucket="ddd", prefix="daily/") and objects.output_format == DataFormat(
+        name="parquet"
+    )
     for job in (base, {**base, "data_s3_uri": "s3://ddd/a.csv", "data_s3_prefix": "s3://ddd/"}):
         with pytest.raises(ValidationError, match="exactly one of 'data_s3_uri'"):
             PlanRequest.from_event(job)
@@ -164,12 +181,21 @@ def test_a_plan_request_needs_exactly_one_data_source() -> None:
 
 def test_a_map_batch_for_objects_takes_the_bucket_from_batch_input() -> None:
     batch_input = {
-        "item_kind": "s3_objects", "model_s3_uri": "s3://mmm/a.onnx", "output_s3_prefix": "s3://rrr/out/",
-        "data_bucket": "ddd", "data_prefix": "daily/", "output_format": None, "feature_columns": ["a"],
+        "item_kind": "s3_objects",
+        "model_s3_uri": "s3://mmm/a.onnx",
+        "output_s3_prefix": "s3://rrr/out/",
+        "data_bucket": "ddd",
+        "data_prefix": "daily/",
+        "output_format": None,
+        "feature_columns": ["a"],
     }
     batch = MapBatch.from_event({"Items": [{"Key": "daily/x.csv"}], "BatchInput": batch_input})
     assert batch.data_prefix == S3Location(bucket="ddd", prefix="daily/") and batch.output_format is None
-    batch = MapBatch.from_event({"Items": [], "BatchInput": {**batch_input, "data_bucket": None, "data_prefix": "s3://ddd/x/"}})
+    batch = MapBatch.from_event(
+        {"Items": [], "BatchInput": {**batch_input, "data_bucket": None, "data_prefix": "s3://ddd/x/"}}
+    )
     assert batch.data_prefix == S3Location(bucket="ddd", prefix="x/")
-    rows = MapBatch.from_event({"Items": [], "BatchInput": {**batch_input, "item_kind": "csv_rows", "output_format": None}})
+    rows = MapBatch.from_event(
+        {"Items": [], "BatchInput": {**batch_input, "item_kind": "csv_rows", "output_format": None}}
+    )
     assert rows.output_format == DataFormat(name="csv") and rows.data_prefix is None

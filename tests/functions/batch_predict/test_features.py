@@ -6,14 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from batch_predict.features import feature_matrix, require_columns, resolve_feature_columns
 from hypothesis import given
 from hypothesis import strategies as st
+
+from batch_predict.features import feature_matrix, require_columns, resolve_feature_columns
 from lambda_common.errors import ValidationError
 
 
-def resolve(requested: tuple[str, ...] | None, names: tuple[str, ...] | None, count: int | None = None) -> tuple[str, ...]:
-    return resolve_feature_columns(requested, model_features=names, model_feature_count=count, model_uri="s3://mmm/x.skops")
+def resolve(
+    requested: tuple[str, ...] | None, names: tuple[str, ...] | None, count: int | None = None
+) -> tuple[str, ...]:
+    return resolve_feature_columns(
+        requested, model_features=names, model_feature_count=count, model_uri="s3://mmm/x.skops"
+    )
 
 
 def test_the_models_names_are_used_and_its_order_wins() -> None:
@@ -40,8 +45,12 @@ def test_missing_columns_are_all_named() -> None:
 
 def test_text_and_numbers_become_one_float64_matrix() -> None:
     batch = pa.record_batch(
-        {"t": pa.array([" 1.5", "2", "-3e2 "]), "i": pa.array([1, 2, 3], pa.int32()),
-         "b": pa.array([True, False, True]), "f": pa.array([0.25, 0.5, 0.75], pa.float32())}
+        {
+            "t": pa.array([" 1.5", "2", "-3e2 "]),
+            "i": pa.array([1, 2, 3], pa.int32()),
+            "b": pa.array([True, False, True]),
+            "f": pa.array([0.25, 0.5, 0.75], pa.float32()),
+        }
     )
     matrix, converted = feature_matrix(batch, ("f", "t", "i", "b"), first_row=1)
     assert matrix.dtype == np.float64 and matrix.flags.c_contiguous

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pyarrow.csv as pa_csv
 import pytest
+
 from batch_predict.model_policy import ONNX, PICKLE, SKOPS
 from batch_predict.models import ModelIdentity, load_model
-
 from stacks.common.paths import REPO_ROOT
 from tests.support.batch_predict import FIXTURES_DIR, FUNCTION_ENVIRONMENT, UNSET_VARIABLES, s3_environment
 from tests.support.lambda_invoke_server import LocalLambdaContext
@@ -38,7 +38,10 @@ def test_the_three_model_files_are_one_model(tmp_path: Path) -> None:
     features = np.column_stack([sample[name].to_numpy() for name in build_fixtures.FEATURES])
     loaded = {
         kind: load_model(
-            FIXTURES_DIR / name, kind=kind, identity=ModelIdentity(s3_uri=name, etag="", format=kind), intra_op_threads=1
+            FIXTURES_DIR / name,
+            kind=kind,
+            identity=ModelIdentity(s3_uri=name, etag="", format=kind),
+            intra_op_threads=1,
         ).predict(features, probabilities=True)
         for kind, name in ((SKOPS, "model.skops"), (PICKLE, "model.joblib"), (ONNX, "model.onnx"))
     }
@@ -103,7 +106,9 @@ def test_prediction_events(
     ("name", "expected"),
     [("bad_untrusted_pickle.json", "TRUSTED_PICKLE_PREFIXES"), ("bad_missing_fields.json", "missing 'data_s3_uri'")],
 )
-def test_bad_events(handler: ModuleType, context: LocalLambdaContext, seeded: list[str], name: str, expected: str) -> None:
+def test_bad_events(
+    handler: ModuleType, context: LocalLambdaContext, seeded: list[str], name: str, expected: str
+) -> None:
     response = handler.lambda_handler(event(name), context)
     assert response["statusCode"] == 400 and expected in response["body"]["error"]
 
@@ -114,7 +119,11 @@ def test_health_keep_warm_and_notification_events(
     assert handler.lambda_handler(event("health.json"), context)["body"]["status"] == "ok"
     assert handler.lambda_handler(event("keep_warm.json"), context) == {"status": "warm"}
     answer = handler.lambda_handler(event("s3_notification.json"), context)
-    assert answer == {"objects": 1, "predictions_generated": 200, "outputs": [f"s3://{RESULTS_BUCKET}/predictions/sample.csv"]}
+    assert answer == {
+        "objects": 1,
+        "predictions_generated": 200,
+        "outputs": [f"s3://{RESULTS_BUCKET}/predictions/sample.csv"],
+    }
 
 
 def test_step_functions_events(handler: ModuleType, context: LocalLambdaContext, seeded: list[str]) -> None:
@@ -136,9 +145,18 @@ def test_step_functions_events(handler: ModuleType, context: LocalLambdaContext,
 
 def test_every_sample_event_is_exercised() -> None:
     exercised = {
-        "predict_csv.json", "predict_seed_contract.json", "predict_onnx_parquet_probabilities.json",
-        "predict_trusted_joblib_jsonl.json", "bad_untrusted_pickle.json", "bad_missing_fields.json", "health.json",
-        "keep_warm.json", "s3_notification.json", "plan_job_csv_rows.json", "map_batch_csv_rows.json",
-        "plan_job_prefix.json", "map_batch_s3_objects.json",
+        "predict_csv.json",
+        "predict_seed_contract.json",
+        "predict_onnx_parquet_probabilities.json",
+        "predict_trusted_joblib_jsonl.json",
+        "bad_untrusted_pickle.json",
+        "bad_missing_fields.json",
+        "health.json",
+        "keep_warm.json",
+        "s3_notification.json",
+        "plan_job_csv_rows.json",
+        "map_batch_csv_rows.json",
+        "plan_job_prefix.json",
+        "map_batch_s3_objects.json",
     }
     assert {path.name for path in EVENTS_DIR.glob("*.json")} == exercised

@@ -13,9 +13,26 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.batch_predict import (
-    BATCH_ROWS, FEATURES, TRUSTED_PREFIX, data_uri, decode, encode, feature_array, get, input_table, joblib_bytes,
-    model_uri, named_features, onnx_bytes, open_uploads, output_uri, put, skops_bytes, split, unique
-)  # fmt: skip
+    BATCH_ROWS,
+    FEATURES,
+    TRUSTED_PREFIX,
+    data_uri,
+    decode,
+    encode,
+    feature_array,
+    get,
+    input_table,
+    joblib_bytes,
+    model_uri,
+    named_features,
+    onnx_bytes,
+    open_uploads,
+    output_uri,
+    put,
+    skops_bytes,
+    split,
+    unique,
+)
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 ROWS = 3 * BATCH_ROWS + 7  # several record batches and a short last one
@@ -47,8 +64,13 @@ def assert_input_rows_unchanged(output: pa.Table, table: pa.Table) -> None:
 
 @pytest.mark.parametrize("extension", [".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".parquet"])
 def test_every_input_format_gives_scikit_learns_predictions(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, table: pa.Table, classifier: Any,
-    skops_classifier: str, extension: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    table: pa.Table,
+    classifier: Any,
+    skops_classifier: str,
+    extension: str,
 ) -> None:
     source = put(s3, data_uri(f"in{extension}"), encode(table, extension))
     target = output_uri("out.csv")
@@ -70,14 +92,24 @@ def test_every_input_format_gives_scikit_learns_predictions(
 
 @pytest.mark.parametrize("extension", [".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet"])
 def test_every_output_format_with_probabilities(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, table: pa.Table, classifier: Any,
-    skops_classifier: str, extension: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    table: pa.Table,
+    classifier: Any,
+    skops_classifier: str,
+    extension: str,
 ) -> None:
     source = put(s3, data_uri("in.parquet"), encode(table, ".parquet"))
     target = output_uri(f"out{extension}")
     response = predict(
-        handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target,
-        prediction_column_name="tier", include_probabilities=True,
+        handler,
+        context,
+        model_s3_uri=skops_classifier,
+        data_s3_uri=source,
+        output_s3_uri=target,
+        prediction_column_name="tier",
+        include_probabilities=True,
     )
     assert response["statusCode"] == 200, response
     assert response["body"]["output_format"] == extension.lstrip(".")
@@ -138,7 +170,11 @@ def test_regressors_agree_with_scikit_learn(
     source = put(s3, data_uri("in.csv.gz"), encode(table, ".csv.gz"))
     target = output_uri("out.parquet")
     response = predict(
-        handler, context, model_s3_uri=model, data_s3_uri=source, output_s3_uri=target,
+        handler,
+        context,
+        model_s3_uri=model,
+        data_s3_uri=source,
+        output_s3_uri=target,
         prediction_column_name="predicted_value",
     )
     assert response["statusCode"] == 200, response
@@ -157,8 +193,11 @@ def test_the_seed_contracts_event_with_feature_columns(
     source = put(s3, data_uri("in.csv"), encode(table, ".csv"))
     target = output_uri("out.csv")
     event = {
-        "model_s3_uri": model, "data_s3_uri": source, "output_s3_uri": target,
-        "prediction_column_name": "predicted_value", "feature_columns": list(FEATURES),
+        "model_s3_uri": model,
+        "data_s3_uri": source,
+        "output_s3_uri": target,
+        "prediction_column_name": "predicted_value",
+        "feature_columns": list(FEATURES),
     }
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 200, response
@@ -175,7 +214,11 @@ def test_feature_columns_in_another_order_are_fed_in_the_models_order(
     source = put(s3, data_uri("in.csv"), encode(table, ".csv"))
     target = output_uri("out.csv")
     response = predict(
-        handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target,
+        handler,
+        context,
+        model_s3_uri=skops_classifier,
+        data_s3_uri=source,
+        output_s3_uri=target,
         feature_columns=list(reversed(FEATURES)),
     )
     assert response["statusCode"] == 200, response

@@ -14,10 +14,25 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 
 from tests.support.batch_predict import (
-    DATA_BUCKET, DATA_PREFIX, FEATURES, MODEL_BUCKET, MODEL_PREFIX, RESULTS_BUCKET, RESULTS_PREFIX, data_uri,
-    encode, input_table, joblib_bytes, model_uri, object_exists, open_uploads, output_uri, put, skops_bytes,
-    training_table
-)  # fmt: skip
+    DATA_BUCKET,
+    DATA_PREFIX,
+    FEATURES,
+    MODEL_BUCKET,
+    MODEL_PREFIX,
+    RESULTS_BUCKET,
+    RESULTS_PREFIX,
+    data_uri,
+    encode,
+    input_table,
+    joblib_bytes,
+    model_uri,
+    object_exists,
+    open_uploads,
+    output_uri,
+    put,
+    skops_bytes,
+    training_table,
+)
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 CSV_HEADER = "id,f1,f2,f3\n"
@@ -87,7 +102,12 @@ def test_an_unknown_action(handler: ModuleType, context: LocalLambdaContext) -> 
     ],
 )
 def test_malformed_fields_are_named(
-    handler: ModuleType, context: LocalLambdaContext, skops_classifier: str, good_csv: str, field: str, value: Any,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    skops_classifier: str,
+    good_csv: str,
+    field: str,
+    value: Any,
     expected: str,
 ) -> None:
     event = job(skops_classifier, good_csv)
@@ -111,8 +131,14 @@ def test_malformed_fields_are_named(
     ],
 )
 def test_uris_outside_the_allowed_locations_name_the_allowed_one(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, good_csv: str, field: str,
-    uri: str, allowed: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
+    good_csv: str,
+    field: str,
+    uri: str,
+    allowed: str,
 ) -> None:
     event = job(skops_classifier, good_csv)
     event[field] = uri
@@ -131,7 +157,9 @@ def test_a_model_that_does_not_exist(handler: ModuleType, context: LocalLambdaCo
     )
 
 
-def test_data_that_does_not_exist(handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str) -> None:
+def test_data_that_does_not_exist(
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
+) -> None:
     missing = data_uri("missing.csv")
     assert rejected(handler, context, job(skops_classifier, missing), s3=s3) == (
         f"data_s3_uri {missing} does not exist: check the bucket and key"
@@ -148,8 +176,14 @@ def test_data_that_does_not_exist(handler: ModuleType, context: LocalLambdaConte
     ],
 )
 def test_unknown_extensions(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, good_csv: str, field: str,
-    name: str, expected: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
+    good_csv: str,
+    field: str,
+    name: str,
+    expected: str,
 ) -> None:
     uri = {"data_s3_uri": data_uri, "output_s3_uri": output_uri, "model_s3_uri": model_uri}[field](name)
     if field != "output_s3_uri":
@@ -171,7 +205,12 @@ def test_unknown_extensions(
     ],
 )
 def test_empty_data(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, name: str, content: bytes | None,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
+    name: str,
+    content: bytes | None,
     expected: str,
 ) -> None:
     if content is None:
@@ -255,7 +294,11 @@ def test_probabilities_from_a_regressor(
         ("no-f2.csv", "id,f1,f3\n1,2,3\n", "has no column 'f2' (a feature column); its columns are 'id', 'f1', 'f3'"),
         ("blank.csv", CSV_HEADER + "a,1,2,3\nb,1,,3\n", "feature column 'f2' has no value in row 2"),
         ("na.csv", CSV_HEADER + "a,1,2,3\nb,1,2,3\nc,NA,2,3\n", "feature column 'f1' has no value in row 3"),
-        ("text.csv", CSV_HEADER + "a,1,2,3\nb,1,2,three\n", "feature column 'f3' holds text that is not a number in row 2"),
+        (
+            "text.csv",
+            CSV_HEADER + "a,1,2,3\nb,1,2,three\n",
+            "feature column 'f3' holds text that is not a number in row 2",
+        ),
         ("nan.csv", CSV_HEADER + "a,1,2,3\nb,NaN,2,3\n", "feature column 'f1' is NaN or infinite in row 2"),
         ("inf.csv", CSV_HEADER + "a,1,2,inf\n", "feature column 'f3' is NaN or infinite in row 1"),
         ("ragged.csv", CSV_HEADER + "a,1,2,3\nb,1,2\n", "a row has 3 fields where the header has 4"),
@@ -263,14 +306,27 @@ def test_probabilities_from_a_regressor(
         ("no-f3.jsonl", '{"id": 1, "f1": 1, "f2": 2}\n', "has no column 'f3'"),
         ("null.jsonl", '{"f1": 1, "f2": 2, "f3": 3}\n{"f1": 1, "f2": null, "f3": 3}\n', "'f2' has no value in row 2"),
         ("absent.jsonl", '{"f1": 1, "f2": 2, "f3": 3}\n{"f1": 1, "f3": 3}\n', "'f2' has no value in row 2"),
-        ("string.jsonl", '{"f1": 1, "f2": 2, "f3": 3}\n{"f1": "1", "f2": 2, "f3": 3}\n', "feature column 'f1' holds a string in record 2"),
-        ("mixed.jsonl", '{"k": 1, "f1": 1, "f2": 2, "f3": 3}\n{"k": "x", "f1": 1, "f2": 2, "f3": 3}\n', "column 'k' holds number values in the first records and a string in record 2"),
+        (
+            "string.jsonl",
+            '{"f1": 1, "f2": 2, "f3": 3}\n{"f1": "1", "f2": 2, "f3": 3}\n',
+            "feature column 'f1' holds a string in record 2",
+        ),
+        (
+            "mixed.jsonl",
+            '{"k": 1, "f1": 1, "f2": 2, "f3": 3}\n{"k": "x", "f1": 1, "f2": 2, "f3": 3}\n',
+            "column 'k' holds number values in the first records and a string in record 2",
+        ),
         ("array.jsonl", "[1, 2, 3]\n", "the first line is not a JSON object"),
         ("broken.jsonl", '{"f1": 1,\n', "the first line is not valid JSON"),
     ],
 )
 def test_bad_values_name_the_column_and_row(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, name: str, content: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
+    name: str,
+    content: str,
     expected: str,
 ) -> None:
     source = put(s3, data_uri(name), content.encode())
@@ -304,7 +360,9 @@ def test_a_parquet_file_with_missing_values(
     buffer = io.BytesIO()
     pq.write_table(pa.table({"f1": [1.0, 2.0, 3.0], "f2": [2, None, 2], "f3": [1.0, 1.0, np.nan]}), buffer)
     source = put(s3, data_uri("gaps.parquet"), buffer.getvalue())
-    assert "feature column 'f2' has no value in row 2" in rejected(handler, context, job(skops_classifier, source), s3=s3)
+    assert "feature column 'f2' has no value in row 2" in rejected(
+        handler, context, job(skops_classifier, source), s3=s3
+    )
 
 
 @pytest.mark.parametrize(
@@ -313,13 +371,22 @@ def test_a_parquet_file_with_missing_values(
         ("fake.csv.gz", CSV_HEADER.encode() + b"1,2,3,4\n", "is not a gzip file"),
         ("cut.csv.gz", None, "is not a complete gzip file"),
         ("fake.parquet", b"PAR1 not really", "is not a Parquet file"),
-        ("latin1.csv", "id,f1,f2,f3\ncaf\u00e9,1,2,3\n".encode("latin-1"), "column 'id' holds bytes that are not UTF-8 text"),
+        (
+            "latin1.csv",
+            "id,f1,f2,f3\ncaf\u00e9,1,2,3\n".encode("latin-1"),
+            "column 'id' holds bytes that are not UTF-8 text",
+        ),
         ("latin1-header.csv", "id,f\u00e91,f2,f3\n1,1,2,3\n".encode("latin-1"), "the header is not UTF-8 text"),
     ],
 )
 def test_files_that_are_not_what_their_extension_says(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, name: str,
-    content: bytes | None, expected: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
+    name: str,
+    content: bytes | None,
+    expected: str,
 ) -> None:
     if content is None:  # a real gzip stream, cut short
         content = encode(input_table(2000), ".csv.gz")[:-200]

@@ -14,9 +14,22 @@ from botocore.exceptions import ClientError
 from sklearn.linear_model import LogisticRegression
 
 from tests.support.batch_predict import (
-    TRUSTED_PREFIX, data_uri, decode, encode, get, input_table, joblib_bytes, model_uri, named_features,
-    output_uri, put, skops_bytes, split, training_table, unique
-)  # fmt: skip
+    TRUSTED_PREFIX,
+    data_uri,
+    decode,
+    encode,
+    get,
+    input_table,
+    joblib_bytes,
+    model_uri,
+    named_features,
+    output_uri,
+    put,
+    skops_bytes,
+    split,
+    training_table,
+    unique,
+)
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 
@@ -52,7 +65,11 @@ def flipped_classifier() -> LogisticRegression:
 
 
 def test_a_second_call_with_the_same_etag_does_not_download_again(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, source: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    classifier: Any,
+    source: str,
     s3_requests: list[tuple[str, str]],
 ) -> None:
     model = put(s3, model_uri("cached.skops"), skops_bytes(classifier))
@@ -98,7 +115,11 @@ def test_the_cache_keeps_model_cache_size_models_least_recently_used_out(
 
 
 def test_an_untrusted_pickle_is_refused_before_anything_is_fetched(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, source: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    classifier: Any,
+    source: str,
     s3_requests: list[tuple[str, str]],
 ) -> None:
     model = put(s3, model_uri("model.joblib"), joblib_bytes(classifier))
@@ -118,7 +139,9 @@ def test_pickles_from_a_trusted_prefix_load(
     response = run(handler, context, model, source)
     assert response["body"]["model"]["format"] == ("joblib" if extension == ".joblib" else "pickle")
     output = decode(get(s3, response["body"]["output_s3_uri"]), ".parquet")
-    np.testing.assert_array_equal(output["prediction"].to_numpy(zero_copy_only=False), classifier.predict(named_features(input_table(30))))
+    np.testing.assert_array_equal(
+        output["prediction"].to_numpy(zero_copy_only=False), classifier.predict(named_features(input_table(30)))
+    )
 
 
 def test_downloaded_files_do_not_stay_in_tmp(

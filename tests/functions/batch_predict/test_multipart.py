@@ -6,10 +6,10 @@ import os
 from typing import Any
 
 import pytest
+
 from batch_predict.multipart import MultipartUpload
 from lambda_common.errors import ValidationError
 from lambda_common.s3_uri import S3Object
-
 from tests.support.batch_predict import get, object_exists, open_uploads, output_uri, put
 
 PART = 5 * 1024 * 1024

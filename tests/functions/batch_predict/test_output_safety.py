@@ -13,14 +13,23 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from batch_predict.predict import run_job
 from batch_predict.requests import JobRequest, object_uri
 from lambda_common.errors import ValidationError
-
 from tests.support.batch_predict import (
-    data_uri, encode, get, input_table, model_uri, object_exists, open_uploads, output_uri, put, skops_bytes,
-    split
-)  # fmt: skip
+    data_uri,
+    encode,
+    get,
+    input_table,
+    model_uri,
+    object_exists,
+    open_uploads,
+    output_uri,
+    put,
+    skops_bytes,
+    split,
+)
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 # Enough output for three 5 MiB parts: 60,000 rows of ~270 bytes.
@@ -76,7 +85,7 @@ def test_an_existing_output_is_not_overwritten(
     response = invoke(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target)
     assert response["statusCode"] == 400
     assert response["body"]["error"] == (
-        f"output_s3_uri {target} already exists: choose another output key, or send \"overwrite\": true to replace it"
+        f'output_s3_uri {target} already exists: choose another output key, or send "overwrite": true to replace it'
     )
     assert get(s3, target) == b"precious results\n"
 
@@ -124,7 +133,10 @@ def test_an_s3_failure_during_the_write_leaves_no_object_and_no_open_upload(
     response = invoke(handler, context, model_s3_uri=skops_classifier, data_s3_uri=large_input, output_s3_uri=target)
     assert response["statusCode"] == 500
     assert response["body"] == {
-        "success": False, "error": "internal error", "error_type": "InternalError", "request_id": context.aws_request_id
+        "success": False,
+        "error": "internal error",
+        "error_type": "InternalError",
+        "request_id": context.aws_request_id,
     }
     assert calls == [1, 2]  # part 1 was uploaded before the failure: there was something to abort
     assert not object_exists(s3, target)
@@ -133,8 +145,13 @@ def test_an_s3_failure_during_the_write_leaves_no_object_and_no_open_upload(
 
 @pytest.mark.usefixtures("larger_batches")
 def test_a_failure_while_predicting_aborts_the_upload(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, large_input: str,
-    s3_hook: Any, monkeypatch: pytest.MonkeyPatch,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
+    large_input: str,
+    s3_hook: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     model = handler.MODELS.get(object_uri(skops_classifier, field="model_s3_uri"))  # the instance the job will use
     real_predict = model.predict

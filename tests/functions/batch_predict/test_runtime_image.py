@@ -16,9 +16,19 @@ import pytest
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tests.support.artifacts import Artifacts
 from tests.support.batch_predict import (
-    FUNCTION_DIR, TRUSTED_PREFIX, data_uri, encode, input_table, joblib_bytes, model_uri, onnx_bytes, output_uri,
-    put, skops_bytes, unique
-)  # fmt: skip
+    FUNCTION_DIR,
+    TRUSTED_PREFIX,
+    data_uri,
+    encode,
+    input_table,
+    joblib_bytes,
+    model_uri,
+    onnx_bytes,
+    output_uri,
+    put,
+    skops_bytes,
+    unique,
+)
 from tests.support.image_install import image_task_root, run_isolated, runtime_dir
 from tools.dockerfile import Stage, parse_dockerfile
 from tools.locks import pins
@@ -41,7 +51,9 @@ def test_caches_and_temporary_files_go_to_tmp(runtime: Stage) -> None:
 
 def test_the_locks_hold_the_runtime_and_nothing_forbidden() -> None:
     x86_64 = pins(LOCKS[0])  # the same as arm64's, and what the tests run: tests/functions/test_runtime_images.py
-    assert {"numpy", "scikit-learn", "pyarrow", "onnxruntime", "skops", "joblib", "aws-lambda-powertools"} <= set(x86_64)
+    assert {"numpy", "scikit-learn", "pyarrow", "onnxruntime", "skops", "joblib", "aws-lambda-powertools"} <= set(
+        x86_64
+    )
     assert not set(x86_64) & (FORBIDDEN_AT_RUN_TIME | {"boto3", "botocore", "protobuf", "sympy"})
 
 
@@ -64,8 +76,10 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def fresh_run(
-    s3: Any, classifier: Any, function_environment: dict[str, str], artifacts: Artifacts,
-
+    s3: Any,
+    classifier: Any,
+    function_environment: dict[str, str],
+    artifacts: Artifacts,
 ) -> dict[str, Any]:
     models = [
         put(s3, model_uri("m.skops"), skops_bytes(classifier)),
@@ -75,14 +89,18 @@ def fresh_run(
     table = input_table(50)
     inputs = [put(s3, data_uri(f"in{ext}"), encode(table, ext)) for ext in (".csv.gz", ".jsonl", ".parquet")]
     events: list[dict[str, Any]] = [
-        {"model_s3_uri": model, "data_s3_uri": source, "output_s3_uri": output_uri(f"out{ext}"), "include_probabilities": True}
+        {
+            "model_s3_uri": model,
+            "data_s3_uri": source,
+            "output_s3_uri": output_uri(f"out{ext}"),
+            "include_probabilities": True,
+        }
         for model, source, ext in zip(models, inputs, (".parquet", ".csv.gz", ".jsonl.gz"), strict=True)
     ]
     events += [{"action": "health"}, {"model_s3_uri": 5}]
     environment = {**function_environment, "EVENTS": json.dumps(events), "EXPECTED_PYTHON": LAMBDA_PYTHON_VERSION}
     paths = [image_task_root(artifacts, "batch_predict"), runtime_dir(artifacts)]
     return run_isolated(SCRIPT, paths=paths, environment=environment)
-
 
 
 def test_a_fresh_cold_start_runs_every_model_and_data_format(fresh_run: dict[str, Any]) -> None:

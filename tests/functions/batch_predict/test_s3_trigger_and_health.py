@@ -9,12 +9,26 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
-from lambda_common.errors import ValidationError
 
+from lambda_common.errors import ValidationError
 from tests.support.batch_predict import (
-    DATA_BUCKET, DATA_PREFIX, MODEL_BUCKET, RESULTS_BUCKET, RESULTS_PREFIX, TRIGGER_MODEL_URI, decode, encode, get,
-    input_table, named_features, object_exists, put, skops_bytes, split, unique
-)  # fmt: skip
+    DATA_BUCKET,
+    DATA_PREFIX,
+    MODEL_BUCKET,
+    RESULTS_BUCKET,
+    RESULTS_PREFIX,
+    TRIGGER_MODEL_URI,
+    decode,
+    encode,
+    get,
+    input_table,
+    named_features,
+    object_exists,
+    put,
+    skops_bytes,
+    split,
+    unique,
+)
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 
@@ -39,10 +53,17 @@ def notification(bucket: str, key: str, event_name: str = "ObjectCreated:Put") -
                 "s3": {
                     "s3SchemaVersion": "1.0",
                     "configurationId": "batch-predict-trigger",
-                    "bucket": {"name": bucket, "ownerIdentity": {"principalId": "EXAMPLE"},
-                               "arn": f"arn:aws:s3:::{bucket}"},
-                    "object": {"key": quote_plus(key, safe="/"), "size": 1024, "eTag": "0123456789abcdef",
-                               "sequencer": "0A1B2C3D4E5F678901"},
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "EXAMPLE"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {
+                        "key": quote_plus(key, safe="/"),
+                        "size": 1024,
+                        "eTag": "0123456789abcdef",
+                        "sequencer": "0A1B2C3D4E5F678901",
+                    },
                 },
             }
         ]
@@ -81,15 +102,13 @@ def test_an_object_outside_the_data_prefix_raises(
 def test_other_s3_events_and_folder_markers_are_skipped(
     handler: ModuleType, context: LocalLambdaContext, trigger_model: str
 ) -> None:
-    assert handler.lambda_handler(notification(DATA_BUCKET, DATA_PREFIX + "gone.csv", "ObjectRemoved:Delete"), context) == {
-        "objects": 0, "predictions_generated": 0, "outputs": []
-    }
+    assert handler.lambda_handler(
+        notification(DATA_BUCKET, DATA_PREFIX + "gone.csv", "ObjectRemoved:Delete"), context
+    ) == {"objects": 0, "predictions_generated": 0, "outputs": []}
     assert handler.lambda_handler(notification(DATA_BUCKET, DATA_PREFIX + "folder/"), context)["objects"] == 0
 
 
-def test_health_reports_the_configuration_without_touching_s3(
-    handler: ModuleType, context: LocalLambdaContext
-) -> None:
+def test_health_reports_the_configuration_without_touching_s3(handler: ModuleType, context: LocalLambdaContext) -> None:
     response = handler.lambda_handler({"action": "health"}, context)
     assert response["statusCode"] == 200
     body = response["body"]
@@ -126,13 +145,19 @@ def emitted_metrics(stdout: str) -> dict[str, Any]:
 
 
 def test_a_job_logs_its_summary_and_counts_rows_without_data_values(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, trigger_model: str, capsys: pytest.CaptureFixture[str],
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    trigger_model: str,
+    capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     source = put(s3, f"s3://{DATA_BUCKET}/{DATA_PREFIX}{unique('in.csv')}", encode(input_table(30), ".csv"))
     target = f"s3://{RESULTS_BUCKET}/{RESULTS_PREFIX}{unique('out.csv')}"
     capsys.readouterr()
-    response = handler.lambda_handler({"model_s3_uri": trigger_model, "data_s3_uri": source, "output_s3_uri": target}, context)
+    response = handler.lambda_handler(
+        {"model_s3_uri": trigger_model, "data_s3_uri": source, "output_s3_uri": target}, context
+    )
     assert response["statusCode"] == 200
     stdout = capsys.readouterr().out
     metrics = emitted_metrics(stdout)

@@ -12,13 +12,28 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+
 from batch_predict.errors import InternalError
 from lambda_common.errors import ValidationError
-
 from tests.support.batch_predict import (
-    DATA_BUCKET, DATA_PREFIX, FEATURES, RESULTS_BUCKET, RESULTS_PREFIX, data_uri, decode, encode, get, input_table,
-    model_uri, named_features, open_uploads, put, skops_bytes, split, unique
-)  # fmt: skip
+    DATA_BUCKET,
+    DATA_PREFIX,
+    FEATURES,
+    RESULTS_BUCKET,
+    RESULTS_PREFIX,
+    data_uri,
+    decode,
+    encode,
+    get,
+    input_table,
+    model_uri,
+    named_features,
+    open_uploads,
+    put,
+    skops_bytes,
+    split,
+    unique,
+)
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 
@@ -43,7 +58,9 @@ def csv_items(data: bytes) -> list[dict[str, str]]:
 def listed(s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
     """What the S3 listing item reader hands over: the ListObjectsV2 entries."""
     entries = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-    return [{"Key": e["Key"], "Size": e["Size"], "ETag": e["ETag"], "LastModified": str(e["LastModified"])} for e in entries]
+    return [
+        {"Key": e["Key"], "Size": e["Size"], "ETag": e["ETag"], "LastModified": str(e["LastModified"])} for e in entries
+    ]
 
 
 @pytest.fixture
@@ -62,13 +79,22 @@ def ranged_reads(handler: ModuleType) -> Iterator[list[dict[str, Any]]]:
 
 
 def test_plan_csv_rows_reads_only_the_header(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
     ranged_reads: list[dict[str, Any]],
 ) -> None:
     source = put(s3, data_uri("big.csv"), encode(input_table(200), ".csv"))
     prefix = output_prefix()
-    result = plan(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_prefix=prefix,
-                  include_probabilities=True)
+    result = plan(
+        handler,
+        context,
+        model_s3_uri=skops_classifier,
+        data_s3_uri=source,
+        output_s3_prefix=prefix,
+        include_probabilities=True,
+    )
     bucket, key = split(source)
     assert result == {
         "item_kind": "csv_rows",
@@ -105,7 +131,10 @@ def test_plan_refuses_csv_rows_for_anything_but_plain_csv(
         ({"data_s3_uri": "HEADER_WITHOUT_F2"}, "has no column 'f2'"),
         ({"data_s3_uri": "MISSING"}, "does not exist"),
         ({"model_s3_uri": "MISSING_MODEL"}, "does not exist"),
-        ({"output_s3_prefix": f"s3://{DATA_BUCKET}/{DATA_PREFIX}out/"}, "is outside the location this function may write"),
+        (
+            {"output_s3_prefix": f"s3://{DATA_BUCKET}/{DATA_PREFIX}out/"},
+            "is outside the location this function may write",
+        ),
         ({"data_s3_uri": None}, "exactly one of 'data_s3_uri'"),
         ({"data_s3_prefix": f"s3://{DATA_BUCKET}/{DATA_PREFIX}"}, "exactly one of 'data_s3_uri'"),
         ({"output_format": "xlsx"}, "output_format must be one of"),
@@ -138,15 +167,23 @@ def test_plan_for_a_prefix_lists_objects(
     folder = data_uri("folder/")
     put(s3, folder + "part-1.csv", encode(input_table(5), ".csv"))
     prefix = output_prefix()
-    result = plan(handler, context, model_s3_uri=skops_classifier, data_s3_prefix=folder, output_s3_prefix=prefix,
-                  output_format="parquet")
+    result = plan(
+        handler,
+        context,
+        model_s3_uri=skops_classifier,
+        data_s3_prefix=folder,
+        output_s3_prefix=prefix,
+        output_format="parquet",
+    )
     bucket, key_prefix = split(folder)
     assert (result["item_kind"], result["data_bucket"], result["data_prefix"]) == ("s3_objects", bucket, key_prefix)
     assert result["batch_input"]["item_kind"] == "s3_objects"
     assert result["batch_input"]["output_format"] == "parquet"
     assert (result["batch_input"]["data_bucket"], result["batch_input"]["data_prefix"]) == (bucket, key_prefix)
     with pytest.raises(ValidationError, match="holds no objects"):
-        plan(handler, context, model_s3_uri=skops_classifier, data_s3_prefix=data_uri("empty/"), output_s3_prefix=prefix)
+        plan(
+            handler, context, model_s3_uri=skops_classifier, data_s3_prefix=data_uri("empty/"), output_s3_prefix=prefix
+        )
 
 
 # --- Distributed Map batches ------------------------------------------------------------------
@@ -158,11 +195,20 @@ def test_csv_rows_batches_write_deterministic_parts(
     table = input_table(90)
     source = put(s3, data_uri("big.csv"), encode(table, ".csv"))
     prefix = output_prefix()
-    planned = plan(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_prefix=prefix,
-                   include_probabilities=True, output_format="jsonl")
+    planned = plan(
+        handler,
+        context,
+        model_s3_uri=skops_classifier,
+        data_s3_uri=source,
+        output_s3_prefix=prefix,
+        include_probabilities=True,
+        output_format="jsonl",
+    )
     items = csv_items(get(s3, source))
     batches = [items[:50], items[50:]]
-    answers = [handler.lambda_handler({"Items": batch, "BatchInput": planned["batch_input"]}, context) for batch in batches]
+    answers = [
+        handler.lambda_handler({"Items": batch, "BatchInput": planned["batch_input"]}, context) for batch in batches
+    ]
     assert [answer["predictions_generated"] for answer in answers] == [50, 40]
     parts = [answer["outputs"][0] for answer in answers]
     assert all(part.startswith(prefix + "part-") and part.endswith(".jsonl") for part in parts)
@@ -218,8 +264,14 @@ def test_s3_objects_with_an_output_format_change_the_extension(
     folder = data_uri("daily/")
     put(s3, folder + "a.csv.gz", encode(input_table(4), ".csv.gz"))
     prefix = output_prefix()
-    planned = plan(handler, context, model_s3_uri=skops_classifier, data_s3_prefix=folder, output_s3_prefix=prefix,
-                   output_format="parquet")
+    planned = plan(
+        handler,
+        context,
+        model_s3_uri=skops_classifier,
+        data_s3_prefix=folder,
+        output_s3_prefix=prefix,
+        output_format="parquet",
+    )
     items = listed(s3, planned["data_bucket"], planned["data_prefix"])
     answer = handler.lambda_handler({"Items": items, "BatchInput": planned["batch_input"]}, context)
     assert answer["outputs"] == [prefix + "a.parquet"]
@@ -256,7 +308,11 @@ def test_a_fault_raises_internal_error_and_leaves_nothing(
     ],
 )
 def test_malformed_batches(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, event: dict[str, Any],
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    s3: Any,
+    skops_classifier: str,
+    event: dict[str, Any],
     expected: str,
 ) -> None:
     if event["BatchInput"] == "PLANNED":

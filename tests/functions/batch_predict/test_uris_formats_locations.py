@@ -4,11 +4,12 @@ the model trust policy."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from batch_predict.formats import DataFormat, detect_format, named_format, replace_extension
 from batch_predict.locations import require_distinct, require_inside
 from batch_predict.model_policy import ONNX, PICKLE, SKOPS, model_kind, require_trusted_source
-from hypothesis import given
-from hypothesis import strategies as st
 from lambda_common.errors import ValidationError
 from lambda_common.s3_uri import S3Location, S3Object, S3UriError
 
@@ -30,9 +31,20 @@ def test_object_uris_parse(uri: str, bucket: str, key: str) -> None:
 
 @pytest.mark.parametrize(
     "uri",
-    ["", "data/in.csv", "s3:/data/in.csv", "s3://data", "s3://data/", "s3://data/dir/", "s3://Data/in.csv",
-     "s3://a/in.csv", "s3://bad_bucket/in.csv", "S3://data/in.csv", f"s3://data/{'k' * 1025}"],
-)  # fmt: skip
+    [
+        "",
+        "data/in.csv",
+        "s3:/data/in.csv",
+        "s3://data",
+        "s3://data/",
+        "s3://data/dir/",
+        "s3://Data/in.csv",
+        "s3://a/in.csv",
+        "s3://bad_bucket/in.csv",
+        "S3://data/in.csv",
+        f"s3://data/{'k' * 1025}",
+    ],
+)
 def test_malformed_object_uris_are_refused(uri: str) -> None:
     with pytest.raises(S3UriError):
         S3Object.parse(uri)
@@ -66,7 +78,11 @@ def test_overlapping_locations() -> None:
     assert not inner.overlaps(S3Location(bucket="c", prefix="in/"))
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60).filter(lambda k: not k.endswith("/")))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60).filter(
+        lambda k: not k.endswith("/")
+    )
+)
 def test_relative_keys_round_trip(relative: str) -> None:
     location = S3Location(bucket="data", prefix="in/")
     obj = location.object(relative)
@@ -119,7 +135,9 @@ def test_require_inside_names_the_allowed_location() -> None:
     location = S3Location(bucket="data", prefix="in/")
     require_inside(S3Object(bucket="data", key="in/a.csv"), location, field="data_s3_uri", purpose="read data from")
     with pytest.raises(ValidationError) as raised:
-        require_inside(S3Object(bucket="data", key="out/a.csv"), location, field="data_s3_uri", purpose="read data from")
+        require_inside(
+            S3Object(bucket="data", key="out/a.csv"), location, field="data_s3_uri", purpose="read data from"
+        )
     assert raised.value.message == (
         "data_s3_uri s3://data/out/a.csv is outside the location this function may read data from: use a URI under s3://data/in/"
     )
@@ -134,7 +152,14 @@ def test_the_output_may_not_be_an_input() -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("m.skops", SKOPS), ("m.onnx", ONNX), ("m.ONNX", ONNX), ("m.joblib", PICKLE), ("m.pkl", PICKLE), ("m.pickle", PICKLE)],
+    [
+        ("m.skops", SKOPS),
+        ("m.onnx", ONNX),
+        ("m.ONNX", ONNX),
+        ("m.joblib", PICKLE),
+        ("m.pkl", PICKLE),
+        ("m.pickle", PICKLE),
+    ],
 )
 def test_model_kinds(name: str, kind: str) -> None:
     assert model_kind(S3Object(bucket="models", key=f"dir/{name}")) == kind
@@ -158,7 +183,9 @@ TRUSTED = (S3Location(bucket="models", prefix="pickles/"), S3Location(bucket="le
 )
 def test_the_trust_policy(uri: str, allowed: bool) -> None:
     obj = S3Object.parse(uri)
-    check = lambda: require_trusted_source(obj, kind=model_kind(obj), model_location=MODELS, trusted_pickle_prefixes=TRUSTED)  # noqa: E731
+    check = lambda: require_trusted_source(
+        obj, kind=model_kind(obj), model_location=MODELS, trusted_pickle_prefixes=TRUSTED
+    )  # noqa: E731
     if allowed:
         check()
     else:

@@ -10,12 +10,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from checkbox.detector import Detector
 
+from checkbox.detector import Detector
 from tests.support.checkbox import (
-    FUNCTION_ENVIRONMENT, FUNCTION_NAME, KNOWN_RECT_MODEL, KNOWN_V5_MODEL, KNOWN_V8_MODEL, UNSET_VARIABLES,
-    DetectorSpy
-)  # fmt: skip
+    FUNCTION_ENVIRONMENT,
+    FUNCTION_NAME,
+    KNOWN_RECT_MODEL,
+    KNOWN_V5_MODEL,
+    KNOWN_V8_MODEL,
+    UNSET_VARIABLES,
+    DetectorSpy,
+)
 from tests.support.events import rest_event
 from tests.support.handlers import import_handler, lambda_context
 from tools.local_lambda import LocalLambdaContext
@@ -64,4 +69,3 @@ def detector_spy(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Iterat
     spy = DetectorSpy(handler.DETECTOR)
     monkeypatch.setattr(handler, "DETECTOR", spy)
     yield spy
-

@@ -6,14 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
+
 from checkbox.config import DEFAULT_MODEL_PATH, FunctionConfig, ModelObject
 from lambda_common.env import ConfigError
-
 from tests.support.checkbox import TINY_MODEL
 
 
 def test_defaults() -> None:
-    config = FunctionConfig.from_environ({"MODEL_PATH": str(TINY_MODEL), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008"}, cpu_count=4)
+    config = FunctionConfig.from_environ(
+        {"MODEL_PATH": str(TINY_MODEL), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008"}, cpu_count=4
+    )
     assert config == FunctionConfig(
         model_path=TINY_MODEL,
         max_image_pixels=40_000_000,
@@ -59,7 +61,9 @@ def test_every_variable_is_read() -> None:
 
 
 def test_model_s3_uri_wins_over_the_baked_in_path() -> None:
-    config = FunctionConfig.from_environ({"MODEL_S3_URI": "s3://my-models/checkbox/v3/best.onnx", "MODEL_PATH": "/nowhere.onnx"})
+    config = FunctionConfig.from_environ(
+        {"MODEL_S3_URI": "s3://my-models/checkbox/v3/best.onnx", "MODEL_PATH": "/nowhere.onnx"}
+    )
     assert config.model_s3 == ModelObject(bucket="my-models", key="checkbox/v3/best.onnx")
     assert config.model_s3.labels_key == "checkbox/v3/labels.json"
     assert config.model_source == "s3://my-models/checkbox/v3/best.onnx"

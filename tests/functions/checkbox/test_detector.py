@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from checkbox.detector import Detector, parse_names_metadata
 from checkbox.yolo import Letterbox
 from lambda_common.errors import ModelError
-
 from tests.support.checkbox import KNOWN_V8_MODEL, TINY_MODEL
 
 
@@ -128,7 +128,10 @@ def _export(
         helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
         helper.make_node("Cast", ["nothing"], ["nothing_typed"], to=elem if dtype != "uint8" else TensorProto.FLOAT),
     ]
-    initializers = [numpy_helper.from_array(constant, "table"), numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero")]
+    initializers = [
+        numpy_helper.from_array(constant, "table"),
+        numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
+    ]
     if output_shape is None:
         nodes.append(helper.make_node("Add", ["table", "nothing_typed"], ["output0"]))
     else:  # a shape onnxruntime cannot know before running: reshaped by the input's (symbolic) batch size
@@ -146,10 +149,12 @@ def _export(
     out_elem = elem if dtype != "uint8" else TensorProto.FLOAT
     inputs[0] = helper.make_tensor_value_info("images", elem, input_shape)
     graph = helper.make_graph(
-        nodes, "export", inputs,
+        nodes,
+        "export",
+        inputs,
         [helper.make_tensor_value_info("output0", out_elem, output_shape or list(constant.shape))],
         initializers,
-    )  # fmt: skip
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     if metadata:
         helper.set_model_props(model, metadata)
@@ -159,7 +164,9 @@ def _export(
 
 
 def test_a_dynamic_input_takes_its_size_from_the_imgsz_metadata(tmp_path: Path) -> None:
-    path = _export(tmp_path, input_shape=[1, 3, "height", "width"], metadata={"imgsz": "[480, 640]", "names": "{0: 'a', 1: 'b'}"})
+    path = _export(
+        tmp_path, input_shape=[1, 3, "height", "width"], metadata={"imgsz": "[480, 640]", "names": "{0: 'a', 1: 'b'}"}
+    )
     assert Detector.load(path, intra_op_threads=1).input_size == (640, 480)
 
 
@@ -179,26 +186,38 @@ def test_without_names_the_classes_are_numbered_from_the_output(tmp_path: Path) 
 def test_a_float16_export_runs(tmp_path: Path) -> None:
     rows = np.zeros((1, 6, 4), dtype=np.float32)
     rows[0, :, 0] = [100, 100, 20, 20, 0.9, 0.1]
-    path = _export(tmp_path, input_shape=[1, 3, 640, 640], output_rows=rows, dtype="float16",
-                   metadata={"names": "{0: 'checked', 1: 'unchecked'}"})  # fmt: skip
+    path = _export(
+        tmp_path,
+        input_shape=[1, 3, 640, 640],
+        output_rows=rows,
+        dtype="float16",
+        metadata={"names": "{0: 'checked', 1: 'unchecked'}"},
+    )
     detector = Detector.load(path, intra_op_threads=1)
     output = detector.run(np.zeros((1, 3, 640, 640), dtype=np.float32))
     assert output.dtype == np.float32
-    (found,) = detector.detections(output, Letterbox.fit(640, 640, input_width=640, input_height=640),
-                                   conf=0.25, iou=0.45, max_detections=10)  # fmt: skip
+    (found,) = detector.detections(
+        output, Letterbox.fit(640, 640, input_width=640, input_height=640), conf=0.25, iou=0.45, max_detections=10
+    )
     assert found["class_name"] == "checked" and found["confidence"] == pytest.approx(0.9, abs=1e-3)
 
 
 def test_an_output_of_dynamic_shape_is_laid_out_at_the_first_run(tmp_path: Path) -> None:
     rows = np.zeros((1, 4, 7), dtype=np.float32)  # YOLOv5 layout, 2 classes
     rows[0, 0] = [50, 50, 10, 10, 0.9, 0.2, 0.8]
-    path = _export(tmp_path, input_shape=[1, 3, 640, 640], output_rows=rows, output_shape=[1, "anchors", "values"],
-                   metadata={"names": "{0: 'checked', 1: 'unchecked'}"})  # fmt: skip
+    path = _export(
+        tmp_path,
+        input_shape=[1, 3, 640, 640],
+        output_rows=rows,
+        output_shape=[1, "anchors", "values"],
+        metadata={"names": "{0: 'checked', 1: 'unchecked'}"},
+    )
     detector = Detector.load(path, intra_op_threads=1)
     assert detector.identity.output_layout is None
     output = detector.run(np.zeros((1, 3, 640, 640), dtype=np.float32))
-    (found,) = detector.detections(output, Letterbox.fit(640, 640, input_width=640, input_height=640),
-                                   conf=0.25, iou=0.45, max_detections=10)  # fmt: skip
+    (found,) = detector.detections(
+        output, Letterbox.fit(640, 640, input_width=640, input_height=640), conf=0.25, iou=0.45, max_detections=10
+    )
     assert (found["class_name"], found["confidence"]) == ("unchecked", pytest.approx(0.72, abs=1e-4))
 
 
@@ -208,11 +227,26 @@ def test_an_output_of_dynamic_shape_is_laid_out_at_the_first_run(tmp_path: Path)
         ({"input_shape": [1, 3, 640, 640], "extra_input": True}, "has 2 inputs"),
         ({"input_shape": [1, 3, 640, 640], "dtype": "uint8"}, r"input is tensor\(uint8\)"),
         ({"input_shape": [1, 1, 640, 640]}, r"expected \[1, 3, height, width\]"),
-        ({"input_shape": [1, 3, 640, 640], "output_rows": np.zeros((1, 300, 6), dtype=np.float32),
-          "metadata": {"names": "{0: 'checked', 1: 'unchecked'}"}}, "fits neither"),  # exported with nms=True
-        ({"input_shape": [1, 3, 640, 640], "output_rows": np.zeros((1, 4, 3), dtype=np.float32)}, "not a YOLOv8 or YOLOv5"),
-        ({"input_shape": [1, 3, 640, 640], "output_rows": np.zeros((1, 6, 10), dtype=np.float32),
-          "output_shape": [1, 6, "n"]}, "dynamic shape .* and no class names"),
+        (
+            {
+                "input_shape": [1, 3, 640, 640],
+                "output_rows": np.zeros((1, 300, 6), dtype=np.float32),
+                "metadata": {"names": "{0: 'checked', 1: 'unchecked'}"},
+            },
+            "fits neither",
+        ),  # exported with nms=True
+        (
+            {"input_shape": [1, 3, 640, 640], "output_rows": np.zeros((1, 4, 3), dtype=np.float32)},
+            "not a YOLOv8 or YOLOv5",
+        ),
+        (
+            {
+                "input_shape": [1, 3, 640, 640],
+                "output_rows": np.zeros((1, 6, 10), dtype=np.float32),
+                "output_shape": [1, 6, "n"],
+            },
+            "dynamic shape .* and no class names",
+        ),
     ],
     ids=["two-inputs", "uint8-input", "grey-input", "nms-export", "tiny-output", "dynamic-output-no-names"],
 )

@@ -15,8 +15,12 @@ from tests.support.checkbox import FIXTURES_DIR, KNOWN_RECT_MODEL, KNOWN_V5_MODE
 
 def test_the_committed_fixtures_are_what_the_script_builds() -> None:
     import onnx  # noqa: F401  (requirements-dev.txt)
+
     completed = subprocess.run(
-        [sys.executable, "-m", "training.checkbox.build_fixtures", "--check"], cwd=REPO_ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "training.checkbox.build_fixtures", "--check"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
     )
     assert completed.returncode == 0, completed.stderr
 
@@ -40,7 +44,12 @@ def test_the_tiny_fixture_has_the_interface_of_yolo_export() -> None:
     assert (output.name, output.shape) == ("output0", [1, 6, 8400])
     metadata = session.get_modelmeta().custom_metadata_map
     assert metadata["names"] == "{0: 'checked', 1: 'unchecked'}"
-    assert (metadata["imgsz"], metadata["stride"], metadata["task"], metadata["batch"]) == ("[640, 640]", "32", "detect", "1")
+    assert (metadata["imgsz"], metadata["stride"], metadata["task"], metadata["batch"]) == (
+        "[640, 640]",
+        "32",
+        "detect",
+        "1",
+    )
 
 
 def test_the_build_tooling_needs_no_torch() -> None:
@@ -49,6 +58,7 @@ def test_the_build_tooling_needs_no_torch() -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'ultralytics', 'torchvision')))"
     )
     import onnx  # noqa: F401  (requirements-dev.txt)
+
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
 

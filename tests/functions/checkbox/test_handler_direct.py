@@ -40,8 +40,12 @@ def test_the_minimal_event_is_not_modified(handler: ModuleType, context: LocalLa
 
 def test_a_minimal_predict_event_with_a_json_body(handler: ModuleType, context: LocalLambdaContext) -> None:
     sample = json.loads(_event("apigw_post_predict_json.json")["body"])
-    event = {"httpMethod": "POST", "path": "/predict", "headers": {"content-type": "application/json"},
-             "body": json.dumps(sample)}  # fmt: skip
+    event = {
+        "httpMethod": "POST",
+        "path": "/predict",
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(sample),
+    }
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 200, response["body"]
     assert json_body(response)["pages"][0]["width"] == 400
@@ -60,9 +64,13 @@ def test_the_health_action_is_answered_like_get_health(handler: ModuleType, cont
 
 @pytest.mark.parametrize("name", ["keep_warm.json", "keep_warm_eventbridge_scheduled.json"])
 def test_keep_warm_pings_skip_the_model_and_the_resolver(
-    handler: ModuleType, context: LocalLambdaContext, detector_spy: DetectorSpy, monkeypatch: pytest.MonkeyPatch,
-    capsys: Any, name: str,
-) -> None:  # fmt: skip
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    detector_spy: DetectorSpy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+    name: str,
+) -> None:
     def no_resolver(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a keep-warm ping must not go through the resolver")
 
@@ -75,10 +83,20 @@ def test_keep_warm_pings_skip_the_model_and_the_resolver(
 
 @pytest.mark.parametrize(
     "event",
-    [{"texts": ["hello"]}, {"action": "dance"}, [], "GET /health", None, {"path": "/health"}, {"httpMethod": 7, "path": "/"}],
+    [
+        {"texts": ["hello"]},
+        {"action": "dance"},
+        [],
+        "GET /health",
+        None,
+        {"path": "/health"},
+        {"httpMethod": 7, "path": "/"},
+    ],
     ids=["other-payload", "unknown-action", "list", "string", "null", "no-method", "bad-method"],
 )
-def test_an_unrecognised_event_gets_a_400_proxy_response(handler: ModuleType, context: LocalLambdaContext, event: Any) -> None:
+def test_an_unrecognised_event_gets_a_400_proxy_response(
+    handler: ModuleType, context: LocalLambdaContext, event: Any
+) -> None:
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 400
     assert response["headers"] == {"Content-Type": "application/json"}
@@ -106,7 +124,9 @@ def test_the_sample_events(handler: ModuleType, context: LocalLambdaContext, nam
         assert (body["pages"][0]["width"], body["pages"][0]["height"]) == (400, 200)
 
 
-def test_health_checks_are_counted_with_the_service_dimension(handler: ModuleType, context: LocalLambdaContext, capsys: Any) -> None:
+def test_health_checks_are_counted_with_the_service_dimension(
+    handler: ModuleType, context: LocalLambdaContext, capsys: Any
+) -> None:
     capsys.readouterr()
     handler.lambda_handler({"httpMethod": "GET", "path": "/health"}, context)
     metrics = emitted_metrics(capsys.readouterr().out)

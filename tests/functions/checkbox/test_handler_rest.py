@@ -43,8 +43,13 @@ def test_get_health_reports_the_models_identity(handler: ModuleType, context: Lo
     assert model["output"] == {"name": "output0", "layout": "yolov8"}
     assert (model["class_names"], model["class_names_source"]) == (["checked", "unchecked"], "metadata")
     assert model["metadata"]["imgsz"] == "[640, 640]" and model["metadata"]["task"] == "detect"
-    assert body["limits"] == {"max_body_bytes": 4_500_000, "max_image_pixels": 40_000_000, "max_pages": 20, "max_detections": 300,
-                              "max_upload_bytes": None}  # no UPLOADS_BUCKET: uploads off
+    assert body["limits"] == {
+        "max_body_bytes": 4_500_000,
+        "max_image_pixels": 40_000_000,
+        "max_pages": 20,
+        "max_detections": 300,
+        "max_upload_bytes": None,
+    }  # no UPLOADS_BUCKET: uploads off
     assert body["defaults"] == {"conf": 0.25, "iou": 0.45}
 
 
@@ -86,7 +91,9 @@ def test_multipart_from_urllib3_as_requests_sends_it(handler: ModuleType, contex
 
 def test_json_with_a_base64_image(handler: ModuleType, context: LocalLambdaContext) -> None:
     payload = json.dumps({"image": base64.b64encode(PNG).decode(), "conf": 0.3, "iou": 0.6})
-    via_json = _ok(handler.lambda_handler(rest_event("POST", "/predict", payload, content_type="application/json"), context))
+    via_json = _ok(
+        handler.lambda_handler(rest_event("POST", "/predict", payload, content_type="application/json"), context)
+    )
     via_form = _ok(handler.lambda_handler(predict_event(PNG, conf="0.3", iou="0.6"), context))
     assert via_json["pages"] == via_form["pages"]
     assert via_json["thresholds"] == {"conf": 0.3, "iou": 0.6}
@@ -96,7 +103,9 @@ def test_json_tolerates_a_data_url_and_wrapped_base64(handler: ModuleType, conte
     wrapped = base64.encodebytes(PNG).decode()  # 76-character lines, as `base64` prints
     for image in (f"data:image/png;base64,{base64.b64encode(PNG).decode()}", wrapped):
         payload = json.dumps({"image": image})
-        body = _ok(handler.lambda_handler(rest_event("POST", "/predict", payload, content_type="application/json"), context))
+        body = _ok(
+            handler.lambda_handler(rest_event("POST", "/predict", payload, content_type="application/json"), context)
+        )
         assert body["thresholds"] == {"conf": 0.25, "iou": 0.45}  # the defaults
 
 
@@ -107,7 +116,9 @@ def test_json_sent_as_binary_is_decoded_too(handler: ModuleType, context: LocalL
     _ok(handler.lambda_handler(event, context))
 
 
-def test_the_raw_image_as_the_body_with_thresholds_in_the_query(handler: ModuleType, context: LocalLambdaContext) -> None:
+def test_the_raw_image_as_the_body_with_thresholds_in_the_query(
+    handler: ModuleType, context: LocalLambdaContext
+) -> None:
     event = rest_event("POST", "/predict", JPEG, content_type="image/jpeg", query={"conf": "0.35"})
     body = _ok(handler.lambda_handler(event, context))
     assert body["thresholds"] == {"conf": 0.35, "iou": 0.45}
@@ -116,11 +127,17 @@ def test_the_raw_image_as_the_body_with_thresholds_in_the_query(handler: ModuleT
 def test_a_multipage_tiff_gives_one_entry_per_page(handler: ModuleType, context: LocalLambdaContext) -> None:
     data = multipage_tiff([(800, 1100), (1100, 800), (300, 300)], compression="tiff_lzw")
     body = _ok(handler.lambda_handler(predict_event(data, filename="scan.tif", content_type="image/tiff"), context))
-    assert [(p["page"], p["width"], p["height"]) for p in body["pages"]] == [(0, 800, 1100), (1, 1100, 800), (2, 300, 300)]
+    assert [(p["page"], p["width"], p["height"]) for p in body["pages"]] == [
+        (0, 800, 1100),
+        (1, 1100, 800),
+        (2, 300, 300),
+    ]
 
 
 def test_webp(handler: ModuleType, context: LocalLambdaContext) -> None:
-    body = _ok(handler.lambda_handler(predict_event(encoded(page_image(641, 479), "WEBP"), content_type="image/webp"), context))
+    body = _ok(
+        handler.lambda_handler(predict_event(encoded(page_image(641, 479), "WEBP"), content_type="image/webp"), context)
+    )
     assert (body["pages"][0]["width"], body["pages"][0]["height"]) == (641, 479)
 
 
@@ -166,48 +183,96 @@ BAD_REQUESTS: list[tuple[str, Callable[[], dict[str, Any]], str]] = [
     ("no-file", lambda: _form({"conf": "0.2"}), "no 'file' field in the multipart body (fields sent: 'conf')"),
     ("empty-file", lambda: _form({"file": ("a.png", b"", "image/png")}), "the multipart field 'file' is empty"),
     ("two-files", lambda: _form({"file": ("a.png", PNG, "image/png"), "conf": "0.2"}) | {}, None),  # replaced below
-    ("not-an-image", lambda: predict_event(b"this is a text file, not a scan\n", filename="a.txt", content_type="text/plain"),
-     "the file is not a PNG, JPEG, TIFF or WebP image"),
+    (
+        "not-an-image",
+        lambda: predict_event(b"this is a text file, not a scan\n", filename="a.txt", content_type="text/plain"),
+        "the file is not a PNG, JPEG, TIFF or WebP image",
+    ),
     ("gif", lambda: predict_event(encoded(page_image(30, 30), "GIF")), "(it is a GIF image)"),
     ("pdf", lambda: predict_event(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"), "(it is a PDF document)"),
-    ("truncated", lambda: predict_event(_truncated_jpeg(), content_type="image/jpeg"), "cannot be decoded: image file is truncated"),
+    (
+        "truncated",
+        lambda: predict_event(_truncated_jpeg(), content_type="image/jpeg"),
+        "cannot be decoded: image file is truncated",
+    ),
     ("bomb", lambda: predict_event(png_claiming(100_000, 100_000)), "10,000,000,000 pixels; the limit is 40,000,000"),
     ("over-max-pixels", lambda: predict_event(png_claiming(8000, 6000)), "48,000,000 pixels; the limit is 40,000,000"),
-    ("too-many-pages", lambda: predict_event(multipage_tiff([(20, 20)] * 21)), "the TIFF has 21 pages; the limit is 20"),
+    (
+        "too-many-pages",
+        lambda: predict_event(multipage_tiff([(20, 20)] * 21)),
+        "the TIFF has 21 pages; the limit is 20",
+    ),
     ("conf-too-high", lambda: predict_event(PNG, conf="1.5"), "'conf' must be strictly between 0 and 1, got 1.5"),
     ("conf-one", lambda: predict_event(PNG, conf="1"), "'conf' must be strictly between 0 and 1, got 1"),
     ("conf-zero", lambda: predict_event(PNG, conf="0"), "'conf' must be strictly between 0 and 1, got 0"),
     ("conf-negative", lambda: predict_event(PNG, conf="-0.1"), "'conf' must be strictly between 0 and 1"),
-    ("conf-text", lambda: predict_event(PNG, conf="high"), "'conf' must be a number strictly between 0 and 1, got 'high'"),
+    (
+        "conf-text",
+        lambda: predict_event(PNG, conf="high"),
+        "'conf' must be a number strictly between 0 and 1, got 'high'",
+    ),
     ("conf-nan", lambda: predict_event(PNG, conf="nan"), "'conf' must be strictly between 0 and 1, got nan"),
     ("iou-too-high", lambda: predict_event(PNG, iou="2"), "'iou' must be strictly between 0 and 1, got 2"),
     ("iou-zero", lambda: predict_event(PNG, iou="0.0"), "'iou' must be strictly between 0 and 1"),
-    ("json-conf-bool", lambda: _json({"image": base64.b64encode(PNG).decode(), "conf": True}), "'conf' must be a number"),
+    (
+        "json-conf-bool",
+        lambda: _json({"image": base64.b64encode(PNG).decode(), "conf": True}),
+        "'conf' must be a number",
+    ),
     ("json-iou-list", lambda: _json({"image": base64.b64encode(PNG).decode(), "iou": [0.5]}), "'iou' must be a number"),
     ("json-no-image", lambda: _json({"conf": 0.3}), "send exactly one of 'image' and 's3_key' (neither sent)"),
-    ("json-image-and-key", lambda: _json({"image": base64.b64encode(PNG).decode(), "s3_key": "checkbox-uploads/x"}),
-     "send exactly one of 'image' and 's3_key' (both sent)"),
+    (
+        "json-image-and-key",
+        lambda: _json({"image": base64.b64encode(PNG).decode(), "s3_key": "checkbox-uploads/x"}),
+        "send exactly one of 'image' and 's3_key' (both sent)",
+    ),
     ("json-image-number", lambda: _json({"image": 12}), "'image' must be a string holding the image file in base64"),
     ("json-bad-base64", lambda: _json({"image": "not base64 at all!"}), "'image' is not valid base64"),
     ("json-empty-image", lambda: _json({"image": ""}), "'image' is empty"),
     ("json-not-object", lambda: _json([1, 2]), "the JSON body must be an object"),
-    ("json-invalid", lambda: rest_event("POST", "/predict", '{"image": ', content_type="application/json"),
-     "the request body is not valid JSON: Expecting value at line 1 column 11"),
-    ("json-empty", lambda: rest_event("POST", "/predict", "", content_type="application/json"), "the request body is empty"),
-    ("empty-image-body", lambda: rest_event("POST", "/predict", None, content_type="image/png"), "the request body is empty"),
+    (
+        "json-invalid",
+        lambda: rest_event("POST", "/predict", '{"image": ', content_type="application/json"),
+        "the request body is not valid JSON: Expecting value at line 1 column 11",
+    ),
+    (
+        "json-empty",
+        lambda: rest_event("POST", "/predict", "", content_type="application/json"),
+        "the request body is empty",
+    ),
+    (
+        "empty-image-body",
+        lambda: rest_event("POST", "/predict", None, content_type="image/png"),
+        "the request body is empty",
+    ),
     ("bad-base64-body", lambda: _marked_base64("{not base64!}"), "marked base64-encoded but is not valid base64"),
-    ("wrong-content-type", lambda: rest_event("POST", "/predict", "file=scan.png", content_type="text/plain"),
-     "Content-Type 'text/plain' is not accepted: send multipart/form-data with a 'file' field"),
-    ("form-urlencoded", lambda: rest_event("POST", "/predict", "conf=0.2", content_type="application/x-www-form-urlencoded"),
-     "Content-Type 'application/x-www-form-urlencoded' is not accepted"),
+    (
+        "wrong-content-type",
+        lambda: rest_event("POST", "/predict", "file=scan.png", content_type="text/plain"),
+        "Content-Type 'text/plain' is not accepted: send multipart/form-data with a 'file' field",
+    ),
+    (
+        "form-urlencoded",
+        lambda: rest_event("POST", "/predict", "conf=0.2", content_type="application/x-www-form-urlencoded"),
+        "Content-Type 'application/x-www-form-urlencoded' is not accepted",
+    ),
     ("no-content-type", lambda: rest_event("POST", "/predict", PNG), "the request has no Content-Type header"),
-    ("multipart-no-boundary", lambda: rest_event("POST", "/predict", PNG, content_type="multipart/form-data"),
-     "has no boundary parameter"),
+    (
+        "multipart-no-boundary",
+        lambda: rest_event("POST", "/predict", PNG, content_type="multipart/form-data"),
+        "has no boundary parameter",
+    ),
     ("multipart-truncated", lambda: _truncated_form(), "the multipart body is truncated"),
-    ("over-the-size-limit", lambda: rest_event("POST", "/predict", b"\xff" * 4_500_001, content_type="image/jpeg"),
-     "the request body is 4,500,001 bytes; the limit is 4,500,000 bytes"),
-    ("json-over-the-size-limit", lambda: rest_event("POST", "/predict", "{" + " " * 4_500_000 + "}", content_type="application/json"),
-     "the request body is 4,500,002 bytes; the limit is 4,500,000 bytes"),
+    (
+        "over-the-size-limit",
+        lambda: rest_event("POST", "/predict", b"\xff" * 4_500_001, content_type="image/jpeg"),
+        "the request body is 4,500,001 bytes; the limit is 4,500,000 bytes",
+    ),
+    (
+        "json-over-the-size-limit",
+        lambda: rest_event("POST", "/predict", "{" + " " * 4_500_000 + "}", content_type="application/json"),
+        "the request body is 4,500,002 bytes; the limit is 4,500,000 bytes",
+    ),
 ]
 BAD_REQUESTS[2] = ("two-files", lambda: _form_two_files(), "the multipart field 'file' is sent 2 times: send it once")
 
@@ -230,16 +295,25 @@ def _truncated_form() -> dict[str, Any]:
 def _form_two_files() -> dict[str, Any]:
     boundary = "----twofiles"
     part = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
-        "Content-Type: image/png\r\n\r\n"
-    ).encode() + PNG + b"\r\n"
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + PNG
+        + b"\r\n"
+    )
     body = part + part + f"--{boundary}--\r\n".encode()
     return rest_event("POST", "/predict", body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 @pytest.mark.parametrize(("name", "make_event", "message"), BAD_REQUESTS, ids=[name for name, _, _ in BAD_REQUESTS])
 def test_bad_input_gets_a_400_that_says_what_to_fix(
-    handler: ModuleType, context: LocalLambdaContext, capsys: Any, name: str, make_event: Callable[[], dict], message: str
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    capsys: Any,
+    name: str,
+    make_event: Callable[[], dict],
+    message: str,
 ) -> None:
     error = _bad(handler, context, make_event(), capsys)
     assert message in error
@@ -265,7 +339,10 @@ def test_a_binary_body_that_arrived_as_text_says_the_api_lacks_binary_media_type
     assert event["isBase64Encoded"] is False  # what API Gateway does without a matching binary media type
     message = _bad(handler, context, event, capsys)
     assert "the file is not a PNG, JPEG, TIFF or WebP image" in message
-    assert "arrived as text, not base64: the API must declare multipart/form-data and image/* as binary media types" in message
+    assert (
+        "arrived as text, not base64: the API must declare multipart/form-data and image/* as binary media types"
+        in message
+    )
 
 
 def test_an_exif_orientation_does_not_break_the_pixel_limit(handler: ModuleType, context: LocalLambdaContext) -> None:
@@ -295,9 +372,12 @@ def test_unknown_routes_are_404_naming_the_routes(
 
 
 def test_an_unexpected_fault_is_a_500_without_details_and_counts_internal_errors(
-    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch, capsys: Any,
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     def explode(tensor: Any) -> Any:
         raise RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code /onnxruntime_src/...")
 
@@ -305,10 +385,18 @@ def test_an_unexpected_fault_is_a_500_without_details_and_counts_internal_errors
     capsys.readouterr()
     response = handler.lambda_handler(predict_event(PNG), context)
     assert response["statusCode"] == 500
-    assert json_body(response) == {"error": "internal error", "error_type": "InternalError", "request_id": context.aws_request_id}
+    assert json_body(response) == {
+        "error": "internal error",
+        "error_type": "InternalError",
+        "request_id": context.aws_request_id,
+    }
     assert "onnxruntime" not in response["body"] and "Traceback" not in response["body"]
     metric = emitted_metrics(capsys.readouterr().out)["InternalErrors"]
-    assert (metric["value"], metric["namespace"], metric["dimensions"]) == ([1.0], "MlInference", {"service": "checkbox"})
+    assert (metric["value"], metric["namespace"], metric["dimensions"]) == (
+        [1.0],
+        "MlInference",
+        {"service": "checkbox"},
+    )
     (record,) = [r for r in caplog.records if r.getMessage() == "internal error"]
     assert record.levelname == "ERROR" and isinstance(record.exc_info[1], RuntimeError)  # logged, with traceback
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import boto3
 import pytest
+
 from checkbox.config import UploadSettings
 from checkbox.uploads import Uploads, presigning_client
-
 from stacks.common.paths import REPO_ROOT
 from tests.support.checkbox import encoded, multipage_tiff, page_image, png_claiming
 from tests.support.events import json_body, rest_event
@@ -46,7 +46,9 @@ def make_uploads(handler: ModuleType, uploads_bucket: str, monkeypatch: pytest.M
     presigning client (pointed at moto by AWS_ENDPOINT_URL_S3)."""
 
     def install(*, max_upload_bytes: int = 50_000_000, client: Any = None) -> Uploads:
-        settings = UploadSettings(bucket=uploads_bucket, prefix=PREFIX, url_expires_seconds=300, max_upload_bytes=max_upload_bytes)
+        settings = UploadSettings(
+            bucket=uploads_bucket, prefix=PREFIX, url_expires_seconds=300, max_upload_bytes=max_upload_bytes
+        )
         uploads = Uploads(settings, client=client or presigning_client())
         monkeypatch.setattr(handler, "UPLOADS", uploads)
         return uploads
@@ -67,7 +69,9 @@ def new_upload(handler: ModuleType, context: LocalLambdaContext) -> dict[str, An
 
 def put(upload: dict[str, Any], data: bytes) -> int:
     """PUT the file to the presigned URL with the headers POST /uploads said to send."""
-    request = urllib.request.Request(upload["upload_url"], data=data, method=upload["method"], headers=upload["headers"])
+    request = urllib.request.Request(
+        upload["upload_url"], data=data, method=upload["method"], headers=upload["headers"]
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return int(response.status)
 
@@ -90,8 +94,16 @@ def test_uploads_answers_a_presigned_put_for_a_new_key_under_the_prefix(
     capsys.readouterr()
     first, second = new_upload(handler, context), new_upload(handler, context)
     assert set(first) == {"s3_key", "upload_url", "method", "headers", "expires_in", "max_bytes"}
-    assert (first["method"], first["headers"], first["expires_in"], first["max_bytes"]) == ("PUT", {"Content-Type": "application/octet-stream"}, 300, 50_000_000)
-    assert first["s3_key"].startswith(PREFIX) and str(uuid.UUID(first["s3_key"].removeprefix(PREFIX))) == first["s3_key"][len(PREFIX):]
+    assert (first["method"], first["headers"], first["expires_in"], first["max_bytes"]) == (
+        "PUT",
+        {"Content-Type": "application/octet-stream"},
+        300,
+        50_000_000,
+    )
+    assert (
+        first["s3_key"].startswith(PREFIX)
+        and str(uuid.UUID(first["s3_key"].removeprefix(PREFIX))) == first["s3_key"][len(PREFIX) :]
+    )
     assert first["s3_key"] != second["s3_key"]  # a new unguessable key every time
     assert first["upload_url"].startswith(f"{s3_endpoint}/{uploads.settings.bucket}/{first['s3_key']}?")
     assert "X-Amz-Signature=" in first["upload_url"] and "X-Amz-Expires=300" in first["upload_url"]
@@ -126,13 +138,19 @@ def test_an_upload_larger_than_the_request_limit_is_predicted(
     assert (body["pages"][0]["width"], body["pages"][0]["height"]) == (2480, 3508)
 
 
-def test_both_routes_by_direct_invoke_with_minimal_events(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads) -> None:
+def test_both_routes_by_direct_invoke_with_minimal_events(
+    handler: ModuleType, context: LocalLambdaContext, uploads: Uploads
+) -> None:
     answer = handler.lambda_handler({"httpMethod": "POST", "path": "/uploads"}, context)
     assert answer["statusCode"] == 200, answer["body"]
     upload = json.loads(answer["body"])
     put(upload, PNG)
-    event = {"httpMethod": "POST", "path": "/predict", "headers": {"content-type": "application/json"},
-             "body": json.dumps({"s3_key": upload["s3_key"]})}  # fmt: skip
+    event = {
+        "httpMethod": "POST",
+        "path": "/predict",
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps({"s3_key": upload["s3_key"]}),
+    }
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 200, response["body"]
     assert json.loads(response["body"])["pages"][0]["width"] == 1000
@@ -157,8 +175,20 @@ def test_both_routes_by_direct_invoke_with_minimal_events(handler: ModuleType, c
         f"CHECKBOX-UPLOADS/{UUID}",
         "s3://bucket/" + PREFIX + UUID,
     ],
-    ids=["other-prefix", "dotdot-in-prefix", "traversal-after", "dotdot-before", "leading-slash", "prefix-only",
-         "extension", "upper-case", "not-a-uuid", "newline", "prefix-case", "uri"],  # fmt: skip
+    ids=[
+        "other-prefix",
+        "dotdot-in-prefix",
+        "traversal-after",
+        "dotdot-before",
+        "leading-slash",
+        "prefix-only",
+        "extension",
+        "upper-case",
+        "not-a-uuid",
+        "newline",
+        "prefix-case",
+        "uri",
+    ],
 )
 def test_a_key_of_another_shape_is_400_and_s3_is_never_asked(
     handler: ModuleType, context: LocalLambdaContext, make_uploads: MakeUploads, key: str
@@ -168,17 +198,25 @@ def test_a_key_of_another_shape_is_400_and_s3_is_never_asked(
     client.meta.events.register("before-call.s3", lambda model, **_: asked.append(model.name))
     make_uploads(client=client)
     message = error_of(handler.lambda_handler(predict_by_key(key), context), 400)
-    assert "is not a key POST /uploads gives: send the s3_key it returned unchanged (checkbox-uploads/<uuid>)" in message
+    assert (
+        "is not a key POST /uploads gives: send the s3_key it returned unchanged (checkbox-uploads/<uuid>)" in message
+    )
     assert asked == []
 
 
-@pytest.mark.parametrize("key", [123, None, [], {}, "", True], ids=["number", "null", "list", "object", "empty", "bool"])
-def test_an_s3_key_that_is_not_a_string_is_400(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads, key: Any) -> None:
+@pytest.mark.parametrize(
+    "key", [123, None, [], {}, "", True], ids=["number", "null", "list", "object", "empty", "bool"]
+)
+def test_an_s3_key_that_is_not_a_string_is_400(
+    handler: ModuleType, context: LocalLambdaContext, uploads: Uploads, key: Any
+) -> None:
     message = error_of(handler.lambda_handler(predict_by_key(key), context), 400)
     assert "'s3_key' must be the s3_key string POST /uploads returned" in message
 
 
-def test_an_s3_key_in_a_multipart_form_or_the_query_is_not_read(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads) -> None:
+def test_an_s3_key_in_a_multipart_form_or_the_query_is_not_read(
+    handler: ModuleType, context: LocalLambdaContext, uploads: Uploads
+) -> None:
     event = rest_event("POST", "/predict", b"", content_type="image/png", query={"s3_key": f"{PREFIX}{UUID}"})
     assert "the request body is empty" in error_of(handler.lambda_handler(event, context), 400)
 
@@ -186,12 +224,16 @@ def test_an_s3_key_in_a_multipart_form_or_the_query_is_not_read(handler: ModuleT
 # --- objects that are missing, too large, or not images -----------------------------------------
 
 
-def test_a_key_never_uploaded_is_404_saying_to_upload_first(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads) -> None:
+def test_a_key_never_uploaded_is_404_saying_to_upload_first(
+    handler: ModuleType, context: LocalLambdaContext, uploads: Uploads
+) -> None:
     upload = new_upload(handler, context)  # issued, never PUT
     response = handler.lambda_handler(predict_by_key(upload["s3_key"]), context)
     message = error_of(response, 404)
     assert json_body(response)["error_type"] == "NotFound"
-    assert message.startswith(f"no uploaded object {upload['s3_key']}: PUT the image to the upload_url from POST /uploads first")
+    assert message.startswith(
+        f"no uploaded object {upload['s3_key']}: PUT the image to the upload_url from POST /uploads first"
+    )
     assert "uploads are deleted by the bucket's lifecycle rule (after a day by default)" in message
 
 
@@ -206,7 +248,9 @@ def test_an_object_over_max_upload_bytes_is_400_without_downloading_it(
     put(upload, PNG)
     assert len(PNG) > 1000
     message = error_of(handler.lambda_handler(predict_by_key(upload["s3_key"]), context), 400)
-    assert message.startswith(f"the uploaded object is {len(PNG):,} bytes; the limit is 1,000 bytes: upload a smaller scan")
+    assert message.startswith(
+        f"the uploaded object is {len(PNG):,} bytes; the limit is 1,000 bytes: upload a smaller scan"
+    )
     assert asked == ["HeadObject"]  # sized up, never fetched
 
 
@@ -284,16 +328,21 @@ def test_without_an_uploads_bucket_the_routes_say_so(handler: ModuleType, contex
 EVENTS = REPO_ROOT / "events" / "checkbox"
 
 
-def test_the_sample_uploads_event_answers_an_upload_url(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads) -> None:
+def test_the_sample_uploads_event_answers_an_upload_url(
+    handler: ModuleType, context: LocalLambdaContext, uploads: Uploads
+) -> None:
     event = json.loads((EVENTS / "apigw_post_uploads.json").read_text())
     body = json_body(handler.lambda_handler(event, context))
     assert body["s3_key"].startswith(PREFIX) and body["method"] == "PUT"
 
 
 @pytest.mark.parametrize(
-    "path", [EVENTS / "bad_apigw_post_predict_s3_key_traversal.json", EVENTS / "bad_predict_s3_key_outside_uploads.json"],
+    "path",
+    [EVENTS / "bad_apigw_post_predict_s3_key_traversal.json", EVENTS / "bad_predict_s3_key_outside_uploads.json"],
     ids=["apigw-traversal", "make-invoke-outside-prefix"],
 )
-def test_the_sample_bad_key_events_are_400(handler: ModuleType, context: LocalLambdaContext, uploads: Uploads, path: Path) -> None:
+def test_the_sample_bad_key_events_are_400(
+    handler: ModuleType, context: LocalLambdaContext, uploads: Uploads, path: Path
+) -> None:
     message = error_of(handler.lambda_handler(json.loads(path.read_text()), context), 400)
     assert "is not a key POST /uploads gives" in message

@@ -7,10 +7,10 @@ import io
 
 import numpy as np
 import pytest
-from checkbox.imaging import ImageLimits, open_image, scaled_pages
-from lambda_common.errors import ValidationError
 from PIL import Image, ImageOps
 
+from checkbox.imaging import ImageLimits, open_image, scaled_pages
+from lambda_common.errors import ValidationError
 from tests.support.checkbox import encoded, multipage_tiff, page_image, png_claiming
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
@@ -114,8 +114,10 @@ def test_the_page_limit_applies_to_multipage_tiffs() -> None:
 def test_a_multipage_tiff_gives_one_page_per_frame() -> None:
     found = pages(multipage_tiff([(2480, 3508), (1000, 300), (641, 479)], compression="tiff_deflate"))
     assert [(p.index, p.letterbox.width, p.letterbox.height) for p in found] == [
-        (0, 2480, 3508), (1, 1000, 300), (2, 641, 479),
-    ]  # fmt: skip
+        (0, 2480, 3508),
+        (1, 1000, 300),
+        (2, 641, 479),
+    ]
     assert [p.pixels.shape for p in found] == [(640, 452, 3), (192, 640, 3), (478, 640, 3)]
 
 

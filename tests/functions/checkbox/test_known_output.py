@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from checkbox.detector import Detector
-from checkbox.yolo import Letterbox
 from PIL import Image
 
+from checkbox.detector import Detector
+from checkbox.yolo import Letterbox
 from tests.support.checkbox import encoded, page_image, predict_event
 from tests.support.events import json_body
 from tools.local_lambda import LocalLambdaContext
@@ -26,9 +26,14 @@ PAGE_SIZES = [(2480, 3508), (3508, 2480), (1000, 300), (641, 479), (640, 640), (
 
 
 def reference(
-    table: np.ndarray, *, layout: str, page: tuple[int, int], input_hw: tuple[int, int] = (640, 640),
-    conf: float = 0.25, iou: float = 0.45,
-) -> list[dict[str, Any]]:  # fmt: skip
+    table: np.ndarray,
+    *,
+    layout: str,
+    page: tuple[int, int],
+    input_hw: tuple[int, int] = (640, 640),
+    conf: float = 0.25,
+    iou: float = 0.45,
+) -> list[dict[str, Any]]:
     """The expected detections, computed independently in plain Python (float64)."""
     width, height = page
     input_height, input_width = input_hw
@@ -53,9 +58,11 @@ def reference(
     for _, class_id, score, (x1, y1, x2, y2) in kept:
         sx, sy = width / new_width, height / new_height
         box = [
-            min(max((x1 - pad_left) * sx, 0), width), min(max((y1 - pad_top) * sy, 0), height),
-            min(max((x2 - pad_left) * sx, 0), width), min(max((y2 - pad_top) * sy, 0), height),
-        ]  # fmt: skip
+            min(max((x1 - pad_left) * sx, 0), width),
+            min(max((y1 - pad_top) * sy, 0), height),
+            min(max((x2 - pad_left) * sx, 0), width),
+            min(max((y2 - pad_top) * sy, 0), height),
+        ]
         if box[2] > box[0] and box[3] > box[1]:
             detections.append({"class_id": class_id, "class_name": NAMES[class_id], "confidence": score, "box": box})
     return detections
@@ -87,11 +94,15 @@ def detect(detector: Detector, page: tuple[int, int], *, conf: float = 0.25, iou
 
 def test_the_known_models_identities(known_v8: Detector, known_v5: Detector, known_rect: Detector) -> None:
     assert (known_v8.identity.output_layout, known_v8.class_names, known_v8.identity.class_names_source) == (
-        "yolov8", NAMES, "metadata",
-    )  # fmt: skip
+        "yolov8",
+        NAMES,
+        "metadata",
+    )
     assert (known_v5.identity.output_layout, known_v5.class_names, known_v5.identity.class_names_source) == (
-        "yolov5", NAMES, "labels.json",
-    )  # fmt: skip
+        "yolov5",
+        NAMES,
+        "labels.json",
+    )
     assert "names" not in known_v5.identity.metadata  # the v5 fixture's names come only from labels.json
     assert known_v8.input_size == (640, 640) and known_rect.input_size == (640, 384)
 
@@ -157,7 +168,9 @@ def test_yolov5_scores_are_objectness_times_class(known_v5: Detector) -> None:
 @pytest.mark.parametrize("page", PAGE_SIZES, ids=lambda p: f"{p[0]}x{p[1]}")
 @pytest.mark.parametrize(("conf", "iou"), [(0.25, 0.45), (0.1, 0.3), (0.6, 0.9)])
 def test_v8_matches_the_reference(known_v8: Detector, page: tuple[int, int], conf: float, iou: float) -> None:
-    assert_same(detect(known_v8, page, conf=conf, iou=iou), reference(KNOWN_V8, layout="v8", page=page, conf=conf, iou=iou))
+    assert_same(
+        detect(known_v8, page, conf=conf, iou=iou), reference(KNOWN_V8, layout="v8", page=page, conf=conf, iou=iou)
+    )
 
 
 @pytest.mark.parametrize("page", PAGE_SIZES, ids=lambda p: f"{p[0]}x{p[1]}")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from checkbox.config import ModelObject
 from checkbox.detector import Detector
 from checkbox.model_store import DOWNLOAD_DIR_NAME, download_model
 from lambda_common.errors import ModelError
-
 from tests.support.artifacts import Artifacts
 from tests.support.checkbox import FUNCTION_ENVIRONMENT, TINY_MODEL
 from tests.support.runtime_images import run_checkbox
@@ -51,7 +51,9 @@ def test_a_labels_file_beside_the_object_comes_along_and_wins(model_bucket: str,
 
 
 def test_a_missing_object_is_named(model_bucket: str, tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match=rf"s3://{model_bucket}/checkbox/v4/best.onnx does not exist: check MODEL_S3_URI"):
+    with pytest.raises(
+        ModelError, match=rf"s3://{model_bucket}/checkbox/v4/best.onnx does not exist: check MODEL_S3_URI"
+    ):
         download_model(ModelObject(bucket=model_bucket, key="checkbox/v4/best.onnx"), tmp_path / "download")
     assert not list((tmp_path / "download").iterdir())
 
@@ -62,16 +64,20 @@ def test_a_missing_bucket_is_named(aws_environment: dict[str, str], tmp_path: Pa
 
 
 def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
-    artifacts: Artifacts,
-    model_bucket: str, aws_environment: dict[str, str], tmp_path: Path
+    artifacts: Artifacts, model_bucket: str, aws_environment: dict[str, str], tmp_path: Path
 ) -> None:
     boto3.client("s3").put_object(Bucket=model_bucket, Key=LABELS_KEY, Body=b'{"0": "ticked", "1": "empty"}')
     temporary = tmp_path / "lambda-tmp"
     temporary.mkdir()
     environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "MODEL_PATH"}
     result = run_checkbox(
-        {**environment, **aws_environment, "MODEL_PATH": "/var/task/checkbox_model/model.onnx",  # the image's, absent here
-         "MODEL_S3_URI": f"s3://{model_bucket}/{KEY}", "TMPDIR": str(temporary)},  # fmt: skip
+        {
+            **environment,
+            **aws_environment,
+            "MODEL_PATH": "/var/task/checkbox_model/model.onnx",  # the image's, absent here
+            "MODEL_S3_URI": f"s3://{model_bucket}/{KEY}",
+            "TMPDIR": str(temporary),
+        },
         artifacts,
     )
     health, _, predict, _ = result["answers"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from checkbox.multipart import boundary_of, parse_form_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lambda_common.errors import ValidationError
 from urllib3 import encode_multipart_formdata
 
+from checkbox.multipart import boundary_of, parse_form_data
+from lambda_common.errors import ValidationError
 from tests.support.events import multipart
 
 
@@ -22,14 +22,18 @@ def test_a_body_built_by_urllib3_as_requests_sends_it() -> None:
     )
     parts = parse_form_data(body, content_type)
     assert [(p.name, p.filename, p.content_type) for p in parts] == [
-        ("file", "scan.jpg", "image/jpeg"), ("conf", None, None), ("iou", None, None),
-    ]  # fmt: skip
+        ("file", "scan.jpg", "image/jpeg"),
+        ("conf", None, None),
+        ("iou", None, None),
+    ]
     assert parts[0].content == image
     assert (parts[1].content, parts[2].content) == (b"0.2", b"0.5")
 
 
 def test_a_browser_style_body() -> None:
-    body, content_type = multipart({"conf": "0.3", "file": ("form.png", b"\x89PNG\r\n\x1a\n" + b"\r\n--" * 50, "image/png")})
+    body, content_type = multipart(
+        {"conf": "0.3", "file": ("form.png", b"\x89PNG\r\n\x1a\n" + b"\r\n--" * 50, "image/png")}
+    )
     parts = parse_form_data(body, content_type)
     assert [p.name for p in parts] == ["conf", "file"]
     assert parts[1].content == b"\x89PNG\r\n\x1a\n" + b"\r\n--" * 50  # CRLF and dashes inside a part are data
@@ -38,7 +42,9 @@ def test_a_browser_style_body() -> None:
 @settings(max_examples=100, deadline=None)
 @given(content=st.binary(max_size=3000), conf=st.text(alphabet="0123456789.", max_size=8))
 def test_any_file_content_round_trips(content: bytes, conf: str) -> None:
-    body, content_type = encode_multipart_formdata({"file": ("x.bin", content, "application/octet-stream"), "conf": conf})
+    body, content_type = encode_multipart_formdata(
+        {"file": ("x.bin", content, "application/octet-stream"), "conf": conf}
+    )
     parts = parse_form_data(body, content_type)
     assert parts[0].content == content and parts[1].content == conf.encode()
 
@@ -81,18 +87,38 @@ def test_an_empty_part_body() -> None:
         (b"--XyZ\r\n", "multipart/form-data", "has no boundary parameter"),
         (b"--XyZ\r\n", "multipart/form-data; boundary=" + "x" * 71, "RFC 2046 allows 70"),
         (b"just some bytes", "multipart/form-data; boundary=XyZ", "does not contain the boundary"),
-        (b'--XyZ\r\nContent-Disposition: form-data; name="file"\r\n\r\nDATA', "multipart/form-data; boundary=XyZ",
-         "truncated: its closing boundary is missing"),
-        (b'--XyZ\r\nContent-Disposition: form-data; name="file"\r\nDATA\r\n--XyZ--', "multipart/form-data; boundary=XyZ",
-         "no blank line after its headers"),
-        (b"--XyZ\r\nContent-Type: image/png\r\n\r\nDATA\r\n--XyZ--", "multipart/form-data; boundary=XyZ",
-         "no 'Content-Disposition: form-data'"),
-        (b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nDATA\r\n--XyZ--", "multipart/form-data; boundary=XyZ",
-         "no field name"),
+        (
+            b'--XyZ\r\nContent-Disposition: form-data; name="file"\r\n\r\nDATA',
+            "multipart/form-data; boundary=XyZ",
+            "truncated: its closing boundary is missing",
+        ),
+        (
+            b'--XyZ\r\nContent-Disposition: form-data; name="file"\r\nDATA\r\n--XyZ--',
+            "multipart/form-data; boundary=XyZ",
+            "no blank line after its headers",
+        ),
+        (
+            b"--XyZ\r\nContent-Type: image/png\r\n\r\nDATA\r\n--XyZ--",
+            "multipart/form-data; boundary=XyZ",
+            "no 'Content-Disposition: form-data'",
+        ),
+        (
+            b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nDATA\r\n--XyZ--",
+            "multipart/form-data; boundary=XyZ",
+            "no field name",
+        ),
         (b"--XyZjunk\r\n\r\nDATA\r\n--XyZ--", "multipart/form-data; boundary=XyZ", "not followed by CRLF"),
     ],
-    ids=["no-boundary", "long-boundary", "no-delimiter", "truncated", "no-blank-line", "no-disposition",
-         "no-name", "junk-after-boundary"],  # fmt: skip
+    ids=[
+        "no-boundary",
+        "long-boundary",
+        "no-delimiter",
+        "truncated",
+        "no-blank-line",
+        "no-disposition",
+        "no-name",
+        "junk-after-boundary",
+    ],
 )
 def test_malformed_bodies_are_refused_with_a_reason(body: bytes, content_type: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message):

@@ -15,10 +15,11 @@ import io
 import cv2
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
+
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
 from checkbox.resize import resize_linear
 from checkbox.yolo import PAD_VALUE
-from PIL import Image, ImageDraw
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
 A4_150_DPI = (1240, 1754)
@@ -69,7 +70,15 @@ def encoded(image: Image.Image, image_format: str, **options: object) -> bytes:
 
 @pytest.mark.parametrize(
     ("height", "width", "channels"),
-    [(3508, 2480, 3), (3508, 2480, 1), (1754, 1240, 3), (2339, 1653, 3), (4000, 3000, 4), (777, 1000, 2), (641, 479, 3)],
+    [
+        (3508, 2480, 3),
+        (3508, 2480, 1),
+        (1754, 1240, 3),
+        (2339, 1653, 3),
+        (4000, 3000, 4),
+        (777, 1000, 2),
+        (641, 479, 3),
+    ],
 )
 def test_shrinking_matches_opencv_bit_for_bit(height: int, width: int, channels: int) -> None:
     rng = np.random.default_rng(height * width + channels)
@@ -103,7 +112,9 @@ def test_resize_refuses_what_it_cannot_resize() -> None:
     ("image_format", "mode", "options"),
     [("JPEG", "RGB", {"quality": 90}), ("JPEG", "L", {"quality": 75}), ("PNG", "RGB", {}), ("PNG", "L", {})],
 )
-def test_the_input_tensor_is_ultralytics_own(size: tuple[int, int], image_format: str, mode: str, options: dict) -> None:
+def test_the_input_tensor_is_ultralytics_own(
+    size: tuple[int, int], image_format: str, mode: str, options: dict
+) -> None:
     data = encoded(scanned_page(size, mode=mode), image_format, **options)
     assert np.array_equal(function_tensor(data), ultralytics_tensor(data))
 

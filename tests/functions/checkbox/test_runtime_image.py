@@ -11,7 +11,7 @@ import pytest
 
 from stacks.common.paths import REPO_ROOT
 from tests.support.artifacts import Artifacts
-from tests.support.checkbox import FUNCTION_DIR, FUNCTION_ENVIRONMENT, TINY_MODEL
+from tests.support.checkbox import FUNCTION_DIR, FUNCTION_ENVIRONMENT
 from tests.support.image_install import image_task_root, install_step
 from tests.support.runtime_images import run_checkbox, undeclared_imports
 from tools.dockerfile import Instruction, runtime_stage
@@ -54,7 +54,9 @@ def test_the_requirements_hold_the_runtime_and_no_training_stack() -> None:
 def test_the_model_is_baked_in_where_model_path_points(instructions: list[Instruction]) -> None:
     (model_arg,) = [a for a in _all(instructions, "ARG") if a.startswith("MODEL_FILE")]
     default = model_arg.split("=", 1)[1]
-    assert default == "models/checkbox/model.onnx" and (REPO_ROOT / default).is_file()  # committed: builds on a fresh clone
+    assert (
+        default == "models/checkbox/model.onnx" and (REPO_ROOT / default).is_file()
+    )  # committed: builds on a fresh clone
     assert (REPO_ROOT / default).stat().st_size <= 15 * 1024 * 1024
     assert install_step("checkbox").one("--copy") == f"{default}=checkbox_model/model.onnx"
     env = runtime_stage(DOCKERFILE).env
@@ -63,6 +65,7 @@ def test_the_model_is_baked_in_where_model_path_points(instructions: list[Instru
 
 
 # --- the import closure, in a fresh interpreter ---------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def fresh_run(artifacts: Artifacts) -> dict:
@@ -73,7 +76,10 @@ def fresh_run(artifacts: Artifacts) -> dict:
 
 def test_a_fresh_cold_start_serves_every_kind_of_request(fresh_run: dict) -> None:
     health, warm, predict, bad = fresh_run["answers"]
-    assert health["statusCode"] == 200 and json.loads(health["body"])["model"]["class_names"] == ["checked", "unchecked"]
+    assert health["statusCode"] == 200 and json.loads(health["body"])["model"]["class_names"] == [
+        "checked",
+        "unchecked",
+    ]
     assert warm == {"status": "warm"}
     assert predict["statusCode"] == 200 and json.loads(predict["body"])["pages"][0]["width"] == 500
     assert bad["statusCode"] == 400 and "'conf' must be strictly between 0 and 1" in json.loads(bad["body"])["error"]
@@ -91,5 +97,12 @@ def test_nothing_outside_the_requirements_is_imported(fresh_run: dict) -> None:
     assert not [m for m in modules if m.startswith(pruned) or (m.startswith("numpy.") and ".tests" in m)]
     # Only the allowed Pillow decoders are loaded: no other plugin parses a request.
     plugins = {m.split(".")[1] for m in modules if m.startswith("PIL.") and m.endswith("ImagePlugin")}
-    assert plugins <= {"PngImagePlugin", "JpegImagePlugin", "TiffImagePlugin", "WebPImagePlugin",
-                       "BmpImagePlugin", "GifImagePlugin", "PpmImagePlugin"}, plugins  # fmt: skip
+    assert plugins <= {
+        "PngImagePlugin",
+        "JpegImagePlugin",
+        "TiffImagePlugin",
+        "WebPImagePlugin",
+        "BmpImagePlugin",
+        "GifImagePlugin",
+        "PpmImagePlugin",
+    }, plugins

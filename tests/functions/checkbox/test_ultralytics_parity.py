@@ -16,9 +16,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from checkbox.detector import Detector
 
 from benchmarks.checkbox_scoring import match_pages, match_rate, score_against_truth, total
+from checkbox.detector import Detector
 from stacks.common.paths import REPO_ROOT
 from tests.support.events import json_body, rest_event
 from tools.local_lambda import LocalLambdaContext
@@ -39,7 +39,9 @@ def answers(handler: ModuleType, context: LocalLambdaContext) -> dict[str, list[
         for name in EXPECTED["pages"]:
             path = PARITY_DIR / name
             query = {"conf": str(EXPECTED["predict_args"]["conf"]), "iou": str(EXPECTED["predict_args"]["iou"])}
-            event = rest_event("POST", "/predict", path.read_bytes(), content_type=CONTENT_TYPES[path.suffix], query=query)
+            event = rest_event(
+                "POST", "/predict", path.read_bytes(), content_type=CONTENT_TYPES[path.suffix], query=query
+            )
             response = handler.lambda_handler(event, context)
             assert response["statusCode"] == 200, response["body"]
             (page,) = json_body(response)["pages"]
@@ -58,7 +60,10 @@ def _detection(answer: dict[str, Any]) -> tuple[float, ...]:
 
 
 def _theirs(name: str) -> list[tuple[float, ...]]:
-    return [(d["class_id"], d["confidence"], d["x1"], d["y1"], d["x2"], d["y2"]) for d in EXPECTED["pages"][name]["detections"]]
+    return [
+        (d["class_id"], d["confidence"], d["x1"], d["y1"], d["x2"], d["y2"])
+        for d in EXPECTED["pages"][name]["detections"]
+    ]
 
 
 def _drawn(name: str) -> list[tuple[float, ...]]:

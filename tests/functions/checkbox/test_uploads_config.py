@@ -4,9 +4,9 @@ named in the one ConfigError of the cold start."""
 from __future__ import annotations
 
 import pytest
+
 from checkbox.config import FunctionConfig, UploadSettings
 from lambda_common.env import ConfigError
-
 from tests.support.checkbox import TINY_MODEL
 
 BASE = {"MODEL_PATH": str(TINY_MODEL)}
@@ -32,9 +32,11 @@ def test_every_value_as_the_stack_sets_it() -> None:
         "MAX_UPLOAD_BYTES": "120000000",
     }
     assert FunctionConfig.from_environ(environ, cpu_count=1).uploads == UploadSettings(
-        bucket="checkboxdev-uploadsbucket-1a2b3c", prefix="scans/incoming/", url_expires_seconds=900,
+        bucket="checkboxdev-uploadsbucket-1a2b3c",
+        prefix="scans/incoming/",
+        url_expires_seconds=900,
         max_upload_bytes=120_000_000,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from checkbox import yolo
-from checkbox.yolo import Candidates, Letterbox
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from checkbox import yolo
+from checkbox.yolo import Candidates, Letterbox
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,9 @@ def test_to_original_removes_padding_scales_per_axis_and_clips() -> None:
     boxes = np.array([[94, 0, 546, 640], [180, 180, 220, 220], [-5, -5, 700, 700]], dtype=np.float32)
     mapped = box.to_original(boxes)
     np.testing.assert_allclose(mapped[0], [0, 0, 2480, 3508], atol=1e-3)
-    np.testing.assert_allclose(mapped[1], [(180 - 94) * 2480 / 452, 180 * 3508 / 640, (220 - 94) * 2480 / 452, 220 * 3508 / 640], rtol=1e-6)
+    np.testing.assert_allclose(
+        mapped[1], [(180 - 94) * 2480 / 452, 180 * 3508 / 640, (220 - 94) * 2480 / 452, 220 * 3508 / 640], rtol=1e-6
+    )
     np.testing.assert_allclose(mapped[2], [0, 0, 2480, 3508])
 
 

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import pytest
+
 from lambda_common.env import (
-    ConfigError, EnvReader, configured_threads, function_identity, lambda_vcpus, session_threads
-)  # fmt: skip
+    ConfigError,
+    EnvReader,
+    configured_threads,
+    function_identity,
+    lambda_vcpus,
+    session_threads,
+)
 
 
 @pytest.mark.parametrize(
     ("memory_mb", "vcpus"),
-    [(128, 1), (512, 1), (1769, 1), (1770, 2), (2048, 2), (3008, 2), (3538, 2), (3539, 3), (5307, 3),
-     (5308, 4), (7076, 4), (7077, 5), (8845, 5), (8846, 6), (10240, 6)],
-)  # fmt: skip
+    [
+        (128, 1),
+        (512, 1),
+        (1769, 1),
+        (1770, 2),
+        (2048, 2),
+        (3008, 2),
+        (3538, 2),
+        (3539, 3),
+        (5307, 3),
+        (5308, 4),
+        (7076, 4),
+        (7077, 5),
+        (8845, 5),
+        (8846, 6),
+        (10240, 6),
+    ],
+)
 def test_vcpus_follow_lambdas_memory_to_cpu_ratio(memory_mb: int, vcpus: int) -> None:
     assert lambda_vcpus(memory_mb) == vcpus
 
@@ -67,7 +88,10 @@ def test_every_problem_is_collected_into_one_config_error() -> None:
 
 def test_configured_threads_read_memory_size_and_override() -> None:
     assert configured_threads(EnvReader({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3538"}), cpu_count=8) == 2
-    assert configured_threads(EnvReader({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3538", "INTRA_OP_THREADS": "1"}), cpu_count=8) == 1
+    assert (
+        configured_threads(EnvReader({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3538", "INTRA_OP_THREADS": "1"}), cpu_count=8)
+        == 1
+    )
     env = EnvReader({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"})
     assert configured_threads(env, cpu_count=4) == 4  # unreadable memory size: every CPU, and a problem recorded
     assert len(env.problems) == 1 and "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" in env.problems[0]

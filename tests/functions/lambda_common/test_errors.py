@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lambda_common.errors import NotFoundError, PayloadTooLargeError, RequestError, ValidationError, error_response
 
 

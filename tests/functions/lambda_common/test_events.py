@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lambda_common.errors import ValidationError
 from lambda_common.events import HEALTH, KEEP_WARM, PREDICT, direct_action, is_function_url_event, is_scheduled_event
 

@@ -14,9 +14,13 @@ PACKAGE_DIR = FUNCTIONS_DIR / "lambda_common"
 # Modules the mask predictor imports; `dataclasses` (-> `inspect`), `typing` and `pathlib`
 # would each add milliseconds to its measured cold start.
 USED_BY_THE_ZIP_FUNCTION = (
-    "lambda_common.errors", "lambda_common.events", "lambda_common.env", "lambda_common.json_types",
-    "lambda_common.metric_names", "lambda_common.responses",
-)  # fmt: skip
+    "lambda_common.errors",
+    "lambda_common.events",
+    "lambda_common.env",
+    "lambda_common.json_types",
+    "lambda_common.metric_names",
+    "lambda_common.responses",
+)
 SLOW_IMPORTS = ("dataclasses", "inspect", "typing", "pathlib")
 
 

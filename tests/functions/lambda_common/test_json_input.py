@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from lambda_common.errors import ValidationError
 from lambda_common.events import check_function_url_event, check_rest_proxy_event
 from lambda_common.json_input import MAX_DEPTH, check_decoded, encoded_size, loads, nesting_depth
@@ -37,7 +38,7 @@ from lambda_common.json_input import MAX_DEPTH, check_decoded, encoded_size, loa
         (b'{"texts": 1, "texts": 2}', "has the key 'texts' more than once in one object"),
         (b'{"texts": [', "not valid JSON: Expecting value at line 1 column 12"),
         (b"{} {}", "not valid JSON: Extra data"),
-        ("texts=a".encode(), "not valid JSON"),
+        (b"texts=a", "not valid JSON"),
     ],
 )
 def test_hostile_bodies_are_a_validation_error_naming_the_problem(body: bytes | None, needle: str) -> None:
@@ -55,11 +56,13 @@ def test_hostile_bodies_are_a_validation_error_naming_the_problem(body: bytes | 
         (b"\xef\xbb\xbf{}", {}),  # a UTF-8 byte order mark
         (b'["[[[[[[[[", "{{{{"]', ["[[[[[[[[", "{{{{"]),  # brackets inside strings do not nest
         (b'["\\ud83d\\ude00"]', ["\U0001f600"]),  # a surrogate pair is one character
-        (b"[1.7976931348623157e308, -5e-324, 123456789012345678901234567890]",
-         [1.7976931348623157e308, -5e-324, 123456789012345678901234567890]),
+        (
+            b"[1.7976931348623157e308, -5e-324, 123456789012345678901234567890]",
+            [1.7976931348623157e308, -5e-324, 123456789012345678901234567890],
+        ),
         (b"[" * MAX_DEPTH + b"]" * MAX_DEPTH, json.loads("[" * MAX_DEPTH + "]" * MAX_DEPTH)),
     ],
-)  # fmt: skip
+)
 def test_good_json_decodes_as_the_standard_library_does(body: bytes | str, expected: Any) -> None:
     assert loads(body) == expected
 
@@ -85,8 +88,13 @@ def test_nesting_depth_counts_brackets_outside_strings(data: bytes, depth: int) 
 
 
 @settings(max_examples=200, derandomize=True, database=None)
-@given(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-                    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=30))  # fmt: skip
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+        lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+        max_leaves=30,
+    )
+)
 def test_any_finite_json_value_round_trips(value: Any) -> None:
     data = json.dumps(value).encode()
     try:
@@ -145,8 +153,13 @@ def test_a_checked_event_is_measured_as_compact_utf8_json() -> None:
 
 
 def _url_event(**changes: Any) -> dict[str, Any]:
-    event = {"rawPath": "/predict", "headers": {"content-type": "application/json"}, "body": "{}",
-             "isBase64Encoded": False, "requestContext": {"stage": "$default", "http": {"method": "POST", "path": "/predict"}}}  # fmt: skip
+    event = {
+        "rawPath": "/predict",
+        "headers": {"content-type": "application/json"},
+        "body": "{}",
+        "isBase64Encoded": False,
+        "requestContext": {"stage": "$default", "http": {"method": "POST", "path": "/predict"}},
+    }
     return {**event, **changes}
 
 
@@ -158,7 +171,10 @@ def _url_event(**changes: Any) -> dict[str, Any]:
         ({"headers": {"content-type": None}}, "the value of 'content-type' is null"),
         ({"isBase64Encoded": "yes"}, "'isBase64Encoded' must be true or false, got string"),
         ({"cookies": [1]}, "'cookies' must be an array of strings"),
-        ({"requestContext": {"http": {"method": 1, "path": "/"}}}, "requestContext.http.method must be a string, got number"),
+        (
+            {"requestContext": {"http": {"method": 1, "path": "/"}}},
+            "requestContext.http.method must be a string, got number",
+        ),
     ],
 )
 def test_function_url_events_with_wrong_types_are_refused(changes: dict[str, Any], needle: str) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+
 from lambda_common.s3_download import S3DownloadError, download_file, s3_client
 
 
@@ -31,7 +32,9 @@ def test_a_download_is_renamed_into_place(tmp_path: Path) -> None:
     assert (tmp_path / "model.onnx").read_bytes() == b"complete"
 
 
-@pytest.mark.parametrize(("code", "not_found"), [("404", True), ("NoSuchKey", True), ("NotFound", True), ("403", False)])
+@pytest.mark.parametrize(
+    ("code", "not_found"), [("404", True), ("NoSuchKey", True), ("NotFound", True), ("403", False)]
+)
 def test_s3_errors_leave_nothing_behind_and_keep_the_code(tmp_path: Path, code: str, not_found: bool) -> None:
     with pytest.raises(S3DownloadError) as raised:
         download_file(FakeS3(client_error(code)), bucket="b", key="k", destination=tmp_path / "model.onnx")

@@ -8,8 +8,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from mask_predictor.predictor import MaskPredictor
 
+from mask_predictor.predictor import MaskPredictor
 from tests.support.handlers import import_handler
 from tests.support.mask_predictor import EVENTS_DIR, FUNCTION_ENVIRONMENT, MODEL_DIR, mask_context
 from tests.support.metrics import emf_records
@@ -48,4 +48,3 @@ def emf_lines(capsys: pytest.CaptureFixture[str]) -> Callable[[], list[dict[str,
         return emf_records(capsys.readouterr().out)
 
     return read
-

@@ -5,10 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from mask_predictor.config import (
-    ENV_LOG_LEVEL, ENV_MAX_BATCH_NAMES, ENV_MAX_NAME_CHARS, ENV_MAX_REQUEST_BYTES, ENV_METRICS_NAMESPACE,
-    ENV_MODEL_DIR, ENV_SERVICE_NAME, ConfigError, FunctionConfig
-)  # fmt: skip
+    ENV_LOG_LEVEL,
+    ENV_MAX_BATCH_NAMES,
+    ENV_MAX_NAME_CHARS,
+    ENV_MAX_REQUEST_BYTES,
+    ENV_METRICS_NAMESPACE,
+    ENV_MODEL_DIR,
+    ENV_SERVICE_NAME,
+    ConfigError,
+    FunctionConfig,
+)
 
 
 def test_defaults_with_only_model_dir(tmp_path: Path) -> None:
@@ -59,7 +67,7 @@ def test_env_var_names_are_the_documented_ones() -> None:
 def test_config_is_frozen(tmp_path: Path) -> None:
     config = FunctionConfig.from_environ({"MODEL_DIR": str(tmp_path)})
     with pytest.raises(AttributeError):
-        config.max_batch_names = 5  # type: ignore[misc]
+        config.max_batch_names = 5
 
 
 def test_missing_model_dir_says_what_to_set() -> None:

@@ -145,9 +145,7 @@ def test_bad_http_body_is_400_naming_the_problem(
     base64_encoded: bool,
     needles: tuple[str, ...],
 ) -> None:
-    status, error_type, message = http_error(
-        handler, load_event, context, body=body, base64_encoded=base64_encoded
-    )
+    status, error_type, message = http_error(handler, load_event, context, body=body, base64_encoded=base64_encoded)
 
     assert (status, error_type) == (400, "ValidationError")
     for needle in needles:
@@ -166,9 +164,7 @@ def test_oversized_http_body_is_413(
     monkeypatch.setattr(handler, "CONFIG", handler.CONFIG._replace(max_request_bytes=len(raw) - 1))
     body = base64.b64encode(raw.encode()).decode() if base64_encoded else raw
 
-    status, error_type, message = http_error(
-        handler, load_event, context, body=body, base64_encoded=base64_encoded
-    )
+    status, error_type, message = http_error(handler, load_event, context, body=body, base64_encoded=base64_encoded)
 
     assert (status, error_type) == (413, "PayloadTooLarge")
     assert f"limit is {len(raw) - 1} bytes" in message

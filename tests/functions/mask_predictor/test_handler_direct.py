@@ -9,8 +9,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from mask_predictor.scheme import LABELS
 
+from mask_predictor.scheme import LABELS
 from tools.local_lambda import LocalLambdaContext
 
 LoadEvent = Callable[[str], dict[str, Any]]
@@ -63,9 +63,7 @@ def test_batch_returns_results_in_request_order_with_count(
     assert answer["results"][1]["components"]["strap"] == ["Headstraps"]
 
 
-def test_batch_order_is_kept_for_many_and_repeated_names(
-    handler: ModuleType, context: LocalLambdaContext
-) -> None:
+def test_batch_order_is_kept_for_many_and_repeated_names(handler: ModuleType, context: LocalLambdaContext) -> None:
     names = [f"Moldex {2200 + index} N95" for index in range(50)] + ["3M 8210 N95", "3M 8210 N95"]
     reversed_names = list(reversed(names))
 

@@ -9,8 +9,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from mask_predictor.scheme import LABELS
 
+from mask_predictor.scheme import LABELS
 from tools.local_lambda import LocalLambdaContext
 
 LoadEvent = Callable[[str], dict[str, Any]]

@@ -9,8 +9,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mask_predictor.scheme import LABELS, tokenize
 
+from mask_predictor.scheme import LABELS, tokenize
 from tests.support.mask_predictor import mask_context
 
 # Printable text plus the separators the tokenizer cares about, long enough to cross the

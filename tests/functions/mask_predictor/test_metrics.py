@@ -10,10 +10,15 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from mask_predictor.metrics import (
-    INTERNAL_ERRORS, METRIC_NAMES, NAMES_PREDICTED, VALIDATION_ERRORS, MetricsWriter, emf_record
-)  # fmt: skip
 
+from mask_predictor.metrics import (
+    INTERNAL_ERRORS,
+    METRIC_NAMES,
+    NAMES_PREDICTED,
+    VALIDATION_ERRORS,
+    MetricsWriter,
+    emf_record,
+)
 from tools.local_lambda import LocalLambdaContext
 
 

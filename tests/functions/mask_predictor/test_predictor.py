@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from mask_predictor.features import FEATURE_VERSION
 from mask_predictor.predictor import METADATA_FILE_NAME, MODEL_FILE_NAME, MaskPredictor, ModelLoadError
 from mask_predictor.scheme import LABELS, tokenize
-
 from tests.support.mask_predictor import MODEL_DIR
 
 NAMES = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from mask_predictor import features
 from mask_predictor.features import FEATURE_VERSION, name_features, token_features
 from mask_predictor.scheme import LABELS, tokenize

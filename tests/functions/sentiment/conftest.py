@@ -9,13 +9,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sentiment.inference import SentimentModel
 
+from sentiment.inference import SentimentModel
 from tests.support.events import function_url_event
 from tests.support.handlers import import_handler, lambda_context
 from tests.support.sentiment import (
-    FIXTURE_FP32_MODEL_DIR, FIXTURE_MODEL_DIR, FUNCTION_ENVIRONMENT, FUNCTION_NAME, UNSET_VARIABLES
-)  # fmt: skip
+    FIXTURE_FP32_MODEL_DIR,
+    FIXTURE_MODEL_DIR,
+    FUNCTION_ENVIRONMENT,
+    FUNCTION_NAME,
+    UNSET_VARIABLES,
+)
 from tools.local_lambda import LocalLambdaContext
 
 
@@ -58,4 +62,3 @@ def context() -> LocalLambdaContext:
 @pytest.fixture
 def url_event() -> Callable[..., dict[str, Any]]:
     return function_url_event
-

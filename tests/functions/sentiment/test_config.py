@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from lambda_common.env import ConfigError
 from sentiment.config import FunctionConfig, S3Location
 
@@ -41,7 +42,12 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         },
         cpu_count=8,
     )
-    assert (config.max_texts, config.max_text_chars, config.max_request_bytes, config.batch_size) == (50, 1000, 6291456, 8)
+    assert (config.max_texts, config.max_text_chars, config.max_request_bytes, config.batch_size) == (
+        50,
+        1000,
+        6291456,
+        8,
+    )
     assert config.intra_op_threads == 3
     assert (config.service_name, config.metrics_namespace) == ("sentiment-prod", "Ml")
     assert (config.function_name, config.function_version) == ("fn", "12")

@@ -33,7 +33,9 @@ def test_post_classifies_like_a_direct_invoke(
     assert _json_body(response)["count"] == 2
 
 
-def test_a_base64_encoded_body_is_decoded(handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent) -> None:
+def test_a_base64_encoded_body_is_decoded(
+    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent
+) -> None:
     event = url_event("POST", "/predict", BODY.encode(), base64_encoded=True, content_type="application/octet-stream")
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == 200
@@ -65,24 +67,29 @@ def test_get_health(handler: ModuleType, context: LocalLambdaContext, url_event:
     [
         (None, 400, "request body is empty"),
         ("", 400, "request body is empty"),
-        ("{\"texts\": [", 400, "request body is not valid JSON: Expecting value at line 1 column 12"),
+        ('{"texts": [', 400, "request body is not valid JSON: Expecting value at line 1 column 12"),
         ("texts=I+love+this", 400, "request body is not valid JSON"),
         (b"\xff\xfe\xfa", 400, "request body is not valid JSON"),
-        ("[\"I love this\"]", 400, "the request must be a JSON object such as {\"texts\""),
-        ("{\"texts\": \"I love this\"}", 400, "'texts' must be an array of strings, got string"),
-        ("{\"texts\": [\"a\", 1.5]}", 400, "texts[1] must be a string, got number"),
-        ("{\"texts\": [\"a\", true]}", 400, "texts[1] must be a string, got boolean"),
+        ('["I love this"]', 400, 'the request must be a JSON object such as {"texts"'),
+        ('{"texts": "I love this"}', 400, "'texts' must be an array of strings, got string"),
+        ('{"texts": ["a", 1.5]}', 400, "texts[1] must be a string, got number"),
+        ('{"texts": ["a", true]}', 400, "texts[1] must be a string, got boolean"),
         (json.dumps({"texts": ["x"] * 257}), 400, "'texts' has 257 items; the limit is 256"),
         (json.dumps({"texts": ["x" * 5001]}), 400, "texts[0] is 5001 characters long; the limit is 5000"),
-        ("{\"texts\": [\"" + "x" * 5_000_000 + "\"]}", 413, "bytes; the limit is 5000000 bytes"),
+        ('{"texts": ["' + "x" * 5_000_000 + '"]}', 413, "bytes; the limit is 5000000 bytes"),
         ("[" * 5_000_001, 413, "request is 5000001 bytes"),  # refused before it is parsed
     ],
     ids=lambda value: None if isinstance(value, (str, bytes, type(None))) else str(value),
 )
 def test_bad_input_gets_a_status_and_a_message(
-    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, capsys: Any,
-    body: Any, status: int, message: str,
-) -> None:  # fmt: skip
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    url_event: UrlEvent,
+    capsys: Any,
+    body: Any,
+    status: int,
+    message: str,
+) -> None:
     event = url_event("POST", "/predict", body, base64_encoded=isinstance(body, bytes))
     response = handler.lambda_handler(event, context)
     assert response["statusCode"] == status
@@ -102,7 +109,9 @@ def test_a_body_marked_base64_that_is_not_is_refused(
     assert "not valid base64" in _json_body(response)["error"]
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("GET", "/predict"), ("POST", "/health"), ("PUT", "/"), ("POST", "/classify")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/"), ("GET", "/predict"), ("POST", "/health"), ("PUT", "/"), ("POST", "/classify")]
+)
 def test_unknown_routes_are_404_naming_the_routes(
     handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, method: str, path: str
 ) -> None:
@@ -110,15 +119,19 @@ def test_unknown_routes_are_404_naming_the_routes(
     assert response["statusCode"] == 404
     error = _json_body(response)
     assert error == {
-        "error": f"no route {method} {path}: use POST / or POST /predict with {{\"texts\": [...]}}, or GET /health",
+        "error": f'no route {method} {path}: use POST / or POST /predict with {{"texts": [...]}}, or GET /health',
         "error_type": "NotFound",
     }
 
 
 def test_an_unexpected_fault_is_a_500_without_details(
-    handler: ModuleType, context: LocalLambdaContext, url_event: UrlEvent, monkeypatch: pytest.MonkeyPatch,
-    capsys: Any, caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+    handler: ModuleType,
+    context: LocalLambdaContext,
+    url_event: UrlEvent,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def explode(texts: Any) -> Any:
         raise MemoryError("std::bad_alloc in MatMulInteger")
 
@@ -126,8 +139,10 @@ def test_an_unexpected_fault_is_a_500_without_details(
     response = handler.lambda_handler(url_event("POST", "/predict", BODY), context)
     assert response["statusCode"] == 500
     assert _json_body(response) == {
-        "error": "internal error", "error_type": "InternalError", "request_id": context.aws_request_id,
-    }  # fmt: skip
+        "error": "internal error",
+        "error_type": "InternalError",
+        "request_id": context.aws_request_id,
+    }
     assert "bad_alloc" not in response["body"] and "Traceback" not in response["body"]
     assert emitted_metrics(capsys.readouterr().out)["InternalErrors"]["dimensions"] == {"service": "sentiment"}
     (record,) = [r for r in caplog.records if r.getMessage() == "internal error"]

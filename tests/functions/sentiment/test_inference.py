@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from lambda_common.errors import ModelError
 from sentiment.inference import ARTIFACT_FILES, MAX_PADDING_SHARE, SentimentModel, plan_batches, softmax
-
 from training.sentiment.samples import validation_texts
 
 
@@ -65,8 +65,14 @@ def test_session_uses_the_threads_it_is_given(fixture_model_dir: Path) -> None:
 
 
 def test_clear_texts_come_out_plausibly(model: SentimentModel) -> None:
-    predictions = model.predict(["I love this!", "This is terrible.", "Great quality and fast delivery.",
-                                 "Rude staff and terrible service, never again."])
+    predictions = model.predict(
+        [
+            "I love this!",
+            "This is terrible.",
+            "Great quality and fast delivery.",
+            "Rude staff and terrible service, never again.",
+        ]
+    )
     assert [p.sentiment for p in predictions] == ["positive", "negative", "positive", "negative"]
     assert all(0.5 < p.score <= 1.0 for p in predictions)
 
@@ -211,7 +217,9 @@ def test_a_model_whose_checksum_does_not_match_is_refused(model_copy: Path) -> N
     data = bytearray((model_copy / "model.onnx").read_bytes())
     data[-1] ^= 0xFF
     (model_copy / "model.onnx").write_bytes(bytes(data))
-    with pytest.raises(ModelError, match=r"model.onnx has sha256 [0-9a-f]{64} but model.json records [0-9a-f]{64}.*refusing"):
+    with pytest.raises(
+        ModelError, match=r"model.onnx has sha256 [0-9a-f]{64} but model.json records [0-9a-f]{64}.*refusing"
+    ):
         SentimentModel.load(model_copy, intra_op_threads=1, batch_size=4)
 
 
@@ -256,4 +264,3 @@ def test_labels_that_do_not_fit_the_model_are_refused(model_copy: Path, labels: 
     (model_copy / "labels.json").write_text(json.dumps(labels))
     with pytest.raises(ModelError, match=message):
         SentimentModel.load(model_copy, intra_op_threads=1, batch_size=4)
-

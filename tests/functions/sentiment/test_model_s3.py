@@ -8,11 +8,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from lambda_common.errors import ModelError
 from sentiment.config import S3Location
 from sentiment.inference import ARTIFACT_FILES, SentimentModel
 from sentiment.model_store import DOWNLOAD_DIR_NAME, download_model
-
 from tests.support.artifacts import Artifacts
 from tests.support.runtime_images import run_sentiment
 from tests.support.sentiment import FUNCTION_ENVIRONMENT
@@ -55,14 +55,18 @@ def test_a_missing_bucket_is_named(aws_environment: dict[str, str], tmp_path: Pa
 
 
 def test_a_cold_start_with_model_s3_uri_downloads_to_tmp_and_serves(
-    artifacts: Artifacts,
-    model_bucket: str, aws_environment: dict[str, str], tmp_path: Path, model: SentimentModel
+    artifacts: Artifacts, model_bucket: str, aws_environment: dict[str, str], tmp_path: Path, model: SentimentModel
 ) -> None:
     temporary = tmp_path / "lambda-tmp"
     temporary.mkdir()
     environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "MODEL_DIR"}
     result = run_sentiment(
-        {**environment, **aws_environment, "MODEL_S3_URI": f"s3://{model_bucket}/sentiment/v1", "TMPDIR": str(temporary)},
+        {
+            **environment,
+            **aws_environment,
+            "MODEL_S3_URI": f"s3://{model_bucket}/sentiment/v1",
+            "TMPDIR": str(temporary),
+        },
         artifacts,
     )
     predict, health = result["answers"][:2]

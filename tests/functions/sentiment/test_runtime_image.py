@@ -10,8 +10,8 @@ import re
 import tomllib
 
 import pytest
-from sentiment.inference import ARTIFACT_FILES
 
+from sentiment.inference import ARTIFACT_FILES
 from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tests.support.artifacts import Artifacts
@@ -26,8 +26,12 @@ REQUIREMENTS = FUNCTION_DIR / "requirements-x86_64.txt"
 EXPORT_REQUIREMENTS = REPO_ROOT / "requirements" / "export.txt"
 # What the CDK asset sends as build context (everything else is excluded).
 CONTEXT_PATHS = (
-    "functions/sentiment/", "functions/lambda_common/", "training/sentiment/", "fixtures/sentiment/",
-    "requirements/export.txt", "tools/task_root.py",
+    "functions/sentiment/",
+    "functions/lambda_common/",
+    "training/sentiment/",
+    "fixtures/sentiment/",
+    "requirements/export.txt",
+    "tools/task_root.py",
 )
 FORBIDDEN_AT_RUN_TIME = ("torch", "transformers", "huggingface_hub", "pydantic", "google", "flatbuffers")
 
@@ -84,7 +88,10 @@ def test_the_export_stage_takes_the_documented_build_arguments(
         "QUANTIZE": "true",
     }
     runs = " ".join(run.arguments for run in export.all("RUN"))
-    assert "pip install --require-hashes --no-deps --extra-index-url https://download.pytorch.org/whl/cpu -r export.txt" in runs
+    assert (
+        "pip install --require-hashes --no-deps --extra-index-url https://download.pytorch.org/whl/cpu -r export.txt"
+        in runs
+    )
     assert runs.count("python -m training.sentiment.export_onnx") == 2
     assert runs.count("--output /model") == 2
     # MODEL_SOURCE picks the stage the runtime copies the model from.
@@ -141,6 +148,7 @@ def _pruned_module_prefixes() -> list[str]:
 
 
 # --- the import closure, in a fresh interpreter -----------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def fresh_run(artifacts: Artifacts) -> dict:

@@ -7,6 +7,7 @@ unknown label, unknown source key, duplicate name. On success prints counts.
 
 Usage: python check_masks.py [path/to/masks.tsv]
 """
+
 import collections
 import os
 import re
