@@ -29,12 +29,13 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SOURCES := app.py cdk.json $(shell find stacks functions -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup lambda-python lock lock-upgrade synth synth-diff test bench train-mask sentiment-fixture sentiment-export batch-fixtures batch-local-s3 invoke serve load deploy diff destroy clean
+.PHONY: help setup lambda-python lock lock-upgrade synth synth-diff lint test bench train-mask sentiment-fixture sentiment-export batch-fixtures batch-local-s3 invoke serve load deploy diff destroy clean
 
 help:
 	@echo "make synth   [ENV=dev|prod] [REQUESTS=n] [DURATION_MS=ms]  synthesize every stack, cdk-nag, size and cost table"
 	@echo "make synth-diff [BASE=<git ref>] [ENV=dev|prod|all] [FAIL_ON=security|replacement]  per-stack diff of BASE (default: merge base with main) vs the working tree; report in cdk.out.diff/synth-diff.md"
-	@echo "make test                                                  all tests (no AWS, no Docker; needs CPython $(LAMBDA_PYTHON_VERSION))"
+	@echo "make lint                                                  ruff (format check, lint) and mypy, as pyproject.toml configures them"
+	@echo "make test                                                  make lint, then all tests (no AWS, no Docker; needs CPython $(LAMBDA_PYTHON_VERSION))"
 	@echo "make lock    / make lock-upgrade                           recompile the dependency locks from requirements*.in"
 	@echo "make invoke  FN=<folder> EVENT=<file> [ENV=dev] [ARTIFACT=1]  run a handler locally with its stack's environment (ARTIFACT=1: the built artifact under Lambda's Python)"
 	@echo "make serve   [ENV=dev] [ARTIFACT=1] [SERVE_HTTP_PORT= SERVE_LAMBDA_PORT= SERVE_S3_PORT=] [SERVE_ARGS=]  all four functions on 127.0.0.1 (Ctrl-C stops; ARTIFACT=1: what ships, under Lambda's Python)"
@@ -76,7 +77,13 @@ synth: cdk.out/.synth-$(ENV)
 synth-diff: setup
 	$(PYTHON) -m tools.synth_diff --env $(ENV) $(if $(BASE),--base $(BASE)) $(if $(FAIL_ON),--fail-on $(FAIL_ON))
 
-test: setup lambda-python
+# Formatter, linter and type checker as configured in pyproject.toml; make test runs it first.
+lint: setup
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: setup lambda-python lint
 	$(PYTHON) -m pytest
 
 # Export tooling and benchmarks need torch + transformers (CPU): a virtualenv of their own from

@@ -342,7 +342,7 @@ def _checkbox_list(c: _Canvas, left: int, right: int, top: int, target: int) -> 
     columns = int(rng.integers(1, 3))
     column_width = (right - indent) // columns
     rows = int(rng.integers(2, 6))
-    for row in range(rows):
+    for _row in range(rows):
         for column in range(columns):
             if len(c.boxes) >= target:
                 return top + row_height

@@ -39,8 +39,8 @@ def score(truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) ->
     flat_predicted = [label for sequence in predicted for label in sequence]
     if len(flat_truth) != len(flat_predicted):
         raise ValueError("predicted sequences differ in length from the true ones")
-    correct_tokens = sum(t == p for t, p in zip(flat_truth, flat_predicted))
-    correct_names = sum(list(t) == list(p) for t, p in zip(truth, predicted))
+    correct_tokens = sum(t == p for t, p in zip(flat_truth, flat_predicted, strict=False))
+    correct_names = sum(list(t) == list(p) for t, p in zip(truth, predicted, strict=False))
     precision, recall, f1, support = precision_recall_fscore_support(
         flat_truth, flat_predicted, labels=list(LABELS), zero_division=0
     )

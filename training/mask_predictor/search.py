@@ -52,7 +52,7 @@ def _cross_validate(c1: float, c2: float, fold_count: int) -> GridPoint:
         train_idx = [i for i, f in enumerate(folds) if f != fold]
         test_idx = [i for i, f in enumerate(folds) if f == fold]
         model = crf.fit([sequences[i] for i in train_idx], [labels[i] for i in train_idx], c1=c1, c2=c2)
-        for i, prediction in zip(test_idx, crf.predict(model, [sequences[i] for i in test_idx])):
+        for i, prediction in zip(test_idx, crf.predict(model, [sequences[i] for i in test_idx]), strict=False):
             predicted[i] = prediction
     scores = score(labels, [p or [] for p in predicted])
     return GridPoint(

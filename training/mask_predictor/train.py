@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"token accuracy {held_out_scores.token_accuracy:.4f}   name accuracy {held_out_scores.name_accuracy:.4f}")
     errors = [
         (item, predicted)
-        for item, predicted in zip(data_split.held_out, held_out_predicted)
+        for item, predicted in zip(data_split.held_out, held_out_predicted, strict=False)
         if list(item.labels) != predicted
     ]
     if errors:
@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for item, predicted in errors:
             wrong = ", ".join(
                 f"{token}: {expected} -> {got}"
-                for token, expected, got in zip(item.tokens, item.labels, predicted)
+                for token, expected, got in zip(item.tokens, item.labels, predicted, strict=False)
                 if expected != got
             )
             print(f"  line {item.line_number}: {item.name}  [{wrong}]")

@@ -48,7 +48,9 @@ def test_result_shape(predictor: MaskPredictor, name: str) -> None:
     assert list(result["components"]) == list(LABELS), "all nine components, always, in scheme order"
     labels = [next(iter(pair.values())) for pair in result["breakdown"]]
     for label in LABELS:
-        assert result["components"][label] == [t for t, tag in zip(result["tokens"], labels) if tag == label]
+        assert result["components"][label] == [
+            t for t, tag in zip(result["tokens"], labels, strict=False) if tag == label
+        ]
     assert isinstance(result["confidence"], float) and 0.0 <= result["confidence"] <= 1.0
     assert result["confidence"] == round(result["confidence"], 4)
     assert len(result["token_confidences"]) == len(result["tokens"])

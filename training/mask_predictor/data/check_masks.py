@@ -58,7 +58,7 @@ def main(argv):
         labs = labels.split(" ")
         if len(labs) != len(tokens):
             fail(path, lineno, f"{len(tokens)} tokens but {len(labs)} labels: {name!r} -> {tokens}")
-        for tok, lab in zip(tokens, labs):
+        for tok, lab in zip(tokens, labs, strict=False):
             if lab not in LABELS:
                 fail(path, lineno, f"unknown label {lab!r} on token {tok!r} in {name!r}")
         if source not in SOURCES:
@@ -70,7 +70,7 @@ def main(argv):
         per_label.update(labs)
         names_per_label.update(set(labs))
         per_source[source] += 1
-        per_brand[" ".join(t for t, l in zip(tokens, labs) if l == "brand") or "(no brand)"] += 1
+        per_brand[" ".join(t for t, label in zip(tokens, labs, strict=False) if label == "brand") or "(no brand)"] += 1
 
     print(f"OK: {path}")
     print(f"names: {len(seen)}")
