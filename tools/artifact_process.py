@@ -161,14 +161,16 @@ def start_artifact(
     tmp_dir: Path,
     handler: str | None = None,
     overrides: Mapping[str, str] = {},
-    log: Path | IO[Any] | None = None,
+    log: Path | IO[Any] | int | None = None,
 ) -> Iterator[RunningArtifact]:
     """The artifact's runtime interface client serving a fresh local Runtime API; `log`: a
-    file to write its output to (default tmp_dir/runtime.log), or an open stream."""
+    file to write its output to (default tmp_dir/runtime.log), or an open stream (or a file
+    descriptor such as subprocess.DEVNULL)."""
     fn = artifact.function
     handler = handler or artifact.handler
     tmp_dir.mkdir(parents=True, exist_ok=True)
     log_path = log if isinstance(log, Path) else (tmp_dir / "runtime.log" if log is None else None)
+    log_stream = None if isinstance(log, Path) else log
     with LambdaRuntimeApi(function_name=fn.function_name, timeout_seconds=fn.timeout_seconds) as api:
         environment = artifact_environment(
             artifact,
@@ -179,7 +181,7 @@ def start_artifact(
             overrides=overrides,
         )
         command = [str(interpreter), "-I", "-S", "-B", "-c", BOOTSTRAP, handler, *python_paths(artifact, runtime_dir)]
-        output = log_path.open("wb") if log_path is not None else log
+        log_file = log_path.open("wb") if log_path is not None else None
         try:
             started_at = time.monotonic()
             process = subprocess.Popen(
@@ -187,12 +189,12 @@ def start_artifact(
                 cwd=artifact.task_root,
                 env=environment,
                 stdin=subprocess.DEVNULL,
-                stdout=output,
+                stdout=log_file if log_file is not None else log_stream,
                 stderr=subprocess.STDOUT,
             )
         finally:
-            if log_path is not None:
-                output.close()  # type: ignore[union-attr]
+            if log_file is not None:
+                log_file.close()
         running = RunningArtifact(artifact=artifact, api=api, process=process, started_at=started_at, log_path=log_path)
         # Whoever waits on the API hears at once that the process has gone.
         watcher = threading.Thread(

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
@@ -99,13 +99,23 @@ def synthesize(outdir: Path, *, environment: str = "dev") -> CloudAssembly:
     return CloudAssembly(outdir)
 
 
+class _ArtifactCommon(TypedDict):
+    """The `Artifact` fields a ZIP and an image function share."""
+
+    folder: str
+    function: FunctionDefinition
+    handler: str
+    log_format: dict[str, str]
+    deploy_time: dict[str, str]
+
+
 def build_artifact(assembly: CloudAssembly, fn: FunctionDefinition, *, interpreter: Path, cache_dir: Path) -> Artifact:
     """`fn`'s artifact; an image's task root is built once per asset under `cache_dir`."""
     resources = assembly.template(fn.stack_name)["Resources"]
     logging_config = resources[fn.logical_id]["Properties"].get("LoggingConfig", {})
     if fn.handler is None or fn.folder is None:
         raise LookupError(f"{fn.function_name} has no handler (template Handler or Dockerfile CMD)")
-    common = {
+    common: _ArtifactCommon = {
         "folder": fn.folder,
         "function": fn,
         "handler": fn.handler,

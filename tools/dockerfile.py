@@ -76,6 +76,11 @@ def instructions(text: str) -> list[Instruction]:
     return found
 
 
+def _substitute(text: str, values: Mapping[str, str]) -> str:
+    """`text` with each $NAME and ${NAME} replaced by its value in `values` (unknown: empty)."""
+    return _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), ""), text)
+
+
 def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
     """`build_args` (as `docker build --build-arg` passes them) override the ARG defaults used
     in FROM lines; without them, the defaults apply."""
@@ -88,7 +93,7 @@ def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) ->
             if match is None:
                 raise ValueError(f"{path}: cannot read FROM {arguments!r}")
             values = {**global_args, **(build_args or {})}
-            base_image = _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), ""), match.group(2))
+            base_image = _substitute(match.group(2), values)
             env = dict(LAMBDA_BASE_IMAGE_ENV) if base_image.startswith("public.ecr.aws/lambda/") else {}
             stages.append(Stage(base_image=base_image, name=match.group(3), platform=match.group(1), env=env))
             continue
@@ -103,7 +108,7 @@ def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) ->
         if keyword == "ENV":
             for pair in shlex.split(arguments):
                 key, _, value = pair.partition("=")
-                stage.env[key] = _VARIABLE.sub(lambda m: stage.env.get(m.group(1) or m.group(2), ""), value)
+                stage.env[key] = _substitute(value, stage.env)
         elif keyword == "CMD":
             stage.cmd = json.loads(arguments)  # exec form; Lambda needs the handler string
     return Dockerfile(global_args=global_args, stages=stages)
@@ -134,9 +139,9 @@ def baked_files(context_dir: Path, dockerfile: str, build_args: Mapping[str, str
                 if options.get("type", "bind") == "bind" and "from" not in options:
                     binds[options["target"]] = context_dir / options.get("source", "").lstrip("/")
         expand = lambda text: _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), ""), text)  # noqa: E731
-        options = [(option, expand(value)) for option, value in zip(tokens, tokens[1:])]
-        context = next((_local(value, binds) for option, value in options if option == "--context"), None)
-        for option, value in options:
+        arguments = [(option, expand(value)) for option, value in zip(tokens, tokens[1:], strict=False)]
+        context = next((_local(value, binds) for option, value in arguments if option == "--context"), None)
+        for option, value in arguments:
             source, _, destination = value.partition("=")
             local = _local(source, binds) if source.startswith("/") else context / source if context else None
             if option == "--copy" and local is not None:

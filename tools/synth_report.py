@@ -155,8 +155,10 @@ def _package_size(fn: FunctionDefinition) -> str:
 
 
 def format_table(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(COLUMNS, *rows)]
-    lines = [" | ".join(cell.ljust(width) for cell, width in zip(line, widths)) for line in (COLUMNS, *rows)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(COLUMNS, *rows, strict=True)]
+    lines = [
+        " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in (COLUMNS, *rows)
+    ]
     lines.insert(1, "-+-".join("-" * width for width in widths))
     return "\n".join(lines)
 

@@ -27,6 +27,7 @@ import argparse
 import compileall
 import os
 import platform
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -121,7 +122,7 @@ def build_task_root(
     architecture: str,
     python_version: str,
 ) -> None:
-    running = "%d.%d" % sys.version_info[:2]
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if python_version != running:
         raise SystemExit(
             f"run this script with Python {python_version} (the target): it compiles bytecode, this is {running}"
@@ -139,7 +140,7 @@ def build_task_root(
     for source, destination in copies:
         copy_tree(source if source.is_absolute() else context / source, target / destination)
     compileall.compile_dir(
-        str(target), quiet=1, workers=0, invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH
+        str(target), quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
     )
 
 
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(MANYLINUX_PLATFORMS),
         default=_MACHINE_ARCHITECTURE.get(platform.machine().lower()),
     )
-    parser.add_argument("--python-version", default="%d.%d" % sys.version_info[:2])
+    parser.add_argument("--python-version", default=f"{sys.version_info[0]}.{sys.version_info[1]}")
     args = parser.parse_args(argv)
     if args.architecture is None:
         parser.error(f"cannot tell the architecture of machine {platform.machine()!r}: pass --architecture")

@@ -139,11 +139,11 @@ def _from_upload(code: str) -> str:
     return f'"$(echo "$u" | python3 -c {shlex.quote("import json, sys; " + code)})"'
 
 
-def _curl_post(url: str, body: dict[str, object]) -> str:
+def _curl_post(url: str, body: Mapping[str, object]) -> str:
     return f"curl -s {url} -H 'content-type: application/json' -d {shlex.quote(json.dumps(body))}"
 
 
-def _boto3_invoke(function_name: str, event: dict[str, object]) -> str:
+def _boto3_invoke(function_name: str, event: Mapping[str, object]) -> str:
     code = (
         "import boto3; "
         f'r = boto3.client("lambda").invoke(FunctionName="{function_name}", Payload="""{json.dumps(event)}"""); '

@@ -299,7 +299,7 @@ def _gateway_message(status: int, message: str, request_id: str) -> Answer:
     )
 
 
-_GATEWAY_ERROR_TYPES = {
+_GATEWAY_ERROR_TYPES: dict[int, str] = {
     HTTPStatus.FORBIDDEN: "ForbiddenException",
     HTTPStatus.BAD_REQUEST: "BadRequestException",
     HTTPStatus.BAD_GATEWAY: "InternalServerErrorException",

@@ -56,6 +56,7 @@ class WorkerBase:
     runtime interface client (artifact_worker.ArtifactWorker)."""
 
     process: Any  # is_alive(), join(timeout), kill(), exitcode, pid
+    connection: Any  # send(invocation), poll(timeout), recv(), close()
 
     def __init__(self, *, number: int) -> None:
         self.number = number
@@ -64,6 +65,16 @@ class WorkerBase:
         self.init_error: bytes | None = None
         self.killed_for_memory_bytes: int | None = None  # set by the watchdog before it kills
         self.retired = False
+
+    @property
+    def pid(self) -> int:
+        raise NotImplementedError
+
+    def died_while_idle(self) -> bool:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -160,9 +171,9 @@ class FunctionPool:
             raise ValueError(f"{spec.function_name}: workers must be at least 1, got {workers}")
         self.spec = spec
         self.size = workers
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._idle: queue.Queue[WorkerBase] = queue.Queue()
         self._lock = threading.Lock()
-        self._live: list[Worker] = []
+        self._live: list[WorkerBase] = []
         self._started_count = 0
         self._stopping = False
         self.replacements = 0
@@ -187,7 +198,7 @@ class FunctionPool:
             outcomes.append((worker.pid, worker.init_ms, error))
         return outcomes
 
-    def workers(self) -> list[Worker]:
+    def workers(self) -> list[WorkerBase]:
         with self._lock:
             return [worker for worker in self._live if not worker.retired]
 
@@ -213,7 +224,7 @@ class FunctionPool:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _new_worker(self, *, replacing: bool = False) -> Worker:
+    def _new_worker(self, *, replacing: bool = False) -> WorkerBase:
         with self._lock:
             self._started_count += 1
             self.replacements += int(replacing)
@@ -221,7 +232,7 @@ class FunctionPool:
             self._live.append(worker)
         return worker
 
-    def _take_worker(self) -> Worker:
+    def _take_worker(self) -> WorkerBase:
         worker = self._idle.get()
         if worker.ready and worker.died_while_idle():
             # Killed while idle (by hand, or by the watchdog): its replacement starts cold now.
@@ -229,7 +240,7 @@ class FunctionPool:
             worker = self._new_worker(replacing=True)
         return worker
 
-    def _give_back(self, worker: Worker, *, healthy: bool) -> None:
+    def _give_back(self, worker: WorkerBase, *, healthy: bool) -> None:
         if healthy:
             self._idle.put(worker)
             return
@@ -242,13 +253,13 @@ class FunctionPool:
         )
         self._idle.put(replacement)
 
-    def _retire(self, worker: Worker) -> None:
+    def _retire(self, worker: WorkerBase) -> None:
         worker.stop()
         with self._lock:
             if worker in self._live:
                 self._live.remove(worker)
 
-    def _run(self, worker: Worker, invocation: Invocation) -> tuple[InvokeOutcome, bool]:
+    def _run(self, worker: WorkerBase, invocation: Invocation) -> tuple[InvokeOutcome, bool]:
         """The outcome, and whether the worker may serve again."""
         init_error = worker.await_ready(INIT_TIMEOUT_SECONDS)
         if init_error is not None:

@@ -138,11 +138,13 @@ def _route_output(prefix: str | None, log: _InvocationLog | None = None) -> None
         os.dup2(devnull, 2)
         os.close(devnull)
         discard = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-        sys.stdout = _PrefixedLines(discard, None, log)  # type: ignore[assignment]
-        sys.stderr = _PrefixedLines(discard, None, log)  # type: ignore[assignment]
+        sys.stdout = _PrefixedLines(discard, None, log)
+        sys.stderr = _PrefixedLines(discard, None, log)
     else:
-        sys.stdout = _PrefixedLines(sys.__stdout__, prefix, log)  # type: ignore[assignment,arg-type]
-        sys.stderr = _PrefixedLines(sys.__stderr__, prefix, log)  # type: ignore[assignment,arg-type]
+        terminal_out, terminal_err = sys.__stdout__, sys.__stderr__
+        assert terminal_out is not None and terminal_err is not None  # the process's original streams
+        sys.stdout = _PrefixedLines(terminal_out, prefix, log)
+        sys.stderr = _PrefixedLines(terminal_err, prefix, log)
     # Lambda's runtime sends the standard library's log records to the log stream at INFO.
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)

@@ -196,8 +196,8 @@ def run(*, repo: Path, base: str | None, environments: tuple[str, ...], out: Pat
                 synth.start(cdk, environment)
             synths.append((environment, *pair))
         errors = []
-        for _, *pair in synths:
-            for synth in pair:
+        for _, base_synth, new_synth in synths:
+            for synth in (base_synth, new_synth):
                 try:
                     synth.wait()
                 except SynthDiffError as error:

@@ -234,7 +234,7 @@ def property_changes(old: Any, new: Any, path: str = "") -> Iterator[PropertyCha
         for key in sorted(set(old) | set(new)):
             yield from property_changes(old.get(key, ABSENT), new.get(key, ABSENT), f"{path}.{key}" if path else key)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for index, (o, n) in enumerate(zip(old, new)):
+        for index, (o, n) in enumerate(zip(old, new, strict=True)):
             yield from property_changes(o, n, f"{path}[{index}]")
     else:
         yield PropertyChange(path, old, new)
