@@ -154,7 +154,7 @@ class FunctionConfig(BaseFunctionConfig):
             model_cache_size=cache_size,
             intra_op_threads=threads,
             **function_identity(env, service_name=cls.service_name, metrics_namespace=cls.metrics_namespace),
-        )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
+        )
 
 
 def _location(env: EnvReader, bucket_variable: str, prefix_variable: str) -> S3Location | None:

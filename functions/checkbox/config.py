@@ -172,7 +172,7 @@ class FunctionConfig(BaseFunctionConfig):
             uploads=uploads,
             intra_op_threads=threads,
             **function_identity(env, service_name=cls.service_name, metrics_namespace=cls.metrics_namespace),
-        )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
+        )
         env.raise_problems("invalid checkbox function configuration")
         return config
 
@@ -193,4 +193,4 @@ def _upload_settings(env: EnvReader) -> UploadSettings | None:
         return None
     if not _BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
         env.problems.append(f"{ENV_UPLOADS_BUCKET} must be an S3 bucket name (3-63 of a-z 0-9 . -), got {bucket!r}")
-    return UploadSettings(bucket=bucket, prefix=prefix, url_expires_seconds=expires, max_upload_bytes=max_bytes)  # type: ignore[arg-type]
+    return UploadSettings(bucket=bucket, prefix=prefix, url_expires_seconds=expires, max_upload_bytes=max_bytes)

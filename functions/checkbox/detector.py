@@ -108,7 +108,8 @@ class Detector:
         if len(inputs) != 1:
             raise ModelError(f"{model_path.name} has {len(inputs)} inputs; a YOLO export has one image input")
         (image_input,) = inputs
-        input_dtype = {"tensor(float)": np.float32, "tensor(float16)": np.float16}.get(image_input.type)
+        input_dtypes: dict[str, type[np.floating]] = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
+        input_dtype = input_dtypes.get(image_input.type)
         if input_dtype is None:
             raise ModelError(f"{model_path.name}'s input is {image_input.type}; expected float or float16 pixels")
         input_height, input_width = _input_size(image_input.shape, metadata, model_path.name)

@@ -14,9 +14,20 @@ import os
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import TypeVar
+    from typing import TypedDict, TypeVar
 
     T = TypeVar("T")
+    # integer()'s default: an int default makes the result an int, a None default int | None.
+    IntDefault = TypeVar("IntDefault", int, None)
+
+    class FunctionIdentity(TypedDict):
+        """function_identity(): keyword arguments of every function's config."""
+
+        service_name: str
+        metrics_namespace: str
+        function_name: str | None
+        function_version: str | None
+
 
 # Set by the InferenceFunction construct (Powertools' names) and by Lambda itself.
 ENV_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -56,7 +67,7 @@ class EnvReader:
             self.problems.append(f"{variable} must be {expected}, got {raw!r}")
             return default, None
 
-    def integer(self, variable: str, default: int | None, *, low: int, high: int) -> int | None:
+    def integer(self, variable: str, default: IntDefault, *, low: int, high: int) -> int | IntDefault:
         value, raw = self._parsed(variable, default, int, f"an integer within {low}..{high}")
         if raw is not None and value is not None and not low <= value <= high:
             self.problems.append(f"{variable} must be within {low}..{high}, got {value}")
@@ -110,7 +121,7 @@ def configured_threads(env: EnvReader, *, cpu_count: int | None) -> int:
     )
 
 
-def function_identity(env: EnvReader, *, service_name: str, metrics_namespace: str) -> dict[str, str | None]:
+def function_identity(env: EnvReader, *, service_name: str, metrics_namespace: str) -> FunctionIdentity:
     """The config fields every function reports in logs and health checks: its Powertools
     service and namespace (defaults given), and its name and version as Lambda sets them."""
     return {

@@ -10,13 +10,13 @@ a caller may hand-write one and send it by direct invoke.
 
 from __future__ import annotations
 
+from lambda_common.errors import ValidationError
+from lambda_common.json_types import type_name
+
 # Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-from lambda_common.errors import ValidationError
-from lambda_common.json_types import type_name
 
 ACTION_KEY = "action"
 HEALTH = "health"

@@ -10,6 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Annotations only: importing `typing` at run time would cost the cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Self
+
 # S3's bucket naming rules (lower case, digits, dots, hyphens; 3-63 characters).
 _BUCKET = r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]"
 _OBJECT_URI = re.compile(rf"s3://(?P<bucket>{_BUCKET})/(?P<key>.+)", re.DOTALL)
@@ -32,7 +37,7 @@ class S3Object:
     key: str
 
     @classmethod
-    def parse(cls, uri: str) -> S3Object:
+    def parse(cls, uri: str) -> Self:
         match = _OBJECT_URI.fullmatch(uri)
         if match is None or not match.group("key") or match.group("key").endswith("/"):
             raise S3UriError(f"{_shorten(uri)} is not an s3://bucket/key URI of an object")

@@ -10,15 +10,15 @@ The shared recognition lives in lambda_common.events; this module adds the mask 
 
 from __future__ import annotations
 
-# Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 from lambda_common.errors import PayloadTooLargeError, ValidationError
 from lambda_common.events import direct_action
 from lambda_common.json_input import check_decoded, encoded_size
 from mask_predictor.validation import type_name
+
+# Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def direct_event_kind(event: object) -> str:

@@ -9,16 +9,16 @@ import base64
 import binascii
 import json
 
-# Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 from lambda_common.errors import NotFoundError, PayloadTooLargeError, RequestError, ValidationError
 from lambda_common.events import HEALTH, PREDICT, check_function_url_event
 from lambda_common.json_input import loads
 from mask_predictor.events import request_too_large_message
 from mask_predictor.validation import type_name
+
+# Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 JSON_HEADERS = {"content-type": "application/json"}
 EXAMPLE_REQUEST = '{"mask_name": "3M Aura 9205+ N95"}'

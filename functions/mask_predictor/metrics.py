@@ -17,11 +17,11 @@ import sys
 import time
 from collections.abc import Mapping
 
+from lambda_common.metric_names import INTERNAL_ERRORS, NAMES_PREDICTED, VALIDATION_ERRORS
+
 TYPE_CHECKING = False  # annotations only; see handler.py
 if TYPE_CHECKING:
     from typing import TextIO
-
-from lambda_common.metric_names import INTERNAL_ERRORS, NAMES_PREDICTED, VALIDATION_ERRORS
 
 METRIC_NAMES = (NAMES_PREDICTED, VALIDATION_ERRORS, INTERNAL_ERRORS)
 SERVICE_DIMENSION = "service"

@@ -14,14 +14,14 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 
-TYPE_CHECKING = False  # annotations only; see handler.py
-if TYPE_CHECKING:
-    from typing import Any
-
 import pycrfsuite
 
 from mask_predictor.features import FEATURE_VERSION, name_features
 from mask_predictor.scheme import LABELS
+
+TYPE_CHECKING = False  # annotations only; see handler.py
+if TYPE_CHECKING:
+    from typing import Any
 
 MODEL_FILE_NAME = "mask_crf.crfsuite"
 METADATA_FILE_NAME = "model.json"
@@ -119,14 +119,14 @@ class MaskPredictor:
         # Probability of the chosen label at each position, given the whole name.
         marginals = [tagger.marginal(label, position) for position, label in enumerate(labels)]
         components: dict[str, list[str]] = {label: [] for label in LABELS}
-        for token, label in zip(tokens, labels):
+        for token, label in zip(tokens, labels, strict=True):
             components[label].append(token)
         # Clamped: forward-backward sums can overshoot 1.0 by a rounding error.
         confidence = min(1.0, max(0.0, sum(marginals) / len(marginals)))
         return {
             "mask_name": name,
             "tokens": tokens,
-            "breakdown": [{token: label} for token, label in zip(tokens, labels)],
+            "breakdown": [{token: label} for token, label in zip(tokens, labels, strict=True)],
             "components": components,
             "confidence": round(confidence, 4),
             "token_confidences": [round(min(1.0, max(0.0, value)), 4) for value in marginals],

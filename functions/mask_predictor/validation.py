@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-# Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 from lambda_common.errors import ValidationError
 from lambda_common.json_types import PYTHON_NAMES
 from lambda_common.json_types import type_name as _type_name
 from mask_predictor.scheme import tokenize
+
+# Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SINGLE_KEY = "mask_name"
 BATCH_KEY = "mask_names"

@@ -94,6 +94,6 @@ class FunctionConfig(BaseFunctionConfig):
             batch_size=env.integer(ENV_BATCH_SIZE, cls.batch_size, low=1, high=1024),
             intra_op_threads=threads,
             **function_identity(env, service_name=cls.service_name, metrics_namespace=cls.metrics_namespace),
-        )  # type: ignore[arg-type]  # env.integer() returns the int default whenever one is given
+        )
         env.raise_problems("invalid sentiment function configuration")
         return config

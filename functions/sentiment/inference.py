@@ -233,16 +233,17 @@ def _identity(metadata: Any, labels: tuple[str, ...]) -> tuple[ModelIdentity, in
             f" reads version {FORMAT_VERSION}: re-export the model with training/sentiment/export_onnx.py"
         )
     problems = []
-    model_id = metadata.get("model_id")
+    # Any JSON value until checked below (a bad one is a problem, and no identity is made).
+    model_id: Any = metadata.get("model_id")
     if not isinstance(model_id, str) or not model_id:
         problems.append("model_id must be a non-empty string")
-    quantization = metadata.get("quantization")
+    quantization: Any = metadata.get("quantization")
     if quantization not in QUANTIZATIONS:
         problems.append(f"quantization must be one of {QUANTIZATIONS}, got {quantization!r}")
-    sha256 = metadata.get("sha256")
+    sha256: Any = metadata.get("sha256")
     if not isinstance(sha256, str) or len(sha256) != 64:
         problems.append("sha256 must be the 64 hex digits of model.onnx's SHA-256")
-    max_length = metadata.get("max_length")
+    max_length: Any = metadata.get("max_length")
     if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 2:
         problems.append(f"max_length must be an integer >= 2, got {max_length!r}")
     pad_token_id = metadata.get("pad_token_id", 0)
