@@ -11,8 +11,8 @@ Direct invoke:   {"model_s3_uri", "data_s3_uri", "output_s3_uri", "prediction_co
                  {"action": "keep_warm"} / EventBridge schedule -> {"status": "warm"}
 S3 notification, {"action": "plan_job", "job"}, Distributed Map {"Items", "BatchInput"}:
                  a result dict, or an exception named ValidationError / InternalError.
-Metrics (lambda_common.metric_names): RowsPredicted, JobsCompleted, JobsPlanned, OutputBytes,
-ModelLoads, ValidationErrors, InternalErrors, HealthChecks, KeepWarmPings, and ColdStart.
+Metrics: RowsPredicted, JobsCompleted, JobsPlanned, OutputBytes, ModelLoads, ValidationErrors,
+InternalErrors, HealthChecks, KeepWarmPings, and ColdStart (lambda_common.metric_names).
 """
 
 from __future__ import annotations
@@ -31,18 +31,10 @@ from batch_predict.predict import JobResult, run_job
 from batch_predict.requests import JobRequest, MapBatch, PlanRequest
 from batch_predict.s3_trigger import handle_notification
 from batch_predict.step_functions import plan_job, run_map_batch
+from lambda_common import metric_names as metric
 from lambda_common.errors import ErrorResponse
 from lambda_common.events import HEALTH, KEEP_WARM, PREDICT
 from lambda_common.json_input import check_decoded
-from lambda_common.metric_names import (
-    HEALTH_CHECKS,
-    JOBS_COMPLETED,
-    JOBS_PLANNED,
-    KEEP_WARM_PINGS,
-    MODEL_LOADS,
-    OUTPUT_BYTES,
-    ROWS_PREDICTED,
-)
 from lambda_common.responses import health
 from lambda_common.telemetry import Telemetry
 
@@ -63,7 +55,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     except Exception as error:  # not even recognisable: answered, like any direct invoke
         return _answer(TELEMETRY.failure(error, context))
     if kind == KEEP_WARM:
-        TELEMETRY.count(KEEP_WARM_PINGS)
+        TELEMETRY.count(metric.KEEP_WARM_PINGS)
         return {"status": "warm"}
     if kind == HEALTH:
         return {"statusCode": 200, "body": _health(context)}
@@ -90,12 +82,14 @@ def _pipeline(kind: str, event: dict[str, Any]) -> dict[str, Any]:
         result = handle_notification(event, s3=S3, models=MODELS, config=CONFIG)
     elif kind == events.PLAN_JOB:
         result = plan_job(PlanRequest.from_event(event.get("job")), s3=S3, models=MODELS, config=CONFIG)
-        TELEMETRY.count(JOBS_PLANNED)
+        TELEMETRY.count(metric.JOBS_PLANNED)
     else:
         result = run_map_batch(MapBatch.from_event(event), s3=S3, models=MODELS, config=CONFIG)
     _count_model_loads(loads_before)
     if "predictions_generated" in result:
-        TELEMETRY.count_all({ROWS_PREDICTED: result["predictions_generated"], JOBS_COMPLETED: len(result["outputs"])})
+        TELEMETRY.count_all(
+            {metric.ROWS_PREDICTED: result["predictions_generated"], metric.JOBS_COMPLETED: len(result["outputs"])}
+        )
     logger.info(f"{kind} done", extra={key: value for key, value in result.items() if key != "batch_input"})
     return result
 
@@ -104,15 +98,15 @@ def _job(request: JobRequest) -> JobResult:
     loads_before = MODELS.downloads
     result = run_job(request, s3=S3, models=MODELS, config=CONFIG)
     _count_model_loads(loads_before)
-    TELEMETRY.count_all({ROWS_PREDICTED: result.rows, JOBS_COMPLETED: 1})
-    TELEMETRY.count(OUTPUT_BYTES, result.bytes_written, unit="Bytes")
+    TELEMETRY.count_all({metric.ROWS_PREDICTED: result.rows, metric.JOBS_COMPLETED: 1})
+    TELEMETRY.count(metric.OUTPUT_BYTES, result.bytes_written, unit="Bytes")
     logger.info("job done", extra=result.summary())
     return result
 
 
 def _count_model_loads(before: int) -> None:
     if MODELS.downloads > before:
-        TELEMETRY.count(MODEL_LOADS, MODELS.downloads - before)
+        TELEMETRY.count(metric.MODEL_LOADS, MODELS.downloads - before)
 
 
 def _answer(failure: ErrorResponse) -> dict[str, Any]:
@@ -120,7 +114,7 @@ def _answer(failure: ErrorResponse) -> dict[str, Any]:
 
 
 def _health(context: Any) -> dict[str, Any]:
-    TELEMETRY.count(HEALTH_CHECKS)
+    TELEMETRY.count(metric.HEALTH_CHECKS)
     return health(
         context, CONFIG, **CONFIG.describe(), cached_models=[identity.as_dict() for identity in MODELS.cached()]
     )

@@ -1,17 +1,11 @@
-"""Lambda entry point: `checkbox.handler.lambda_handler`.
+"""Lambda entry point `checkbox.handler.lambda_handler`: recognise the event, validate, one call
+(pipeline.py), shape the answer; configuration, telemetry and the model are made at import.
 
-Thin: recognise the event, validate, one call (pipeline.py), shape the answer; the rest is made at import.
-
-API Gateway REST proxy events (payload 1.0; or direct invoke: {"httpMethod": "GET", "path": "/health"}):
-  GET  /health   -> 200 {"status": "ok", "model": {path, sha256, input size, class names...}, ...}
-  POST /uploads  -> 200 {"s3_key", "upload_url", "method": "PUT", "headers", "expires_in", "max_bytes"}
-                    for a scan too large for a body; then predict with {"s3_key"} (uploads.py; 404 if disabled)
-  POST /predict  -> 200 {"pages": [{"page", "width", "height", "detections": [{"class_id", "class_name",
-                    "confidence", "box"}]}], "model", "thresholds", "timing_ms"} (pipeline.predict_answer)
-  errors         -> 400 ValidationError, 404 NotFound, 500 InternalError with "request_id": {"error", "error_type"}
-Direct invoke:  {"action": "keep_warm"} / EventBridge schedule -> {"status": "warm"}; {"action": "health"} -> GET /health.
-Metrics: ImagesProcessed, PagesProcessed, Detections, UploadsIssued, ValidationErrors, InternalErrors,
-HealthChecks, KeepWarmPings, ColdStart (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service).
+API Gateway REST proxy events (payload 1.0; by direct invoke too, e.g. {"httpMethod": "GET",
+"path": "/health"}): GET /health, POST /uploads (a presigned PUT for a scan too large for a
+body: uploads.py), POST /predict (an image inline or {"s3_key"}: pipeline.py). Direct
+{"action": "keep_warm"} or an EventBridge schedule -> {"status": "warm"}; {"action": "health"}
+-> GET /health. Request and answer shapes, errors and metrics: docs/checkbox.md.
 """
 
 from __future__ import annotations
@@ -28,20 +22,13 @@ from checkbox.config import FunctionConfig
 from checkbox.detector import Detector
 from checkbox.imaging import ImageLimits, configure_pillow
 from checkbox.model_store import resolve_model_path
-from checkbox.pipeline import detect_request, predict_answer
-from checkbox.request import RequestLimits, body_bytes, explain_text_body, parse_predict
-from checkbox.uploads import Uploads
+from checkbox.pipeline import detect_http_request, predict_answer
+from checkbox.request import RequestLimits
+from checkbox.uploads import Uploads, issue_upload
+from lambda_common import metric_names as metric
 from lambda_common.errors import NotFoundError, ValidationError
 from lambda_common.events import check_rest_proxy_event
 from lambda_common.json_input import check_decoded
-from lambda_common.metric_names import (
-    DETECTIONS,
-    HEALTH_CHECKS,
-    IMAGES_PROCESSED,
-    KEEP_WARM_PINGS,
-    PAGES_PROCESSED,
-    UPLOADS_ISSUED,
-)
 from lambda_common.responses import health, json_response, rest_proxy_response
 from lambda_common.telemetry import Telemetry
 
@@ -69,7 +56,7 @@ TELEMETRY.model_loaded(_started, model=DETECTOR.identity.as_dict(), intra_op_thr
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if events.is_keep_warm(event):
-        TELEMETRY.count(KEEP_WARM_PINGS)
+        TELEMETRY.count(metric.KEEP_WARM_PINGS)
         return {"status": "warm"}
     event = events.health_event() if events.is_health_action(event) else event
     try:
@@ -89,7 +76,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 
 @app.get("/health")
 def _http_health() -> Response:
-    TELEMETRY.count(HEALTH_CHECKS)
+    TELEMETRY.count(metric.HEALTH_CHECKS)
     return json_response(
         200, health(app.lambda_context, CONFIG, model=DETECTOR.identity.as_dict(), **CONFIG.health_fields())
     )
@@ -97,46 +84,34 @@ def _http_health() -> Response:
 
 @app.post("/uploads")
 def _http_uploads() -> Response:
-    # The body is not read: an upload needs nothing but the caller's authentication.
-    if UPLOADS is None:
-        raise NotFoundError(
-            "uploads are not enabled on this function (no UPLOADS_BUCKET): send the image in the request"
-        )
-    upload = UPLOADS.new_upload()
-    TELEMETRY.count(UPLOADS_ISSUED)
+    upload = issue_upload(UPLOADS)  # the body is not read: an upload needs only the caller's authentication
+    TELEMETRY.count(metric.UPLOADS_ISSUED)
     logger.info("upload issued", extra={"s3_key": upload["s3_key"], "expires_in": upload["expires_in"]})
     return json_response(200, upload)
 
 
 @app.post("/predict")
 def _http_predict() -> Response:
-    event, started = app.current_event, time.perf_counter()
-    content_type = event.headers.get("content-type")
-    body = body_bytes(event.raw_event, max_bytes=REQUEST_LIMITS.max_body_bytes)
-    try:
-        request = parse_predict(
-            body, content_type=content_type, query=event.query_string_parameters, limits=REQUEST_LIMITS
-        )
-        result = detect_request(
-            request,
-            detector=DETECTOR,
-            uploads=UPLOADS,
-            limits=IMAGE_LIMITS,
-            max_detections=CONFIG.max_detections,
-            parse_ms=(time.perf_counter() - started) * 1000,
-        )
-    except ValidationError as error:
-        raise explain_text_body(error, body=body, event=event.raw_event, content_type=content_type) from None
-    TELEMETRY.count_all({IMAGES_PROCESSED: 1, PAGES_PROCESSED: len(result.pages), DETECTIONS: result.detection_count})
+    event = app.current_event
+    request, result = detect_http_request(
+        event.raw_event,
+        content_type=event.headers.get("content-type"),
+        query=event.query_string_parameters,
+        detector=DETECTOR,
+        uploads=UPLOADS,
+        request_limits=REQUEST_LIMITS,
+        image_limits=IMAGE_LIMITS,
+        max_detections=CONFIG.max_detections,
+    )
+    TELEMETRY.count_all(result.metric_counts())
     logger.info("detected", extra=result.log_fields(request))
     return json_response(200, predict_answer(result, request, detector=DETECTOR))
 
 
 @app.not_found
 def _http_not_found(_: Exception) -> Response:
-    return _http_error(
-        NotFoundError(f"no route {app.current_event.http_method} {app.current_event.path}: use {HTTP_ROUTES}")
-    )
+    event = app.current_event
+    return _http_error(NotFoundError(f"no route {event.http_method} {event.path}: use {HTTP_ROUTES}"))
 
 
 @app.exception_handler(Exception)

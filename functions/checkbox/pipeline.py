@@ -13,9 +13,10 @@ from typing import Any
 
 from checkbox.detector import Detector
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
-from checkbox.request import PredictRequest
+from checkbox.request import PredictRequest, RequestLimits, body_bytes, explain_text_body, parse_predict
 from checkbox.uploads import Uploads
 from lambda_common.errors import ValidationError
+from lambda_common.metric_names import DETECTIONS, IMAGES_PROCESSED, PAGES_PROCESSED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +28,9 @@ class Detected:
     @property
     def detection_count(self) -> int:
         return sum(len(page["detections"]) for page in self.pages)
+
+    def metric_counts(self) -> dict[str, float]:
+        return {IMAGES_PROCESSED: 1, PAGES_PROCESSED: len(self.pages), DETECTIONS: self.detection_count}
 
     @property
     def rounded_timing_ms(self) -> dict[str, float]:
@@ -116,6 +120,37 @@ def detect_request(
         max_detections=max_detections,
         decode_ms=parse_ms + read_ms,
     )
+
+
+def detect_http_request(
+    raw_event: dict[str, Any],
+    *,
+    content_type: str | None,
+    query: dict[str, str] | None,
+    detector: Detector,
+    uploads: Uploads | None,
+    request_limits: RequestLimits,
+    image_limits: ImageLimits,
+    max_detections: int,
+) -> tuple[PredictRequest, Detected]:
+    """POST /predict: the body read and parsed (request.py), then detect_request(); a 400 about a
+    text body that was meant to be an image says so (explain_text_body)."""
+    started = time.perf_counter()
+    body = body_bytes(raw_event, max_bytes=request_limits.max_body_bytes)
+    try:
+        request = parse_predict(body, content_type=content_type, query=query, limits=request_limits)
+        parse_ms = (time.perf_counter() - started) * 1000
+        result = detect_request(
+            request,
+            detector=detector,
+            uploads=uploads,
+            limits=image_limits,
+            max_detections=max_detections,
+            parse_ms=parse_ms,
+        )
+    except ValidationError as error:
+        raise explain_text_body(error, body=body, event=raw_event, content_type=content_type) from None
+    return request, result
 
 
 def predict_answer(result: Detected, request: PredictRequest, *, detector: Detector) -> dict[str, Any]:

@@ -135,6 +135,15 @@ class Uploads:
         return self._client
 
 
+def issue_upload(uploads: Uploads | None) -> dict[str, Any]:
+    """POST /uploads' answer; a 404 when the function has no uploads bucket."""
+    if uploads is None:
+        raise NotFoundError(
+            "uploads are not enabled on this function (no UPLOADS_BUCKET): send the image in the request"
+        )
+    return uploads.new_upload()
+
+
 def presigning_client() -> Any:
     """An S3 client whose presigned URLs work with a plain PUT of the file.
 

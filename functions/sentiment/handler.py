@@ -1,17 +1,12 @@
-"""Lambda entry point: `sentiment.handler.lambda_handler`.
-
-Thin on purpose: recognise the event, validate it, make one model call, shape the answer.
-Configuration, Powertools logger and metrics, and the model are created once per execution
-environment (at import, i.e. during Lambda's init phase), never per request.
+"""Lambda entry point `sentiment.handler.lambda_handler`: recognise the event, validate it, one model
+call, shape the answer; configuration, telemetry and the model are made at import (init phase).
 
 Direct invoke:  {"texts": [str, ...]} -> {"statusCode": 200, "body": {"results": [{"sentiment", "score"}], "count"}}
                 {"action": "health"} -> {"statusCode": 200, "body": {"status": "ok", "model": {...}, ...}}
                 {"action": "keep_warm"} / EventBridge schedule -> {"status": "warm"} (no inference)
                 errors -> {"statusCode": 4xx/500, "body": {"error", "error_type"[, "request_id"]}}
-Function URL:   POST / and POST /predict with the same JSON body, GET /health
-                -> {"statusCode", "headers", "body": JSON string}
-Metrics (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service): TextsClassified,
-ValidationErrors, InternalErrors, HealthChecks, KeepWarmPings, and ColdStart.
+Function URL:   POST / and POST /predict with the same JSON body, GET /health -> an HTTP answer, JSON text.
+Metrics and the rest of the contract: docs/sentiment.md.
 """
 
 from __future__ import annotations
@@ -37,9 +32,7 @@ from sentiment.validation import Limits, check_size, direct_event_size, http_bod
 HTTP_ROUTES = 'POST / or POST /predict with {"texts": [...]}, or GET /health'
 
 CONFIG = FunctionConfig.from_environ(os.environ)
-LIMITS = Limits(
-    max_texts=CONFIG.max_texts, max_text_chars=CONFIG.max_text_chars, max_request_bytes=CONFIG.max_request_bytes
-)
+LIMITS = Limits(**{name: getattr(CONFIG, name) for name in ("max_texts", "max_text_chars", "max_request_bytes")})
 TELEMETRY = Telemetry.powertools(CONFIG)
 logger, metrics = TELEMETRY.logger, TELEMETRY.metrics
 app = LambdaFunctionUrlResolver()
@@ -58,9 +51,8 @@ TELEMETRY.model_loaded(
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if is_function_url_event(event):
         try:
-            check_function_url_event(
-                event, for_resolver=True
-            )  # a hand-written event sent by direct invoke may not be one
+            # A hand-written event sent by direct invoke may not be one.
+            check_function_url_event(event, for_resolver=True)
             return app.resolve(event, context)
         except Exception as error:  # a malformed event (or the resolver failing on one), not a route's error
             failure = TELEMETRY.failure(error, context)
@@ -108,10 +100,9 @@ def _classify(payload: Any) -> dict[str, Any]:
     texts = parse_texts(payload, LIMITS)
     started = time.perf_counter()
     predictions = MODEL.predict(texts)
+    inference_ms = round((time.perf_counter() - started) * 1000, 2)
     TELEMETRY.count(TEXTS_CLASSIFIED, len(texts))
-    logger.info(
-        "classified", extra={"texts": len(texts), "inference_ms": round((time.perf_counter() - started) * 1000, 2)}
-    )
+    logger.info("classified", extra={"texts": len(texts), "inference_ms": inference_ms})
     return {"results": [prediction.as_dict() for prediction in predictions], "count": len(predictions)}
 
 
