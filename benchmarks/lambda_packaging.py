@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from stacks.common.local_bundling import DEFAULT_EXCLUDES
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION as PYTHON_VERSION
-from tools.task_root import MANYLINUX_PLATFORMS
+from tools.task_root import MANYLINUX_PLATFORMS, lambda_wheels_install
 
 # The stack's own choices: Lambda's Python, the manylinux platforms its bundler installs for,
 # and what it never ships.
@@ -45,23 +44,7 @@ def pip_install_for_lambda(
     *, target: Path, requirements: Sequence[str] = (), requirements_file: Path | None = None
 ) -> None:
     """Install Lambda-platform wheels (never sdists: nothing is compiled for this machine)."""
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",
-        "--only-binary=:all:",
-        "--implementation",
-        "cp",
-        *(flag for platform in LAMBDA_PLATFORMS for flag in ("--platform", platform)),
-        "--python-version",
-        LAMBDA_PYTHON_VERSION,
-        "--target",
-        str(target),
-    ]
+    command = lambda_wheels_install(target=target, platforms=LAMBDA_PLATFORMS, python_version=LAMBDA_PYTHON_VERSION)
     if requirements_file is not None:
         command += ["--requirement", str(requirements_file)]
     command += list(requirements)

@@ -61,6 +61,7 @@ from benchmarks.report import markdown_table, write_results
 from benchmarks.sentiment_model import BuiltModels, build_fused_int8, build_models
 from benchmarks.sentiment_texts import LENGTH_MIX, benchmark_texts
 from tools.locks import pins
+from tools.task_root import lambda_wheels_install
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "sentiment"
@@ -479,25 +480,8 @@ def torch_runtime_pins() -> list[str]:
 
 def _pip_install_no_deps(*, target: Path, arguments: list[str], python_version: str = LAMBDA_PYTHON_VERSION) -> None:
     """As the Dockerfile installs: prebuilt wheels only, no dependency resolution."""
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--implementation",
-        "cp",
-        *(flag for platform in LAMBDA_PLATFORMS for flag in ("--platform", platform)),
-        "--python-version",
-        python_version,
-        "--target",
-        str(target),
-        *arguments,
-    ]
+    install = lambda_wheels_install(target=target, platforms=LAMBDA_PLATFORMS, python_version=python_version)
+    command = [*install, "--no-deps", *arguments]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         raise RuntimeError(f"pip install failed: {' '.join(command)}\n{completed.stderr[-3000:]}")

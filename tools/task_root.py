@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 SHARED_PACKAGE = "lambda_common"
@@ -49,31 +50,21 @@ def requirements_lock(function_dir: Path, architecture: str) -> Path:
     return function_dir / f"requirements-{architecture}.txt"
 
 
+def lambda_wheels_install(*, target: Path, platforms: Sequence[str], python_version: str) -> list[str]:
+    """pip arguments that install prebuilt CPython wheels for Lambda's platforms and Python into
+    `target`, never an sdist (nothing is compiled for this machine) and no bytecode (the target
+    Python compiles it). Callers add what to install and how (a lock with hashes, --no-deps...)."""
+    platform_flags = [flag for name in platforms for flag in ("--platform", name)]
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    wheels = ["--only-binary=:all:", "--implementation", "cp", *platform_flags, "--python-version", python_version]
+    return [*pip, *wheels, "--target", str(target)]
+
+
 def pip_install_command(*, requirements: Path, target: Path, architecture: str, python_version: str) -> list[str]:
-    """pip arguments that install a complete lock, hashes checked and nothing resolved, as
-    prebuilt wheels for Lambda's platform and Python into `target` (no bytecode: the target
-    Python compiles it)."""
-    return [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",
-        "--only-binary=:all:",
-        "--no-deps",
-        "--require-hashes",
-        "--implementation",
-        "cp",
-        *(flag for name in MANYLINUX_PLATFORMS[architecture] for flag in ("--platform", name)),
-        "--python-version",
-        python_version,
-        "--target",
-        str(target),
-        "--requirement",
-        str(requirements),
-    ]
+    """pip arguments that install a complete lock, hashes checked and nothing resolved."""
+    platforms = MANYLINUX_PLATFORMS[architecture]
+    install = lambda_wheels_install(target=target, platforms=platforms, python_version=python_version)
+    return [*install, "--no-deps", "--require-hashes", "--requirement", str(requirements)]
 
 
 def prune(target: Path, spec_file: Path) -> None:

@@ -15,14 +15,12 @@ import pytest
 
 from clients.mask_predictor import MaskPredictorClient
 from clients.sentiment import SentimentClient, SentimentClientConfig
-from stacks.common.paths import REPO_ROOT
 from tests.support import sentiment as sentiment_function
 from tests.support.client_servers import MASK_FUNCTION_NAME, SENTIMENT_FUNCTION_NAME, fresh, lambda_client_for, serving
 from tests.support.handlers import import_handler
 from tests.support.lambda_invoke_server import LambdaInvokeServer
 from tests.support.mask_predictor import MODEL_DIR
-
-TRAINING_DATA = REPO_ROOT / "training" / "mask_predictor" / "data" / "masks.tsv"
+from training.mask_predictor.dataset import DEFAULT_DATA_PATH, load_labelled_names
 
 
 @pytest.fixture(scope="session")
@@ -72,12 +70,8 @@ def client(make_client: Callable[..., MaskPredictorClient]) -> MaskPredictorClie
 
 @pytest.fixture(scope="session")
 def real_mask_names() -> list[str]:
-    """Distinct product names from the training data (first column; '#' lines are comments)."""
-    names: dict[str, None] = {}
-    for line in TRAINING_DATA.read_text(encoding="utf-8").splitlines()[1:]:
-        if line.strip() and not line.startswith("#"):
-            names[line.split("\t", 1)[0]] = None
-    return list(names)
+    """Distinct product names from the training data, in file order (the loader refuses duplicates)."""
+    return [labelled.name for labelled in load_labelled_names(DEFAULT_DATA_PATH)]
 
 
 # --- sentiment -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.support.hostile_client import TALLY, HostileClient
+from tests.support.hostile_client import TALLY, HostileClient, Outcome
 from tests.support.hostile_inputs import b64, image_bytes
 from tools.local_serve.child_process import ServeProcess
 
@@ -17,30 +17,23 @@ def test_every_function_still_answers_a_good_request(
     client: HostileClient, prefixes: dict[str, str], batch_example: dict[str, Any], hostile_server: ServeProcess
 ) -> None:
     image = json.dumps({"image": b64(image_bytes("PNG"))}).encode()
+
+    def post(function: str, route: str, body: bytes, headers: dict[str, str] | None = None) -> Outcome:
+        """A JSON POST to `route` below the function's HTTP prefix."""
+        return client.http(
+            function,
+            "POST",
+            prefixes[function] + route,
+            body=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+
     answers = {
-        "mask http": client.http(
-            "mask_predictor",
-            "POST",
-            prefixes["mask_predictor"] + "/predict",
-            body=b'{"mask_name": "3M Aura 9205+ N95"}',
-            headers={"Content-Type": "application/json"},
-        ),
+        "mask http": post("mask_predictor", "/predict", b'{"mask_name": "3M Aura 9205+ N95"}'),
         "mask invoke": client.invoke("mask_predictor", {"mask_name": "3M Aura 9205+ N95"}),
-        "sentiment http": client.http(
-            "sentiment",
-            "POST",
-            prefixes["sentiment"] + "/",
-            body=b'{"texts": ["I love this!"]}',
-            headers={"Content-Type": "application/json"},
-        ),
+        "sentiment http": post("sentiment", "/", b'{"texts": ["I love this!"]}'),
         "sentiment invoke": client.invoke("sentiment", {"texts": ["This is terrible"]}),
-        "checkbox http": client.http(
-            "checkbox",
-            "POST",
-            prefixes["checkbox"] + "/predict",
-            body=image,
-            headers={"Content-Type": "application/json", **API_KEY},
-        ),
+        "checkbox http": post("checkbox", "/predict", image, API_KEY),
         "checkbox invoke": client.invoke("checkbox", {"httpMethod": "GET", "path": "/health"}),
         "batch invoke": client.invoke("batch_predict", batch_example),
     }

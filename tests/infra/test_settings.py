@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -185,54 +186,48 @@ def test_bucket_locations_validate_prefix_and_name(prefix: str, bucket_name: str
         BucketLocation(prefix=prefix, bucket_name=bucket_name)
 
 
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"model_key": "s3://models/model.skops"}, "relative to the model prefix"),
-        ({"model_key": "churn/"}, "relative to the model prefix"),
-        ({"feature_columns": ("a,b",)}, "column names"),
-        ({"prediction_column": ""}, "column names"),
-        ({"suffixes": ("csv",)}, "suffixes"),
-        ({"suffixes": (".gz", ".csv.gz")}, "end with one another"),
-        ({"suffixes": (".csv", ".csv")}, "must not repeat"),
-        ({"retry_attempts": 3}, "retry_attempts"),
-        ({"max_event_age_seconds": 30}, "max_event_age_seconds"),
-    ],
-)
-def test_trigger_settings_refuse_undeployable_values(changes: dict, message: str) -> None:
-    with pytest.raises(SettingsError, match=message):
-        S3TriggerSettings(**{"model_key": "churn/model.skops", **changes})
+def _trigger(**changes: object) -> S3TriggerSettings:
+    return S3TriggerSettings(**{"model_key": "churn/model.skops", **changes})
+
+
+def _batch_tuning(**changes: object) -> object:
+    return replace(ENVIRONMENTS["dev"].batch_predict, **changes)
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("build", "changes", "message"),
     [
-        ({"max_input_bytes_per_batch": 262_145}, "max_input_bytes_per_batch"),
-        ({"max_items_per_batch": 0}, "max_items_per_batch"),
-        ({"objects_per_batch": 0}, "objects_per_batch"),
-        ({"max_concurrency": 0}, "max_concurrency"),
-        ({"tolerated_failure_percentage": 101}, "tolerated_failure_percentage"),
-        ({"timeout_hours": 0}, "timeout_hours"),
+        (_trigger, {"model_key": "s3://models/model.skops"}, "relative to the model prefix"),
+        (_trigger, {"model_key": "churn/"}, "relative to the model prefix"),
+        (_trigger, {"feature_columns": ("a,b",)}, "column names"),
+        (_trigger, {"prediction_column": ""}, "column names"),
+        (_trigger, {"suffixes": ("csv",)}, "suffixes"),
+        (_trigger, {"suffixes": (".gz", ".csv.gz")}, "end with one another"),
+        (_trigger, {"suffixes": (".csv", ".csv")}, "must not repeat"),
+        (_trigger, {"retry_attempts": 3}, "retry_attempts"),
+        (_trigger, {"max_event_age_seconds": 30}, "max_event_age_seconds"),
+        (BatchStateMachineSettings, {"max_input_bytes_per_batch": 262_145}, "max_input_bytes_per_batch"),
+        (BatchStateMachineSettings, {"max_items_per_batch": 0}, "max_items_per_batch"),
+        (BatchStateMachineSettings, {"objects_per_batch": 0}, "objects_per_batch"),
+        (BatchStateMachineSettings, {"max_concurrency": 0}, "max_concurrency"),
+        (BatchStateMachineSettings, {"tolerated_failure_percentage": 101}, "tolerated_failure_percentage"),
+        (BatchStateMachineSettings, {"timeout_hours": 0}, "timeout_hours"),
+        (_batch_tuning, {"multipart_part_mb": 4}, "multipart_part_mb"),
+        (_batch_tuning, {"batch_rows": 0}, "batch_rows"),
+        (_batch_tuning, {"model_cache_size": 0}, "model_cache_size"),
+        (_batch_tuning, {"abort_incomplete_multipart_upload_days": 0}, "abort_incomplete_multipart_upload_days"),
+        (
+            _batch_tuning,
+            {"noncurrent_version_expiration_days": 0},
+            "noncurrent_version_expiration_days must be >= 1",
+        ),
     ],
 )
-def test_state_machine_settings_refuse_undeployable_values(changes: dict, message: str) -> None:
+def test_trigger_state_machine_and_batch_tuning_settings_refuse_undeployable_values(
+    build: Callable[..., object], changes: dict, message: str
+) -> None:
     with pytest.raises(SettingsError, match=message):
-        BatchStateMachineSettings(**changes)
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"multipart_part_mb": 4}, "multipart_part_mb"),
-        ({"batch_rows": 0}, "batch_rows"),
-        ({"model_cache_size": 0}, "model_cache_size"),
-        ({"abort_incomplete_multipart_upload_days": 0}, "abort_incomplete_multipart_upload_days"),
-        ({"noncurrent_version_expiration_days": 0}, "noncurrent_version_expiration_days must be >= 1"),
-    ],
-)
-def test_batch_tuning_settings_validate(changes: dict, message: str) -> None:
-    with pytest.raises(SettingsError, match=message):
-        replace(ENVIRONMENTS["dev"].batch_predict, **changes)
+        build(**changes)
 
 
 def test_account_wide_api_gateway_logging_is_opt_in_everywhere() -> None:

@@ -18,6 +18,13 @@ from tools.cloud_assembly import CloudAssembly
 EVENTS = REPO_ROOT / "events" / "mask_predictor"
 
 
+def invoke(outdir: Path, function: str, event: Path):
+    """`make invoke`'s tool: run `function` locally on `event` from the synthesized `outdir`."""
+    return run(
+        [sys.executable, "-m", "tools.invoke", "--function", function, "--event", str(event), "--cdk-out", str(outdir)]
+    )
+
+
 @pytest.fixture(scope="module")
 def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CliSynth]:
     """The session's prod synth (tests/infra/ compares its templates with theirs)."""
@@ -44,64 +51,36 @@ def test_cli_synth_writes_every_stack_and_no_nag_findings(cli_synth) -> None:
 
 def test_synth_report_prints_a_row_per_function(cli_synth) -> None:
     outdir, _ = cli_synth
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "tools.synth_report",
-            "--cdk-out",
-            str(outdir),
-            "--requests",
-            "2000000",
-            "--duration-ms",
-            "20",
-        ]
-    )
+    report = [sys.executable, "-m", "tools.synth_report", "--cdk-out", str(outdir)]
+    result = run([*report, "--requests", "2000000", "--duration-ms", "20"])
     assert result.returncode == 0, result.stderr
-    header, _, row, image_row, *_ = result.stdout.splitlines()
-    assert header.split(" | ")[0].strip() == "stack"
-    cells = [cell.strip() for cell in row.split(" | ")]
-    assert cells[:8] == [
+    lines = result.stdout.splitlines()
+    # the header, then (below its rule) the zip function first and an image one after it
+    assert [line.split(" | ")[0].strip() for line in (lines[0], *lines[2:4])] == [
+        "stack",
         "MaskPredictor-prod",
-        "mask-predictor-prod",
-        "Zip",
-        "x86_64",
-        PYTHON_RUNTIME.name,
-        "512 MB",
-        "30 s",
-        cells[7],
-    ]
-    assert cells[8] == "every 5 min"
-    assert float(cells[10]) < float(cells[9])  # arm64 is cheaper
-    assert "2,000,000 requests/month at 20 ms" in result.stdout
-    image_cells = [cell.strip() for cell in image_row.split(" | ")]
-    assert image_cells[:8] == [
         "Sentiment-prod",
-        "sentiment-prod",
-        "Image",
-        "x86_64",
-        f"python:{PYTHON_VERSION}",
-        "2048 MB",
-        "60 s",
-        "image (built on deploy)",
     ]
+    assert "2,000,000 requests/month at 20 ms" in result.stdout
     rows = {
         cells[0]: cells
-        for cells in ([cell.strip() for cell in line.split(" | ")] for line in result.stdout.splitlines()[2:])
+        for cells in ([cell.strip() for cell in line.split(" | ")] for line in lines[2:])
         if len(cells) > 1
     }
-    assert rows["BatchPredict-prod"][:9] == [
-        "BatchPredict-prod",
-        "batch-predict-prod",
-        "Image",
-        "x86_64",
-        f"python:{PYTHON_VERSION}",
-        "3008 MB",
-        "900 s",
-        "image (built on deploy)",
-        "off",
-    ]
-    assert float(rows["BatchPredict-prod"][10]) < float(rows["BatchPredict-prod"][9])
+    python_image = f"python:{PYTHON_VERSION}"
+    # stack: function name, package type, runtime, memory, timeout (every one on x86_64)
+    expected = {
+        "MaskPredictor-prod": ("mask-predictor-prod", "Zip", PYTHON_RUNTIME.name, "512 MB", "30 s"),
+        "Sentiment-prod": ("sentiment-prod", "Image", python_image, "2048 MB", "60 s"),
+        "BatchPredict-prod": ("batch-predict-prod", "Image", python_image, "3008 MB", "900 s"),
+    }
+    for stack, (function, package, runtime, memory, timeout) in expected.items():
+        assert rows[stack][1:7] == [function, package, "x86_64", runtime, memory, timeout], stack
+    assert rows["Sentiment-prod"][7] == rows["BatchPredict-prod"][7] == "image (built on deploy)"
+    assert rows["MaskPredictor-prod"][8] == "every 5 min"
+    assert rows["BatchPredict-prod"][8] == "off"
+    for stack in ("MaskPredictor-prod", "BatchPredict-prod"):
+        assert float(rows[stack][10]) < float(rows[stack][9]), f"{stack}: arm64 is cheaper"
     # Every prod function: no provisioned concurrency, a CodeDeploy canary from its deployment group.
     assert {stack: cells[11:] for stack, cells in rows.items()} == {
         stack: ["off", "canary 10% 5 min"]
@@ -111,19 +90,7 @@ def test_synth_report_prints_a_row_per_function(cli_synth) -> None:
 
 def test_invoke_runs_the_handler_with_the_stack_environment(cli_synth) -> None:
     outdir, _ = cli_synth
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "tools.invoke",
-            "--function",
-            "mask_predictor",
-            "--event",
-            str(EVENTS / "single.json"),
-            "--cdk-out",
-            str(outdir),
-        ]
-    )
+    result = invoke(outdir, "mask_predictor", EVENTS / "single.json")
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)  # stdout is the return value only; logs went to stderr
     assert answer["mask_name"] == "3M Aura 9205+ N95"
@@ -132,19 +99,7 @@ def test_invoke_runs_the_handler_with_the_stack_environment(cli_synth) -> None:
 
 def test_invoke_health_reports_function_name_from_template(cli_synth) -> None:
     outdir, _ = cli_synth
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "tools.invoke",
-            "--function",
-            "mask_predictor",
-            "--event",
-            str(EVENTS / "health.json"),
-            "--cdk-out",
-            str(outdir),
-        ]
-    )
+    result = invoke(outdir, "mask_predictor", EVENTS / "health.json")
     assert result.returncode == 0, result.stderr
     health = json.loads(result.stdout)
     assert health["status"] == "ok" and health["function_name"] == "mask-predictor-prod"
@@ -153,19 +108,7 @@ def test_invoke_health_reports_function_name_from_template(cli_synth) -> None:
 
 def test_invoke_function_url_event(cli_synth) -> None:
     outdir, _ = cli_synth
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "tools.invoke",
-            "--function",
-            "mask_predictor",
-            "--event",
-            str(EVENTS / "function_url_predict.json"),
-            "--cdk-out",
-            str(outdir),
-        ]
-    )
+    result = invoke(outdir, "mask_predictor", EVENTS / "function_url_predict.json")
     assert result.returncode == 0, result.stderr
     response = json.loads(result.stdout)
     assert response["statusCode"] == 200
@@ -175,19 +118,7 @@ def test_invoke_function_url_event(cli_synth) -> None:
 def test_invoke_image_function_uses_dockerfile_cmd_and_fixture_model(cli_synth) -> None:
     outdir, _ = cli_synth
     event = REPO_ROOT / "events" / "sentiment" / "texts.json"
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "tools.invoke",
-            "--function",
-            "sentiment",
-            "--event",
-            str(event),
-            "--cdk-out",
-            str(outdir),
-        ]
-    )
+    result = invoke(outdir, "sentiment", event)
     assert result.returncode == 0, result.stderr
     assert "using the committed fixture model fixtures/sentiment/model" in result.stderr
     answer = json.loads(result.stdout)
@@ -198,19 +129,7 @@ def test_invoke_image_function_uses_dockerfile_cmd_and_fixture_model(cli_synth) 
 def test_invoke_checkbox_with_a_minimal_proxy_event(cli_synth) -> None:
     outdir, _ = cli_synth
     event = REPO_ROOT / "events" / "checkbox" / "health.json"
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "tools.invoke",
-            "--function",
-            "checkbox",
-            "--event",
-            str(event),
-            "--cdk-out",
-            str(outdir),
-        ]
-    )
+    result = invoke(outdir, "checkbox", event)
     assert result.returncode == 0, result.stderr
     assert "fixture model" not in result.stderr  # the model the image bakes in, not a stand-in
     response = json.loads(result.stdout)
@@ -225,18 +144,6 @@ def test_invoke_checkbox_with_a_minimal_proxy_event(cli_synth) -> None:
 
 def test_invoke_unknown_function_says_which_exist(cli_synth) -> None:
     outdir, _ = cli_synth
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "tools.invoke",
-            "--function",
-            "nope",
-            "--event",
-            str(EVENTS / "single.json"),
-            "--cdk-out",
-            str(outdir),
-        ]
-    )
+    result = invoke(outdir, "nope", EVENTS / "single.json")
     assert result.returncode == 2
     assert "no function from functions/nope" in result.stderr and "mask_predictor" in result.stderr

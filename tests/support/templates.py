@@ -60,6 +60,17 @@ def alarm_conditions(template: Template) -> dict[tuple[str, str, str], float]:
     return conditions
 
 
+def function_alarm_conditions(duration_p99_ms: float) -> dict[tuple[str, str, str], float]:
+    """What `alarm_conditions` reads from every workload function's shared alarms: errors,
+    throttles, p99 duration at `duration_p99_ms` and the handler's internal errors."""
+    return {
+        ("AWS/Lambda", "Errors", "Sum"): 0,
+        ("AWS/Lambda", "Throttles", "Sum"): 0,
+        ("AWS/Lambda", "Duration", "p99"): duration_p99_ms,
+        ("MlInference", "InternalErrors", "Sum"): 0,
+    }
+
+
 def function_definition(synth: Synth, name: str) -> FunctionDefinition:
     """The workload function `name` as the cloud assembly of the synthesized app describes it."""
     stack, _ = synth

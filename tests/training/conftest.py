@@ -1,32 +1,10 @@
-"""Paths of the committed model and data, and a way to run the training command."""
+"""A tiny training data set (paths and commands: tests/training/helpers.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MODEL_DIR = REPO_ROOT / "functions" / "mask_predictor" / "model"
-DATA_PATH = REPO_ROOT / "training" / "mask_predictor" / "data" / "masks.tsv"
-
-
-def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """`python <args>` from the repository root, with the Makefile's PYTHONPATH."""
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "functions"), str(REPO_ROOT)])}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture

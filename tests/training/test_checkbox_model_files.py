@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
+from stacks.common.paths import REPO_ROOT
 from training.checkbox.parity_reference import JPEG_QUALITY, PARITY_SEEDS, PREDICT_ARGS, SAMPLE_SEED, parity_pages
 from training.checkbox.synthetic_forms import CLASS_NAMES, encode_page, generate_page
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO_ROOT / "models" / "checkbox"
 PARITY_DIR = REPO_ROOT / "fixtures" / "checkbox" / "parity"
 

@@ -10,10 +10,9 @@ import pytest
 
 from mask_predictor.predictor import METADATA_FILE_NAME, MODEL_FILE_NAME, MaskPredictor
 from mask_predictor.scheme import LABELS
+from tests.training.helpers import DATA_PATH, MODEL_DIR, run_python
 from training.mask_predictor.dataset import load_labelled_names, split
 from training.mask_predictor.evaluation import score
-
-from .conftest import DATA_PATH, MODEL_DIR, run_python
 
 MIN_HELD_OUT_TOKEN_ACCURACY = 0.93
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.training.helpers import DATA_PATH
 from training.mask_predictor.dataset import (
     DatasetError,
     fold_of,
@@ -13,8 +14,6 @@ from training.mask_predictor.dataset import (
     load_labelled_names,
     split,
 )
-
-from .conftest import DATA_PATH
 
 HEADER = "name\tlabels\tsource\n"
 

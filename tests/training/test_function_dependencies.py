@@ -6,9 +6,9 @@ import ast
 import json
 import sys
 
+from stacks.common.paths import REPO_ROOT
+from tests.training.helpers import MODEL_DIR, run_python
 from tools.locks import pins
-
-from .conftest import MODEL_DIR, REPO_ROOT, run_python
 
 FUNCTION_DIR = REPO_ROOT / "functions" / "mask_predictor"
 FORBIDDEN = (

@@ -6,26 +6,14 @@ import json
 from pathlib import Path
 
 from mask_predictor.predictor import METADATA_FILE_NAME, MODEL_FILE_NAME, MaskPredictor
+from tests.training.helpers import train_mask_predictor
 from training.mask_predictor.search import C1_GRID, C2_GRID
-
-from .conftest import run_python
 
 
 def test_search_train_and_write_a_loadable_model(tiny_dataset: Path, tmp_path: Path) -> None:
     output = tmp_path / "model"
 
-    result = run_python(
-        "-m",
-        "training.mask_predictor.train",
-        "--data",
-        str(tiny_dataset),
-        "--output-dir",
-        str(output),
-        "--folds",
-        "2",
-        "--jobs",
-        "2",
-    )
+    result = train_mask_predictor(tiny_dataset, output, "--folds", "2", "--jobs", "2")
 
     assert result.returncode == 0, result.stderr
     assert f"[{len(C1_GRID) * len(C2_GRID)}/{len(C1_GRID) * len(C2_GRID)}]" in result.stderr, "progress on stderr"
@@ -47,17 +35,7 @@ def test_synthetic_file_next_to_the_data_is_used_and_reported(tiny_dataset: Path
     params = tmp_path / "params.json"
     params.write_text(json.dumps({"c1": 0.1, "c2": 0.01}))
 
-    result = run_python(
-        "-m",
-        "training.mask_predictor.train",
-        "--data",
-        str(tiny_dataset),
-        "--output-dir",
-        str(tmp_path / "model"),
-        "--no-search",
-        "--params-from",
-        str(params),
-    )
+    result = train_mask_predictor(tiny_dataset, tmp_path / "model", "--no-search", "--params-from", str(params))
 
     assert result.returncode == 0, result.stderr
     metadata = json.loads((tmp_path / "model" / METADATA_FILE_NAME).read_text())
@@ -70,7 +48,7 @@ def test_invalid_data_fails_with_the_line(tmp_path: Path) -> None:
     bad = tmp_path / "masks.tsv"
     bad.write_text("name\tlabels\tsource\n3M 8210 N95\tbrand model\tx\n", encoding="utf-8")
 
-    result = run_python("-m", "training.mask_predictor.train", "--data", str(bad), "--output-dir", str(tmp_path / "m"))
+    result = train_mask_predictor(bad, tmp_path / "m")
 
     assert result.returncode == 1
     assert "masks.tsv:2: 3 tokens" in result.stderr

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.sentiment.export_onnx import ExportError, export_model
+from training.sentiment.export_onnx import ExportError, configure_logging, export_model
 from training.sentiment.samples import DATA_DIR, FRAGMENTS_FILE, read_lines
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -183,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("export_onnx").setLevel(logging.INFO)
-    LOG.setLevel(logging.INFO)
+    configure_logging(LOG)
     try:
         metadata = build(args.output)
     except ExportError as error:

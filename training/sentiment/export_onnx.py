@@ -411,6 +411,14 @@ def _round(value: float) -> float:
     return float(f"{value:.6g}")
 
 
+def configure_logging(*loggers: logging.Logger) -> None:
+    """The command-line logging of the export (and of `loggers`): warnings from everything,
+    progress from the exporter, on stderr."""
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+    for logger in (LOG, *loggers):
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="Hugging Face model id or local model directory")
@@ -429,9 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLE_COUNT, help="validation sample count")
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("export_onnx").setLevel(logging.INFO)
-    LOG.setLevel(logging.INFO)
+    configure_logging()
     try:
         export_model(
             args.model,
