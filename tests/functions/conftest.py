@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.support.aws_environment import DEVELOPER_AWS_VARIABLES, dummy_aws_environment
+
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
@@ -21,16 +23,8 @@ def s3_endpoint() -> Iterator[str]:
 @pytest.fixture
 def aws_environment(s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Dummy credentials and the S3 endpoint override, and nothing from the developer's AWS setup."""
-    environment = {
-        "AWS_ENDPOINT_URL_S3": s3_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_REGION": "eu-west-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-    }
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+    environment = dummy_aws_environment(s3_endpoint, tmp_path)
+    for name in DEVELOPER_AWS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

@@ -9,6 +9,7 @@ import io
 import json
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import joblib
@@ -22,6 +23,7 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
 
 from stacks.common.paths import REPO_ROOT
+from tests.support.aws_environment import dummy_aws_environment
 
 FUNCTION_DIR = REPO_ROOT / "functions" / "batch_predict"
 FIXTURES_DIR = REPO_ROOT / "fixtures" / "batch_predict"
@@ -69,16 +71,8 @@ UNSET_VARIABLES = (
 
 
 def s3_environment(endpoint: str, tmp: Path) -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL_S3": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_CONFIG_FILE": str(tmp / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-aws-credentials"),
-        "TMPDIR": str(tmp),  # the function downloads models under tempfile.gettempdir()
-    }
+    # the function downloads models under tempfile.gettempdir()
+    return {**dummy_aws_environment(endpoint, tmp, REGION), "TMPDIR": str(tmp)}
 
 
 def unique(name: str) -> str:
@@ -210,3 +204,17 @@ def decode(data: bytes, extension: str) -> pa.Table:
     if extension == ".parquet":
         return pq.read_table(io.BytesIO(data))
     raise ValueError(extension)
+
+
+def rejected(handler: ModuleType, context: Any, event: Any, *, s3: Any | None = None) -> str:
+    """The 400 message for `event`, after checking the whole error shape."""
+    response = handler.lambda_handler(event, context)
+    assert response["statusCode"] == 400, response
+    body = response["body"]
+    assert set(body) == {"success", "error", "error_type"}
+    assert body["success"] is False and body["error_type"] == "ValidationError"
+    assert "Traceback" not in body["error"]
+    if s3 is not None and isinstance(event, dict) and isinstance(event.get("output_s3_uri"), str):
+        assert not object_exists(s3, event["output_s3_uri"])
+        assert open_uploads(s3) == []
+    return body["error"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
+from typing import Any, TypeVar
 
 import pytest
 
 from tools.local_lambda import LocalLambdaContext
+
+T = TypeVar("T")
 
 
 def import_handler(module: str, environment: Mapping[str, str] = {}, unset: Iterable[str] = ()) -> ModuleType:  # noqa: B006 (read only)
@@ -38,3 +41,32 @@ def lambda_context(
         function_version=version,
         invoked_function_arn=f"arn:aws:lambda:eu-west-1:123456789012:function:{function_name}:{qualifier or version}",
     )
+
+
+def internal_error_body(context: LocalLambdaContext) -> dict[str, str]:
+    """The body of every 500: no details, only the request id the logs can be searched for."""
+    return {"error": "internal error", "error_type": "InternalError", "request_id": context.aws_request_id}
+
+
+def logged_internal_error(caplog: pytest.LogCaptureFixture) -> BaseException:
+    """The exception behind the one "internal error" logged, at ERROR and with its traceback."""
+    (record,) = [r for r in caplog.records if r.getMessage() == "internal error"]
+    assert record.levelname == "ERROR" and record.exc_info is not None
+    return record.exc_info[1]
+
+
+def fail_with(monkeypatch: pytest.MonkeyPatch, target: object, name: str, error: BaseException) -> None:
+    """Make `target.name` raise `error` whatever it is called with, for the rest of the test."""
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(target, name, fail)
+
+
+def swapped(monkeypatch: pytest.MonkeyPatch, target: object, name: str, wrap: Callable[[Any], T]) -> T:
+    """Replace `target.name` by `wrap(target.name)` (a spy or recorder around the real one) for
+    the rest of the test; the replacement."""
+    replacement = wrap(getattr(target, name))
+    monkeypatch.setattr(target, name, replacement)
+    return replacement

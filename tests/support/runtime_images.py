@@ -18,19 +18,31 @@ from tools.locks import distribution_name
 
 RUNTIME_BASE_IMAGE = f"public.ecr.aws/lambda/python:{LAMBDA_PYTHON_VERSION}"
 
-SENTIMENT_SCRIPT = textwrap.dedent(
-    """
+
+def script_context(function_name: str, memory_mb: int) -> str:
+    """Source of the `Context` class a task-root script passes its handler: version "1" of `function_name`."""
+    arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{function_name}"
+    return (
+        "class Context:\n"
+        f"    function_name, function_version, memory_limit_in_mb = {function_name!r}, '1', {memory_mb}\n"
+        "    aws_request_id = 'req-1'\n"
+        f"    invoked_function_arn = {arn!r}\n"
+    )
+
+
+SENTIMENT_SCRIPT = (
+    textwrap.dedent(
+        """
     import json, os, sys, time
     assert sys.version_info[:2] == tuple(map(int, os.environ["EXPECTED_PYTHON"].split(".")))
     started = time.perf_counter()
     from sentiment.handler import lambda_handler
     cold_start_s = time.perf_counter() - started
-
-    class Context:
-        function_name, function_version, memory_limit_in_mb = "sentiment-test", "1", 2048
-        aws_request_id = "req-1"
-        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:sentiment-test"
-
+    """
+    )
+    + script_context("sentiment-test", 2048)
+    + textwrap.dedent(
+        """
     answers = [
         lambda_handler({"texts": ["I love this!", "This is terrible", ""]}, Context()),
         lambda_handler({"action": "health"}, Context()),
@@ -46,20 +58,21 @@ SENTIMENT_SCRIPT = textwrap.dedent(
     print(json.dumps({"modules": modules, "owners": owners, "answers": answers, "cold_start_s": cold_start_s,
                       "stdlib": sorted(sys.stdlib_module_names)}, default=str))
     """
+    )
 )
 
 
-CHECKBOX_SCRIPT = textwrap.dedent(
-    """
+CHECKBOX_SCRIPT = (
+    textwrap.dedent(
+        """
     import json, os, sys
     assert sys.version_info[:2] == tuple(map(int, os.environ["EXPECTED_PYTHON"].split(".")))
     from checkbox.handler import lambda_handler
-
-    class Context:
-        function_name, function_version, memory_limit_in_mb = "checkbox-test", "1", 3008
-        aws_request_id = "req-1"
-        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:checkbox-test"
-
+    """
+    )
+    + script_context("checkbox-test", 3008)
+    + textwrap.dedent(
+        """
     image = sys.stdin.read().strip()
     answers = [
         lambda_handler({"httpMethod": "GET", "path": "/health"}, Context()),
@@ -75,6 +88,7 @@ CHECKBOX_SCRIPT = textwrap.dedent(
     print(json.dumps({"modules": modules, "owners": owners, "answers": answers,
                       "stdlib": sorted(sys.stdlib_module_names)}, default=str))
     """
+    )
 )
 
 

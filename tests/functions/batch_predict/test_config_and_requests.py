@@ -133,10 +133,11 @@ def test_event_kinds(event: dict[str, Any], kind: str) -> None:
     assert event_kind(event) == kind
 
 
+DIRECT = {"model_s3_uri": "s3://mmm/a.onnx", "data_s3_uri": "s3://ddd/in.csv", "output_s3_uri": "s3://rrr/o.csv"}
+
+
 def test_a_direct_request_with_defaults() -> None:
-    request = JobRequest.from_event(
-        {"model_s3_uri": "s3://mmm/a.onnx", "data_s3_uri": "s3://ddd/in.csv", "output_s3_uri": "s3://rrr/o.csv"}
-    )
+    request = JobRequest.from_event(DIRECT)
     assert request.model == S3Object(bucket="mmm", key="a.onnx")
     assert request.options == PredictionOptions(
         prediction_column="prediction", feature_columns=None, include_probabilities=False
@@ -147,9 +148,8 @@ def test_a_direct_request_with_defaults() -> None:
 def test_a_direct_request_with_every_field() -> None:
     request = JobRequest.from_event(
         {
+            **DIRECT,
             "model_s3_uri": " s3://mmm/a.onnx ",
-            "data_s3_uri": "s3://ddd/in.csv",
-            "output_s3_uri": "s3://rrr/o.csv",
             "prediction_column_name": "predicted_value",
             "feature_columns": ["feature1", "feature2"],
             "include_probabilities": True,

@@ -4,6 +4,7 @@ format, probabilities; each output compared row by row with scikit-learn's own p
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -36,6 +37,7 @@ from tests.support.batch_predict import (
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
 ROWS = 3 * BATCH_ROWS + 7  # several record batches and a short last one
+Predict = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,18 @@ def predict(handler: ModuleType, context: LocalLambdaContext, **event: Any) -> d
     return response
 
 
+@pytest.fixture
+def predict_ok(handler: ModuleType, context: LocalLambdaContext) -> Predict:
+    """`predict` of `model` on `source` into `target`, which must succeed."""
+
+    def call(model: str, source: str, target: str, **extra: Any) -> dict[str, Any]:
+        response = predict(handler, context, model_s3_uri=model, data_s3_uri=source, output_s3_uri=target, **extra)
+        assert response["statusCode"] == 200, response
+        return response
+
+    return call
+
+
 def assert_input_rows_unchanged(output: pa.Table, table: pa.Table) -> None:
     assert output.num_rows == table.num_rows
     assert output["id"].to_pylist() == table["id"].to_pylist()  # "007" is still "007"
@@ -64,18 +78,11 @@ def assert_input_rows_unchanged(output: pa.Table, table: pa.Table) -> None:
 
 @pytest.mark.parametrize("extension", [".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".parquet"])
 def test_every_input_format_gives_scikit_learns_predictions(
-    handler: ModuleType,
-    context: LocalLambdaContext,
-    s3: Any,
-    table: pa.Table,
-    classifier: Any,
-    skops_classifier: str,
-    extension: str,
+    predict_ok: Predict, s3: Any, table: pa.Table, classifier: Any, skops_classifier: str, extension: str
 ) -> None:
     source = put(s3, data_uri(f"in{extension}"), encode(table, extension))
     target = output_uri("out.csv")
-    response = predict(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target)
-    assert response["statusCode"] == 200, response
+    response = predict_ok(skops_classifier, source, target)
     body = response["body"]
     assert body["success"] is True
     assert body["predictions_generated"] == ROWS
@@ -92,26 +99,11 @@ def test_every_input_format_gives_scikit_learns_predictions(
 
 @pytest.mark.parametrize("extension", [".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet"])
 def test_every_output_format_with_probabilities(
-    handler: ModuleType,
-    context: LocalLambdaContext,
-    s3: Any,
-    table: pa.Table,
-    classifier: Any,
-    skops_classifier: str,
-    extension: str,
+    predict_ok: Predict, s3: Any, table: pa.Table, classifier: Any, skops_classifier: str, extension: str
 ) -> None:
     source = put(s3, data_uri("in.parquet"), encode(table, ".parquet"))
     target = output_uri(f"out{extension}")
-    response = predict(
-        handler,
-        context,
-        model_s3_uri=skops_classifier,
-        data_s3_uri=source,
-        output_s3_uri=target,
-        prediction_column_name="tier",
-        include_probabilities=True,
-    )
-    assert response["statusCode"] == 200, response
+    response = predict_ok(skops_classifier, source, target, prediction_column_name="tier", include_probabilities=True)
     assert response["body"]["output_format"] == extension.lstrip(".")
     output = decode(get(s3, target), extension)
     classes = list(classifier.classes_)
@@ -148,14 +140,11 @@ def test_onnx_models_agree_with_scikit_learn(
         np.testing.assert_allclose(output[f"probability_{label}"].to_numpy(), expected[:, index], atol=1e-5)
 
 
-def test_a_trusted_joblib_model_is_loaded(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, table: pa.Table, classifier: Any
-) -> None:
+def test_a_trusted_joblib_model_is_loaded(predict_ok: Predict, s3: Any, table: pa.Table, classifier: Any) -> None:
     model = put(s3, f"{TRUSTED_PREFIX}{unique('classifier.joblib')}", joblib_bytes(classifier))
     source = put(s3, data_uri("in.jsonl"), encode(table, ".jsonl"))
     target = output_uri("out.jsonl")
-    response = predict(handler, context, model_s3_uri=model, data_s3_uri=source, output_s3_uri=target)
-    assert response["statusCode"] == 200, response
+    response = predict_ok(model, source, target)
     assert response["body"]["model"]["format"] == "joblib"
     output = decode(get(s3, target), ".jsonl")
     assert output["prediction"].to_pylist() == classifier.predict(named_features(table)).tolist()
@@ -163,21 +152,13 @@ def test_a_trusted_joblib_model_is_loaded(
 
 @pytest.mark.parametrize("model_format", ["skops", "onnx"])
 def test_regressors_agree_with_scikit_learn(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, table: pa.Table, regressor: Any, model_format: str
+    predict_ok: Predict, s3: Any, table: pa.Table, regressor: Any, model_format: str
 ) -> None:
     content = skops_bytes(regressor) if model_format == "skops" else onnx_bytes(regressor)
     model = put(s3, model_uri(f"regressor.{model_format}"), content)
     source = put(s3, data_uri("in.csv.gz"), encode(table, ".csv.gz"))
     target = output_uri("out.parquet")
-    response = predict(
-        handler,
-        context,
-        model_s3_uri=model,
-        data_s3_uri=source,
-        output_s3_uri=target,
-        prediction_column_name="predicted_value",
-    )
-    assert response["statusCode"] == 200, response
+    predict_ok(model, source, target, prediction_column_name="predicted_value")
     output = decode(get(s3, target), ".parquet")
     assert output.schema.field("predicted_value").type == (pa.float64() if model_format == "skops" else pa.float32())
     expected = regressor.predict(named_features(table))
@@ -209,25 +190,17 @@ def test_the_seed_contracts_event_with_feature_columns(
 
 
 def test_feature_columns_in_another_order_are_fed_in_the_models_order(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, table: pa.Table, classifier: Any, skops_classifier: str
+    predict_ok: Predict, s3: Any, table: pa.Table, classifier: Any, skops_classifier: str
 ) -> None:
     source = put(s3, data_uri("in.csv"), encode(table, ".csv"))
     target = output_uri("out.csv")
-    response = predict(
-        handler,
-        context,
-        model_s3_uri=skops_classifier,
-        data_s3_uri=source,
-        output_s3_uri=target,
-        feature_columns=list(reversed(FEATURES)),
-    )
-    assert response["statusCode"] == 200, response
+    predict_ok(skops_classifier, source, target, feature_columns=list(reversed(FEATURES)))
     output = decode(get(s3, target), ".csv")
     assert output["prediction"].to_pylist() == classifier.predict(named_features(table)).tolist()
 
 
 def test_csv_text_columns_are_written_back_verbatim(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
+    handler: ModuleType, context: LocalLambdaContext, predict_ok: Predict, s3: Any, skops_classifier: str
 ) -> None:
     """Everything but the features is text in, the same text out: no type inference on ids,
     zip codes or dates, whatever the read block they are in."""
@@ -238,8 +211,7 @@ def test_csv_text_columns_are_written_back_verbatim(
     assert len(data) > 1.5 * handler.CONFIG.read_block_bytes  # the reader sees several blocks
     source = put(s3, data_uri("in.csv"), data)
     target = output_uri("out.csv")
-    response = predict(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target)
-    assert response["statusCode"] == 200, response
+    predict_ok(skops_classifier, source, target)
     lines = get(s3, target).decode().splitlines()
     assert lines[0] == "id,f1,f2,f3,zip,when,prediction"
     for original, written in zip(rows[1:], lines[1:], strict=True):

@@ -32,9 +32,11 @@ from tests.support.batch_predict import (
 )
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
+Requests = list[tuple[str, str]]  # (operation, key)
+
 
 @pytest.fixture
-def s3_requests(handler: ModuleType) -> Iterator[list[tuple[str, str]]]:
+def s3_requests(handler: ModuleType) -> Iterator[Requests]:
     """(operation, key) of every request the function's S3 client makes during the test."""
     seen: list[tuple[str, str]] = []
 
@@ -65,12 +67,7 @@ def flipped_classifier() -> LogisticRegression:
 
 
 def test_a_second_call_with_the_same_etag_does_not_download_again(
-    handler: ModuleType,
-    context: LocalLambdaContext,
-    s3: Any,
-    classifier: Any,
-    source: str,
-    s3_requests: list[tuple[str, str]],
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, source: str, s3_requests: Requests
 ) -> None:
     model = put(s3, model_uri("cached.skops"), skops_bytes(classifier))
     _, key = split(model)
@@ -115,12 +112,7 @@ def test_the_cache_keeps_model_cache_size_models_least_recently_used_out(
 
 
 def test_an_untrusted_pickle_is_refused_before_anything_is_fetched(
-    handler: ModuleType,
-    context: LocalLambdaContext,
-    s3: Any,
-    classifier: Any,
-    source: str,
-    s3_requests: list[tuple[str, str]],
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, source: str, s3_requests: Requests
 ) -> None:
     model = put(s3, model_uri("model.joblib"), joblib_bytes(classifier))
     response = handler.lambda_handler(

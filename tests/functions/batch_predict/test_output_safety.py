@@ -35,6 +35,7 @@ from tests.support.lambda_invoke_server import LocalLambdaContext
 # Enough output for three 5 MiB parts: 60,000 rows of ~270 bytes.
 LARGE_ROWS = 60_000
 PAYLOAD = "x" * 240
+Run = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -77,12 +78,22 @@ def invoke(handler: ModuleType, context: LocalLambdaContext, **event: Any) -> di
     return handler.lambda_handler(event, context)
 
 
-def test_an_existing_output_is_not_overwritten(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
-) -> None:
+@pytest.fixture
+def run_classifier(handler: ModuleType, context: LocalLambdaContext, skops_classifier: str) -> Run:
+    """`invoke` of the stored classifier on `source`, into `target`."""
+
+    def call(source: str, target: str, **extra: Any) -> dict[str, Any]:
+        return invoke(
+            handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target, **extra
+        )
+
+    return call
+
+
+def test_an_existing_output_is_not_overwritten(s3: Any, run_classifier: Run) -> None:
     source = put(s3, data_uri("in.csv"), encode(input_table(10), ".csv"))
     target = put(s3, output_uri("out.csv"), b"precious results\n")
-    response = invoke(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target)
+    response = run_classifier(source, target)
     assert response["statusCode"] == 400
     assert response["body"]["error"] == (
         f'output_s3_uri {target} already exists: choose another output key, or send "overwrite": true to replace it'
@@ -90,27 +101,21 @@ def test_an_existing_output_is_not_overwritten(
     assert get(s3, target) == b"precious results\n"
 
 
-def test_overwrite_true_replaces_it(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
-) -> None:
+def test_overwrite_true_replaces_it(s3: Any, run_classifier: Run) -> None:
     source = put(s3, data_uri("in.csv"), encode(input_table(10), ".csv"))
     target = put(s3, output_uri("out.csv"), b"old results\n")
-    response = invoke(
-        handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target, overwrite=True
-    )
+    response = run_classifier(source, target, overwrite=True)
     assert response["statusCode"] == 200, response
     assert get(s3, target).decode().splitlines()[0] == "id,f1,f2,f3,note,prediction"
     assert len(get(s3, target).decode().splitlines()) == 1 + 10
 
 
-def test_an_output_created_while_the_job_ran_wins_atomically(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, s3_hook: Any
-) -> None:
+def test_an_output_created_while_the_job_ran_wins_atomically(s3: Any, run_classifier: Run, s3_hook: Any) -> None:
     """The up-front check passed, then someone wrote the key: If-None-Match refuses to replace it."""
     source = put(s3, data_uri("in.csv"), encode(input_table(10), ".csv"))
     target = output_uri("out.csv")
     s3_hook("before-parameter-build.s3.CompleteMultipartUpload", lambda **_: put(s3, target, b"written meanwhile\n"))
-    response = invoke(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_uri=target)
+    response = run_classifier(source, target)
     assert response["statusCode"] == 400
     assert "already exists" in response["body"]["error"]
     assert get(s3, target) == b"written meanwhile\n"
@@ -119,7 +124,7 @@ def test_an_output_created_while_the_job_ran_wins_atomically(
 
 @pytest.mark.usefixtures("larger_batches")
 def test_an_s3_failure_during_the_write_leaves_no_object_and_no_open_upload(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, large_input: str, s3_hook: Any
+    context: LocalLambdaContext, s3: Any, run_classifier: Run, large_input: str, s3_hook: Any
 ) -> None:
     calls: list[int] = []
 
@@ -130,7 +135,7 @@ def test_an_s3_failure_during_the_write_leaves_no_object_and_no_open_upload(
 
     s3_hook("before-parameter-build.s3.UploadPart", fail_second_part)
     target = output_uri("out.csv")
-    response = invoke(handler, context, model_s3_uri=skops_classifier, data_s3_uri=large_input, output_s3_uri=target)
+    response = run_classifier(large_input, target)
     assert response["statusCode"] == 500
     assert response["body"] == {
         "success": False,
@@ -146,9 +151,9 @@ def test_an_s3_failure_during_the_write_leaves_no_object_and_no_open_upload(
 @pytest.mark.usefixtures("larger_batches")
 def test_a_failure_while_predicting_aborts_the_upload(
     handler: ModuleType,
-    context: LocalLambdaContext,
     s3: Any,
     skops_classifier: str,
+    run_classifier: Run,
     large_input: str,
     s3_hook: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -165,7 +170,7 @@ def test_a_failure_while_predicting_aborts_the_upload(
 
     monkeypatch.setattr(model, "predict", predict_until_a_part_is_out)
     target = output_uri("out.csv")
-    response = invoke(handler, context, model_s3_uri=skops_classifier, data_s3_uri=large_input, output_s3_uri=target)
+    response = run_classifier(large_input, target)
     assert response["statusCode"] == 500 and response["body"]["error_type"] == "InternalError"
     assert parts == [1]
     assert not object_exists(s3, target)
@@ -174,12 +179,12 @@ def test_a_failure_while_predicting_aborts_the_upload(
 
 @pytest.mark.usefixtures("larger_batches")
 def test_a_large_job_streams_through_several_parts(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, large_input: str, s3_hook: Any
+    s3: Any, run_classifier: Run, large_input: str, s3_hook: Any
 ) -> None:
     parts: list[int] = []
     s3_hook("before-parameter-build.s3.UploadPart", lambda params, **_: parts.append(len(params["Body"])))
     target = output_uri("out.csv")
-    response = invoke(handler, context, model_s3_uri=skops_classifier, data_s3_uri=large_input, output_s3_uri=target)
+    response = run_classifier(large_input, target)
     assert response["statusCode"] == 200, response
     assert response["body"]["predictions_generated"] == LARGE_ROWS
     assert len(parts) >= 3 and all(size == 5 * 1024 * 1024 for size in parts[:-1])

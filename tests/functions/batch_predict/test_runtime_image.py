@@ -30,6 +30,7 @@ from tests.support.batch_predict import (
     unique,
 )
 from tests.support.image_install import image_task_root, run_isolated, runtime_dir
+from tests.support.runtime_images import script_context
 from tools.dockerfile import Stage, parse_dockerfile
 from tools.locks import pins
 
@@ -57,20 +58,21 @@ def test_the_locks_hold_the_runtime_and_nothing_forbidden() -> None:
     assert not set(x86_64) & (FORBIDDEN_AT_RUN_TIME | {"boto3", "botocore", "protobuf", "sympy"})
 
 
-SCRIPT = textwrap.dedent(
-    """
+SCRIPT = (
+    textwrap.dedent(
+        """
     import json, os, sys
     from batch_predict.handler import lambda_handler
     assert sys.version_info[:2] == tuple(map(int, os.environ["EXPECTED_PYTHON"].split(".")))
-
-    class Context:
-        function_name, function_version, memory_limit_in_mb = "batch-predict-test", "1", 2048
-        aws_request_id = "req-1"
-        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:batch-predict-test"
-
+    """
+    )
+    + script_context("batch-predict-test", 2048)
+    + textwrap.dedent(
+        """
     answers = [lambda_handler(event, Context()) for event in json.loads(os.environ["EVENTS"])]
     print(json.dumps({"modules": sorted(sys.modules), "answers": answers}, default=str))
     """
+    )
 )
 
 

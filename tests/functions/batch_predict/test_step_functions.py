@@ -5,8 +5,9 @@ after the error type, so the Map counts the item as failed."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -36,6 +37,8 @@ from tests.support.batch_predict import (
 )
 from tests.support.lambda_invoke_server import LocalLambdaContext
 
+Planner = Callable[..., dict[str, Any]]
+
 
 @pytest.fixture(scope="module")
 def skops_classifier(s3: Any, classifier: Any) -> str:
@@ -48,6 +51,20 @@ def output_prefix() -> str:
 
 def plan(handler: ModuleType, context: LocalLambdaContext, **job: Any) -> dict[str, Any]:
     return handler.lambda_handler({"action": "plan_job", "job": job}, context)
+
+
+@pytest.fixture
+def plan_job(handler: ModuleType, context: LocalLambdaContext, skops_classifier: str) -> Planner:
+    """`plan` with the stored classifier as the job's model."""
+    return functools.partial(plan, handler, context, model_s3_uri=skops_classifier)
+
+
+@pytest.fixture
+def small_csv_job(s3: Any, plan_job: Planner) -> tuple[str, str, dict[str, Any]]:
+    """A five-row CSV, a fresh output prefix, and the plan of the job between them."""
+    source = put(s3, data_uri("big.csv"), encode(input_table(5), ".csv"))
+    prefix = output_prefix()
+    return source, prefix, plan_job(data_s3_uri=source, output_s3_prefix=prefix)
 
 
 def csv_items(data: bytes) -> list[dict[str, str]]:
@@ -83,18 +100,12 @@ def test_plan_csv_rows_reads_only_the_header(
     context: LocalLambdaContext,
     s3: Any,
     skops_classifier: str,
+    plan_job: Planner,
     ranged_reads: list[dict[str, Any]],
 ) -> None:
     source = put(s3, data_uri("big.csv"), encode(input_table(200), ".csv"))
     prefix = output_prefix()
-    result = plan(
-        handler,
-        context,
-        model_s3_uri=skops_classifier,
-        data_s3_uri=source,
-        output_s3_prefix=prefix,
-        include_probabilities=True,
-    )
+    result = plan_job(data_s3_uri=source, output_s3_prefix=prefix, include_probabilities=True)
     bucket, key = split(source)
     assert result == {
         "item_kind": "csv_rows",
@@ -117,12 +128,10 @@ def test_plan_csv_rows_reads_only_the_header(
 
 
 @pytest.mark.parametrize("name", ["big.csv.gz", "big.jsonl", "big.parquet"])
-def test_plan_refuses_csv_rows_for_anything_but_plain_csv(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str, name: str
-) -> None:
+def test_plan_refuses_csv_rows_for_anything_but_plain_csv(s3: Any, plan_job: Planner, name: str) -> None:
     source = put(s3, data_uri(name), encode(input_table(5), "." + name.split(".", 1)[1]))
     with pytest.raises(ValidationError, match="plain .csv files only.*Pass data_s3_prefix instead"):
-        plan(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_prefix=output_prefix())
+        plan_job(data_s3_uri=source, output_s3_prefix=output_prefix())
 
 
 @pytest.mark.parametrize(
@@ -161,49 +170,30 @@ def test_plan_rejects_a_bad_job(
         plan(handler, context, **{key: value for key, value in values.items() if value is not None})
 
 
-def test_plan_for_a_prefix_lists_objects(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
-) -> None:
+def test_plan_for_a_prefix_lists_objects(s3: Any, plan_job: Planner) -> None:
     folder = data_uri("folder/")
     put(s3, folder + "part-1.csv", encode(input_table(5), ".csv"))
     prefix = output_prefix()
-    result = plan(
-        handler,
-        context,
-        model_s3_uri=skops_classifier,
-        data_s3_prefix=folder,
-        output_s3_prefix=prefix,
-        output_format="parquet",
-    )
+    result = plan_job(data_s3_prefix=folder, output_s3_prefix=prefix, output_format="parquet")
     bucket, key_prefix = split(folder)
     assert (result["item_kind"], result["data_bucket"], result["data_prefix"]) == ("s3_objects", bucket, key_prefix)
     assert result["batch_input"]["item_kind"] == "s3_objects"
     assert result["batch_input"]["output_format"] == "parquet"
     assert (result["batch_input"]["data_bucket"], result["batch_input"]["data_prefix"]) == (bucket, key_prefix)
     with pytest.raises(ValidationError, match="holds no objects"):
-        plan(
-            handler, context, model_s3_uri=skops_classifier, data_s3_prefix=data_uri("empty/"), output_s3_prefix=prefix
-        )
+        plan_job(data_s3_prefix=data_uri("empty/"), output_s3_prefix=prefix)
 
 
 # --- Distributed Map batches ------------------------------------------------------------------
 
 
 def test_csv_rows_batches_write_deterministic_parts(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, skops_classifier: str
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, plan_job: Planner
 ) -> None:
     table = input_table(90)
     source = put(s3, data_uri("big.csv"), encode(table, ".csv"))
     prefix = output_prefix()
-    planned = plan(
-        handler,
-        context,
-        model_s3_uri=skops_classifier,
-        data_s3_uri=source,
-        output_s3_prefix=prefix,
-        include_probabilities=True,
-        output_format="jsonl",
-    )
+    planned = plan_job(data_s3_uri=source, output_s3_prefix=prefix, include_probabilities=True, output_format="jsonl")
     items = csv_items(get(s3, source))
     batches = [items[:50], items[50:]]
     answers = [
@@ -227,11 +217,9 @@ def test_csv_rows_batches_write_deterministic_parts(
 
 
 def test_a_bad_row_fails_the_batch_with_validation_error(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, small_csv_job: tuple[str, str, dict[str, Any]]
 ) -> None:
-    source = put(s3, data_uri("big.csv"), encode(input_table(5), ".csv"))
-    prefix = output_prefix()
-    planned = plan(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_prefix=prefix)
+    source, prefix, planned = small_csv_job
     items = csv_items(get(s3, source))
     items[3]["f2"] = "n/a"
     with pytest.raises(ValidationError, match="feature column 'f2' has no value in row of this batch 4"):
@@ -241,7 +229,7 @@ def test_a_bad_row_fails_the_batch_with_validation_error(
 
 
 def test_s3_objects_batches_predict_each_object_to_its_relative_key(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, skops_classifier: str
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, classifier: Any, plan_job: Planner
 ) -> None:
     folder = data_uri("daily/")
     tables = {"2026/01.csv": input_table(12, seed=1), "2026/02.parquet": input_table(7, seed=2)}
@@ -249,7 +237,7 @@ def test_s3_objects_batches_predict_each_object_to_its_relative_key(
         put(s3, folder + relative, encode(table, "." + relative.rsplit(".", 1)[1]))
     put(s3, folder + "2026/", b"")  # a console "folder" marker
     prefix = output_prefix()
-    planned = plan(handler, context, model_s3_uri=skops_classifier, data_s3_prefix=folder, output_s3_prefix=prefix)
+    planned = plan_job(data_s3_prefix=folder, output_s3_prefix=prefix)
     items = listed(s3, planned["data_bucket"], planned["data_prefix"])
     answer = handler.lambda_handler({"Items": items, "BatchInput": planned["batch_input"]}, context)
     assert answer == {"predictions_generated": 19, "outputs": [prefix + "2026/01.csv", prefix + "2026/02.parquet"]}
@@ -259,19 +247,12 @@ def test_s3_objects_batches_predict_each_object_to_its_relative_key(
 
 
 def test_s3_objects_with_an_output_format_change_the_extension(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, plan_job: Planner
 ) -> None:
     folder = data_uri("daily/")
     put(s3, folder + "a.csv.gz", encode(input_table(4), ".csv.gz"))
     prefix = output_prefix()
-    planned = plan(
-        handler,
-        context,
-        model_s3_uri=skops_classifier,
-        data_s3_prefix=folder,
-        output_s3_prefix=prefix,
-        output_format="parquet",
-    )
+    planned = plan_job(data_s3_prefix=folder, output_s3_prefix=prefix, output_format="parquet")
     items = listed(s3, planned["data_bucket"], planned["data_prefix"])
     answer = handler.lambda_handler({"Items": items, "BatchInput": planned["batch_input"]}, context)
     assert answer["outputs"] == [prefix + "a.parquet"]
@@ -279,11 +260,9 @@ def test_s3_objects_with_an_output_format_change_the_extension(
 
 
 def test_a_fault_raises_internal_error_and_leaves_nothing(
-    handler: ModuleType, context: LocalLambdaContext, s3: Any, skops_classifier: str
+    handler: ModuleType, context: LocalLambdaContext, s3: Any, small_csv_job: tuple[str, str, dict[str, Any]]
 ) -> None:
-    source = put(s3, data_uri("big.csv"), encode(input_table(5), ".csv"))
-    prefix = output_prefix()
-    planned = plan(handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_prefix=prefix)
+    source, prefix, planned = small_csv_job
 
     def fail(**_: Any) -> None:
         raise ConnectionResetError("injected")
@@ -311,14 +290,12 @@ def test_malformed_batches(
     handler: ModuleType,
     context: LocalLambdaContext,
     s3: Any,
-    skops_classifier: str,
+    plan_job: Planner,
     event: dict[str, Any],
     expected: str,
 ) -> None:
     if event["BatchInput"] == "PLANNED":
         source = put(s3, data_uri("in.csv"), encode(input_table(5), ".csv"))
-        event["BatchInput"] = plan(
-            handler, context, model_s3_uri=skops_classifier, data_s3_uri=source, output_s3_prefix=output_prefix()
-        )["batch_input"]
+        event["BatchInput"] = plan_job(data_s3_uri=source, output_s3_prefix=output_prefix())["batch_input"]
     with pytest.raises(ValidationError, match=expected):
         handler.lambda_handler(event, context)

@@ -5,46 +5,38 @@ bodies, test images, and the metrics the handler prints."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from checkbox.detector import Detector
-from tests.support.checkbox import (
-    FUNCTION_ENVIRONMENT,
-    FUNCTION_NAME,
-    KNOWN_RECT_MODEL,
-    KNOWN_V5_MODEL,
-    KNOWN_V8_MODEL,
-    UNSET_VARIABLES,
-    DetectorSpy,
-)
+from tests.support import checkbox as support
 from tests.support.events import rest_event
-from tests.support.handlers import import_handler, lambda_context
+from tests.support.handlers import import_handler, lambda_context, swapped
 from tools.local_lambda import LocalLambdaContext
 
 
 @pytest.fixture(scope="session")
 def handler() -> ModuleType:
     """`checkbox.handler`, imported (its cold start run) under the function's environment."""
-    return import_handler("checkbox.handler", FUNCTION_ENVIRONMENT, UNSET_VARIABLES)
+    return import_handler("checkbox.handler", support.FUNCTION_ENVIRONMENT, support.UNSET_VARIABLES)
 
 
 @pytest.fixture(scope="session")
 def known_v8() -> Detector:
-    return Detector.load(KNOWN_V8_MODEL, intra_op_threads=1)
+    return Detector.load(support.KNOWN_V8_MODEL, intra_op_threads=1)
 
 
 @pytest.fixture(scope="session")
 def known_v5() -> Detector:
-    return Detector.load(KNOWN_V5_MODEL, intra_op_threads=1)
+    return Detector.load(support.KNOWN_V5_MODEL, intra_op_threads=1)
 
 
 @pytest.fixture(scope="session")
 def known_rect() -> Detector:
-    return Detector.load(KNOWN_RECT_MODEL, intra_op_threads=1)
+    return Detector.load(support.KNOWN_RECT_MODEL, intra_op_threads=1)
 
 
 @pytest.fixture
@@ -56,7 +48,7 @@ def known_handler(handler: ModuleType, known_v8: Detector, monkeypatch: pytest.M
 
 @pytest.fixture
 def context() -> LocalLambdaContext:
-    return lambda_context(FUNCTION_NAME, memory_mb=3008, timeout_s=29, version="7", qualifier="live")
+    return lambda_context(support.FUNCTION_NAME, memory_mb=3008, timeout_s=29, version="7", qualifier="live")
 
 
 @pytest.fixture
@@ -65,7 +57,5 @@ def event() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def detector_spy(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Iterator[DetectorSpy]:
-    spy = DetectorSpy(handler.DETECTOR)
-    monkeypatch.setattr(handler, "DETECTOR", spy)
-    yield spy
+def detector_spy(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> support.DetectorSpy:
+    return swapped(monkeypatch, handler, "DETECTOR", support.DetectorSpy)

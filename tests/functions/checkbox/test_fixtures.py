@@ -11,6 +11,7 @@ import pytest
 
 from stacks.common.paths import REPO_ROOT
 from tests.support.checkbox import FIXTURES_DIR, KNOWN_RECT_MODEL, KNOWN_V5_MODEL, KNOWN_V8_MODEL, TINY_MODEL
+from tests.support.fresh_imports import packages_loaded
 
 
 def test_the_committed_fixtures_are_what_the_script_builds() -> None:
@@ -53,14 +54,10 @@ def test_the_tiny_fixture_has_the_interface_of_yolo_export() -> None:
 
 
 def test_the_build_tooling_needs_no_torch() -> None:
-    code = (
-        "import sys, training.checkbox.build_fixtures, benchmarks.checkbox_model;"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'ultralytics', 'torchvision')))"
-    )
     import onnx  # noqa: F401  (requirements-dev.txt)
 
-    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    assert completed.stdout.strip() == "[]"
+    tooling = ["training.checkbox.build_fixtures", "benchmarks.checkbox_model"]
+    assert packages_loaded(tooling, ("torch", "ultralytics", "torchvision")) == []
 
 
 def test_the_benchmark_graph_is_yolov8n_sized() -> None:

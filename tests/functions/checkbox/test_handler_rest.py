@@ -16,6 +16,7 @@ from urllib3 import encode_multipart_formdata
 
 from tests.support.checkbox import encoded, multipage_tiff, page_image, png_claiming, predict_event
 from tests.support.events import json_body, multipart, rest_event
+from tests.support.handlers import fail_with, internal_error_body, logged_internal_error
 from tests.support.metrics import emitted_metrics
 from tools.local_lambda import LocalLambdaContext
 
@@ -171,6 +172,10 @@ def _form(fields: dict[str, Any]) -> dict[str, Any]:
     return rest_event("POST", "/predict", body, content_type=content_type)
 
 
+def _posted(body: str | bytes | None, content_type: str) -> dict[str, Any]:
+    return rest_event("POST", "/predict", body, content_type=content_type)
+
+
 def _truncated_jpeg() -> bytes:
     import numpy as np
 
@@ -232,45 +237,33 @@ BAD_REQUESTS: list[tuple[str, Callable[[], dict[str, Any]], str]] = [
     ("json-not-object", lambda: _json([1, 2]), "the JSON body must be an object"),
     (
         "json-invalid",
-        lambda: rest_event("POST", "/predict", '{"image": ', content_type="application/json"),
+        lambda: _posted('{"image": ', "application/json"),
         "the request body is not valid JSON: Expecting value at line 1 column 11",
     ),
-    (
-        "json-empty",
-        lambda: rest_event("POST", "/predict", "", content_type="application/json"),
-        "the request body is empty",
-    ),
-    (
-        "empty-image-body",
-        lambda: rest_event("POST", "/predict", None, content_type="image/png"),
-        "the request body is empty",
-    ),
+    ("json-empty", lambda: _posted("", "application/json"), "the request body is empty"),
+    ("empty-image-body", lambda: _posted(None, "image/png"), "the request body is empty"),
     ("bad-base64-body", lambda: _marked_base64("{not base64!}"), "marked base64-encoded but is not valid base64"),
     (
         "wrong-content-type",
-        lambda: rest_event("POST", "/predict", "file=scan.png", content_type="text/plain"),
+        lambda: _posted("file=scan.png", "text/plain"),
         "Content-Type 'text/plain' is not accepted: send multipart/form-data with a 'file' field",
     ),
     (
         "form-urlencoded",
-        lambda: rest_event("POST", "/predict", "conf=0.2", content_type="application/x-www-form-urlencoded"),
+        lambda: _posted("conf=0.2", "application/x-www-form-urlencoded"),
         "Content-Type 'application/x-www-form-urlencoded' is not accepted",
     ),
     ("no-content-type", lambda: rest_event("POST", "/predict", PNG), "the request has no Content-Type header"),
-    (
-        "multipart-no-boundary",
-        lambda: rest_event("POST", "/predict", PNG, content_type="multipart/form-data"),
-        "has no boundary parameter",
-    ),
+    ("multipart-no-boundary", lambda: _posted(PNG, "multipart/form-data"), "has no boundary parameter"),
     ("multipart-truncated", lambda: _truncated_form(), "the multipart body is truncated"),
     (
         "over-the-size-limit",
-        lambda: rest_event("POST", "/predict", b"\xff" * 4_500_001, content_type="image/jpeg"),
+        lambda: _posted(b"\xff" * 4_500_001, "image/jpeg"),
         "the request body is 4,500,001 bytes; the limit is 4,500,000 bytes",
     ),
     (
         "json-over-the-size-limit",
-        lambda: rest_event("POST", "/predict", "{" + " " * 4_500_000 + "}", content_type="application/json"),
+        lambda: _posted("{" + " " * 4_500_000 + "}", "application/json"),
         "the request body is 4,500,002 bytes; the limit is 4,500,000 bytes",
     ),
 ]
@@ -372,24 +365,14 @@ def test_unknown_routes_are_404_naming_the_routes(
 
 
 def test_an_unexpected_fault_is_a_500_without_details_and_counts_internal_errors(
-    handler: ModuleType,
-    context: LocalLambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: Any,
-    caplog: pytest.LogCaptureFixture,
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch, capsys: Any, caplog: Any
 ) -> None:
-    def explode(tensor: Any) -> Any:
-        raise RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code /onnxruntime_src/...")
-
-    monkeypatch.setattr(handler.DETECTOR, "run", explode)
+    error = RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code /onnxruntime_src/...")
+    fail_with(monkeypatch, handler.DETECTOR, "run", error)
     capsys.readouterr()
     response = handler.lambda_handler(predict_event(PNG), context)
     assert response["statusCode"] == 500
-    assert json_body(response) == {
-        "error": "internal error",
-        "error_type": "InternalError",
-        "request_id": context.aws_request_id,
-    }
+    assert json_body(response) == internal_error_body(context)
     assert "onnxruntime" not in response["body"] and "Traceback" not in response["body"]
     metric = emitted_metrics(capsys.readouterr().out)["InternalErrors"]
     assert (metric["value"], metric["namespace"], metric["dimensions"]) == (
@@ -397,8 +380,7 @@ def test_an_unexpected_fault_is_a_500_without_details_and_counts_internal_errors
         "MlInference",
         {"service": "checkbox"},
     )
-    (record,) = [r for r in caplog.records if r.getMessage() == "internal error"]
-    assert record.levelname == "ERROR" and isinstance(record.exc_info[1], RuntimeError)  # logged, with traceback
+    assert isinstance(logged_internal_error(caplog), RuntimeError)  # logged, with traceback
 
 
 def test_a_memory_error_is_a_500_too(

@@ -14,6 +14,7 @@ from mask_predictor.scheme import LABELS
 from tools.local_lambda import LocalLambdaContext
 
 LoadEvent = Callable[[str], dict[str, Any]]
+Answer = Callable[[str, int], Any]
 
 
 def body_of(response: dict[str, Any]) -> Any:
@@ -22,23 +23,29 @@ def body_of(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
 
 
-def test_get_health_is_200_with_model_identity(
-    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
-) -> None:
-    response = handler.lambda_handler(load_event("function_url_get_health.json"), context)
+@pytest.fixture
+def answer(handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext) -> Answer:
+    """The JSON body of the response to the event file `name`, after checking its status code."""
 
-    assert response["statusCode"] == 200
-    health = body_of(response)
+    def call(name: str, status: int) -> Any:
+        response = handler.lambda_handler(load_event(name), context)
+        assert response["statusCode"] == status
+        return body_of(response)
+
+    return call
+
+
+def test_get_health_is_200_with_model_identity(
+    handler: ModuleType, context: LocalLambdaContext, answer: Answer
+) -> None:
+    health = answer("function_url_get_health.json", 200)
     assert health["status"] == "ok"
     assert health["function_name"] == context.function_name
     assert health["model"] == handler.PREDICTOR.identity
 
 
-def test_post_root_with_one_name(handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext) -> None:
-    response = handler.lambda_handler(load_event("function_url_post_root_single.json"), context)
-
-    assert response["statusCode"] == 200
-    result = body_of(response)
+def test_post_root_with_one_name(answer: Answer) -> None:
+    result = answer("function_url_post_root_single.json", 200)
     assert result["mask_name"] == "3M Aura 9205+ N95"
     assert result["breakdown"][0] == {"3M": "brand"}
     assert list(result["components"]) == list(LABELS)
@@ -78,13 +85,8 @@ def test_trailing_slash_reaches_the_same_route(
     assert handler.lambda_handler(event, context)["statusCode"] == 200
 
 
-def test_unknown_path_is_404_naming_the_routes(
-    handler: ModuleType, load_event: LoadEvent, context: LocalLambdaContext
-) -> None:
-    response = handler.lambda_handler(load_event("function_url_get_unknown_path.json"), context)
-
-    assert response["statusCode"] == 404
-    error = body_of(response)
+def test_unknown_path_is_404_naming_the_routes(answer: Answer) -> None:
+    error = answer("function_url_get_unknown_path.json", 404)
     assert error["error_type"] == "NotFound"
     assert "/models" in error["error"] and "/health" in error["error"] and "/predict" in error["error"]
 

@@ -11,30 +11,26 @@ from typing import Any
 import pytest
 
 from sentiment.inference import SentimentModel
+from tests.support import sentiment as support
 from tests.support.events import function_url_event
 from tests.support.handlers import import_handler, lambda_context
-from tests.support.sentiment import (
-    FIXTURE_FP32_MODEL_DIR,
-    FIXTURE_MODEL_DIR,
-    FUNCTION_ENVIRONMENT,
-    FUNCTION_NAME,
-    UNSET_VARIABLES,
-)
 from tools.local_lambda import LocalLambdaContext
+
+
+def _built(model_dir: Path) -> Path:
+    if not (model_dir / "model.json").is_file():
+        pytest.fail(f"no fixture model in {model_dir}; run `python -m training.sentiment.build_fixture`")
+    return model_dir
 
 
 @pytest.fixture(scope="session")
 def fixture_model_dir() -> Path:
-    if not (FIXTURE_MODEL_DIR / "model.json").is_file():
-        pytest.fail(f"no fixture model in {FIXTURE_MODEL_DIR}; run `python -m training.sentiment.build_fixture`")
-    return FIXTURE_MODEL_DIR
+    return _built(support.FIXTURE_MODEL_DIR)
 
 
 @pytest.fixture(scope="session")
 def fixture_fp32_model_dir() -> Path:
-    if not (FIXTURE_FP32_MODEL_DIR / "model.json").is_file():
-        pytest.fail(f"no fixture model in {FIXTURE_FP32_MODEL_DIR}; run `python -m training.sentiment.build_fixture`")
-    return FIXTURE_FP32_MODEL_DIR
+    return _built(support.FIXTURE_FP32_MODEL_DIR)
 
 
 @pytest.fixture(scope="session")
@@ -51,12 +47,12 @@ def fp32_model(fixture_fp32_model_dir: Path) -> SentimentModel:
 @pytest.fixture(scope="session")
 def handler(fixture_model_dir: Path) -> ModuleType:
     """`sentiment.handler`, imported (its cold start run) under the function's environment."""
-    return import_handler("sentiment.handler", FUNCTION_ENVIRONMENT, UNSET_VARIABLES)
+    return import_handler("sentiment.handler", support.FUNCTION_ENVIRONMENT, support.UNSET_VARIABLES)
 
 
 @pytest.fixture
 def context() -> LocalLambdaContext:
-    return lambda_context(FUNCTION_NAME, memory_mb=2048, timeout_s=60, version="3")
+    return lambda_context(support.FUNCTION_NAME, memory_mb=2048, timeout_s=60, version="3")
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from stacks.common.paths import REPO_ROOT
+from tests.support.fresh_imports import packages_loaded
 from tests.support.sentiment import FIXTURE_FP32_MODEL_DIR, FIXTURE_MODEL_DIR
 from training.sentiment import export_onnx
 from training.sentiment.export_onnx import ExportError, check_fp32, check_int8, label_map
@@ -22,12 +21,8 @@ MAX_FIXTURE_BYTES = 5 * 1024 * 1024
 
 
 def test_the_tooling_imports_torch_and_transformers_only_when_exporting() -> None:
-    code = (
-        "import sys, training.sentiment.export_onnx, training.sentiment.build_fixture;"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'onnx')))"
-    )
-    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    assert completed.stdout.strip() == "[]"
+    tooling = ["training.sentiment.export_onnx", "training.sentiment.build_fixture"]
+    assert packages_loaded(tooling, ("torch", "transformers", "onnx")) == []
 
 
 def test_fp32_check_allows_at_most_1e3() -> None:
@@ -105,17 +100,6 @@ def test_these_tests_import_neither_torch_nor_transformers() -> None:
     modules = ["tests.functions.sentiment.conftest"] + [
         f"tests.functions.sentiment.{path.stem}" for path in sorted(test_dir.glob("test_*.py"))
     ]
-    code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}: importlib.import_module(name)\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'transformers', 'onnx', 'onnxscript'}))"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}"},
-        capture_output=True,
-        text=True,
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "[]"
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO_ROOT / 'functions'}:{REPO_ROOT}"}
+    heavy = ("torch", "transformers", "onnx", "onnxscript")
+    assert packages_loaded(modules, heavy, env=environment) == []

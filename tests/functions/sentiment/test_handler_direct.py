@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.handlers import fail_with, internal_error_body, logged_internal_error, swapped
 from tests.support.metrics import emitted_metrics
 from tools.local_lambda import LocalLambdaContext
 
@@ -30,9 +31,7 @@ class ModelSpy:
 
 @pytest.fixture
 def model_spy(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModelSpy:
-    spy = ModelSpy(handler.MODEL)
-    monkeypatch.setattr(handler, "MODEL", spy)
-    return spy
+    return swapped(monkeypatch, handler, "MODEL", ModelSpy)
 
 
 def test_prediction_has_the_callers_exact_shape(handler: ModuleType, context: LocalLambdaContext) -> None:
@@ -152,21 +151,11 @@ def test_the_largest_accepted_request_is_classified(handler: ModuleType, context
 
 
 def test_an_unexpected_fault_is_a_500_without_details_logged_and_counted(
-    handler: ModuleType,
-    context: LocalLambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: Any,
-    caplog: pytest.LogCaptureFixture,
+    handler: ModuleType, context: LocalLambdaContext, monkeypatch: pytest.MonkeyPatch, capsys: Any, caplog: Any
 ) -> None:
-    def explode(texts: Any) -> Any:
-        raise RuntimeError("onnxruntime blew up at /var/task/secret/path")
-
-    monkeypatch.setattr(handler.MODEL, "predict", explode)
+    fail_with(monkeypatch, handler.MODEL, "predict", RuntimeError("onnxruntime blew up at /var/task/secret/path"))
     response = handler.lambda_handler({"texts": ["I love this!"]}, context)
-    assert response == {
-        "statusCode": 500,
-        "body": {"error": "internal error", "error_type": "InternalError", "request_id": context.aws_request_id},
-    }
+    assert response == {"statusCode": 500, "body": internal_error_body(context)}
     metric = emitted_metrics(capsys.readouterr().out)["InternalErrors"]
     assert metric == {
         "value": [1.0],
@@ -174,9 +163,7 @@ def test_an_unexpected_fault_is_a_500_without_details_logged_and_counted(
         "namespace": "MlInference",
         "dimensions": {"service": "sentiment"},
     }
-    (record,) = [r for r in caplog.records if r.getMessage() == "internal error"]
-    assert record.levelname == "ERROR"
-    assert "onnxruntime blew up" in str(record.exc_info[1])  # the details go to the logs only
+    assert "onnxruntime blew up" in str(logged_internal_error(caplog))  # the details go to the logs only
 
 
 def test_a_classification_counts_its_texts(handler: ModuleType, context: LocalLambdaContext, capsys: Any) -> None:

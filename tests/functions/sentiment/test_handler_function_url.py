@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.handlers import fail_with, internal_error_body, logged_internal_error
 from tests.support.metrics import emitted_metrics
 from tools.local_lambda import LocalLambdaContext
 
@@ -132,21 +133,13 @@ def test_an_unexpected_fault_is_a_500_without_details(
     capsys: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def explode(texts: Any) -> Any:
-        raise MemoryError("std::bad_alloc in MatMulInteger")
-
-    monkeypatch.setattr(handler.MODEL, "predict", explode)
+    fail_with(monkeypatch, handler.MODEL, "predict", MemoryError("std::bad_alloc in MatMulInteger"))
     response = handler.lambda_handler(url_event("POST", "/predict", BODY), context)
     assert response["statusCode"] == 500
-    assert _json_body(response) == {
-        "error": "internal error",
-        "error_type": "InternalError",
-        "request_id": context.aws_request_id,
-    }
+    assert _json_body(response) == internal_error_body(context)
     assert "bad_alloc" not in response["body"] and "Traceback" not in response["body"]
     assert emitted_metrics(capsys.readouterr().out)["InternalErrors"]["dimensions"] == {"service": "sentiment"}
-    (record,) = [r for r in caplog.records if r.getMessage() == "internal error"]
-    assert record.levelname == "ERROR" and isinstance(record.exc_info[1], MemoryError)  # logged, with traceback
+    assert isinstance(logged_internal_error(caplog), MemoryError)  # logged, with traceback
 
 
 def test_a_hand_written_event_the_resolver_could_not_read_is_a_400(

@@ -13,6 +13,7 @@ import pytest
 
 from lambda_common.errors import ModelError
 from sentiment.inference import ARTIFACT_FILES, MAX_PADDING_SHARE, SentimentModel, plan_batches, softmax
+from tests.support.handlers import swapped
 from training.sentiment.samples import validation_texts
 
 
@@ -42,9 +43,7 @@ class RecordingSession:
 
 @pytest.fixture
 def recording(model: SentimentModel, monkeypatch: pytest.MonkeyPatch) -> RecordingSession:
-    recorder = RecordingSession(model._session)
-    monkeypatch.setattr(model, "_session", recorder)
-    return recorder
+    return swapped(monkeypatch, model, "_session", RecordingSession)
 
 
 def test_identity_comes_from_model_json_and_labels_json(model: SentimentModel, fixture_model_dir: Path) -> None:
