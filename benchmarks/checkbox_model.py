@@ -130,13 +130,17 @@ def build_yolov8(*, num_classes: int = len(CLASS_NAMES), imgsz: int = 640, seed:
         strides.append(np.full(side * side, stride))
     count = sum(a.shape[1] for a in anchors)
     raw = graph.op("Concat", flat, axis=2)
-    box, cls = graph.ops("Split", [raw, graph.constant(np.array([4 * REG_MAX, num_classes], dtype=np.int64))], 2, axis=1)
+    box, cls = graph.ops(
+        "Split", [raw, graph.constant(np.array([4 * REG_MAX, num_classes], dtype=np.int64))], 2, axis=1
+    )
 
     # DFL: softmax over the 16 bins of each side, expectation via a fixed 1x1 conv.
     box = graph.op("Reshape", [box, graph.constant(np.array([1, 4, REG_MAX, count], dtype=np.int64))])
     box = graph.op("Softmax", [graph.op("Transpose", [box], perm=[0, 2, 1, 3])], axis=1)
     bins = graph.constant(np.arange(REG_MAX, dtype=np.float32).reshape(1, REG_MAX, 1, 1))
-    distance = graph.op("Reshape", [graph.op("Conv", [box, bins]), graph.constant(np.array([1, 4, count], dtype=np.int64))])
+    distance = graph.op(
+        "Reshape", [graph.op("Conv", [box, bins]), graph.constant(np.array([1, 4, count], dtype=np.int64))]
+    )
     left_top, right_bottom = graph.ops("Split", [distance, graph.constant(np.array([2, 2], dtype=np.int64))], 2, axis=1)
     anchor_points = graph.constant(np.concatenate(anchors, axis=1)[None].astype(np.float32))
     x1y1 = graph.op("Sub", [anchor_points, left_top])

@@ -42,7 +42,7 @@ from benchmarks.lambda_packaging import (
     zip_directory,
 )
 from benchmarks.machine import describe_machine
-from benchmarks.report import markdown_table, write_results
+from benchmarks.report import markdown_table, publish_results
 from benchmarks.stats import summarize, time_calls
 from stacks.common.local_bundling import LocalPythonFunctionBundling
 from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR
@@ -150,13 +150,13 @@ def main() -> None:
             **sizes["original"],
         },
     }
-    figures["targets"] = evaluate_targets(figures)
-    markdown = render_markdown(figures)
-    json_path, markdown_path = write_results(
-        results_dir=RESULTS_DIR, name="mask_predictor", figures=figures, markdown=markdown
+    json_path, markdown_path = publish_results(
+        results_dir=RESULTS_DIR,
+        name="mask_predictor",
+        figures=figures,
+        evaluate_targets=evaluate_targets,
+        render_markdown=render_markdown,
     )
-    print()
-    print(markdown)
     print(f"\nwrote {json_path.relative_to(REPO_ROOT)} and {markdown_path.relative_to(REPO_ROOT)}")
 
 

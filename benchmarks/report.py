@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,3 +24,20 @@ def write_results(*, results_dir: Path, name: str, figures: dict[str, Any], mark
     json_path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     markdown_path.write_text(markdown.rstrip() + "\n")
     return json_path, markdown_path
+
+
+def publish_results(
+    *,
+    results_dir: Path,
+    name: str,
+    figures: dict[str, Any],
+    evaluate_targets: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    render_markdown: Callable[[dict[str, Any]], str],
+) -> tuple[Path, Path]:
+    """Adds figures["targets"], writes the figures and their markdown, and prints the markdown."""
+    figures["targets"] = evaluate_targets(figures)
+    markdown = render_markdown(figures)
+    paths = write_results(results_dir=results_dir, name=name, figures=figures, markdown=markdown)
+    print()
+    print(markdown)
+    return paths

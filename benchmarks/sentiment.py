@@ -57,7 +57,7 @@ from benchmarks.cold_start import ColdStart, measure_cold_starts
 from benchmarks.lambda_packaging import LAMBDA_PLATFORMS, LAMBDA_PYTHON_VERSION, copy_function_code
 from benchmarks.machine import describe_machine
 from benchmarks.peak_memory import PEAK_RSS_SOURCE
-from benchmarks.report import markdown_table, write_results
+from benchmarks.report import markdown_table, publish_results
 from benchmarks.sentiment_model import BuiltModels, build_fused_int8, build_models
 from benchmarks.sentiment_texts import LENGTH_MIX, benchmark_texts
 from tools.locks import pins
@@ -276,13 +276,13 @@ def main() -> None:
         "predictions": predictions,
         "sizes": sizes,
     }
-    figures["targets"] = evaluate_targets(figures)
-    markdown = render_markdown(figures)
-    json_path, markdown_path = write_results(
-        results_dir=RESULTS_DIR, name="sentiment", figures=figures, markdown=markdown
+    json_path, markdown_path = publish_results(
+        results_dir=RESULTS_DIR,
+        name="sentiment",
+        figures=figures,
+        evaluate_targets=evaluate_targets,
+        render_markdown=render_markdown,
     )
-    print()
-    print(markdown)
     print(f"\nload average at end: {_load(os.getloadavg())}")
     print(f"wrote {json_path.relative_to(REPO_ROOT)} and {markdown_path.relative_to(REPO_ROOT)}")
 

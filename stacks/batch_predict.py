@@ -12,7 +12,6 @@ from aws_cdk import CfnOutput, Duration
 from stacks.common.batch_predictor_access import BatchPredictorAccess, no_dead_letter_queue_reason
 from stacks.common.batch_state_machine import BatchStateMachine
 from stacks.common.data_buckets import DataBuckets
-from stacks.common.packages import ImagePackage, python_image_code
 from stacks.common.s3_trigger import S3Trigger
 from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
@@ -58,17 +57,13 @@ class BatchPredictStack(WorkloadStack):
                 max_event_age=Duration.seconds(workload.trigger.max_event_age_seconds),
                 alarm_name_prefix=self.resource_name,
             )
-        self.predictor = self.add_function(
+        self.predictor = self.add_image_function(
             "Predictor",
-            service_name=FOLDER,
+            folder=FOLDER,
             description="Predicts with a scikit-learn or ONNX model from S3 over CSV, JSON Lines or Parquet data in S3",
-            package=ImagePackage(
-                code=python_image_code(
-                    folder=FOLDER, architecture=workload.function.architecture, context_paths=IMAGE_CONTEXT
-                )
-            ),
             settings=workload.function,
             environment=self.access.environment,
+            context_paths=IMAGE_CONTEXT,
             no_dead_letter_queue_reason=no_dead_letter_queue_reason(workload),
             async_invoke=self.trigger.async_invoke if self.trigger is not None else None,
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from aws_cdk import aws_apigateway as apigateway
 
-from stacks.common.packages import ImagePackage, python_image_code
 from stacks.common.rest_api import InferenceRestApi, Route
 from stacks.common.s3_model import grant_model_read
 from stacks.common.upload_bucket import UploadBucket
@@ -56,30 +55,22 @@ class CheckboxStack(WorkloadStack):
             expire_after_days=workload.uploads_expire_days,
             access_log_retention_days=workload.api.access_log_retention_days,
         )
-        environment = {
-            "MAX_IMAGE_PIXELS": str(workload.max_image_pixels),
-            "MAX_PAGES": str(workload.max_pages),
-            "UPLOADS_BUCKET": self.uploads.bucket.bucket_name,
-            "UPLOADS_PREFIX": workload.uploads_prefix,
-            "UPLOAD_URL_EXPIRES_SECONDS": str(workload.upload_url_expires_seconds),
-            "MAX_UPLOAD_BYTES": str(workload.max_upload_bytes),
-        }
-        if workload.model_s3_uri:
-            environment["MODEL_S3_URI"] = workload.model_s3_uri
-        self.detector = self.add_function(
+        self.detector = self.add_image_function(
             "Detector",
-            service_name=FOLDER,
+            folder=FOLDER,
             description="Detects checked and unchecked checkboxes on scanned forms (YOLO, ONNX Runtime)",
-            package=ImagePackage(
-                code=python_image_code(
-                    folder=FOLDER,
-                    architecture=workload.function.architecture,
-                    context_paths=(f"functions/{FOLDER}", "functions/lambda_common", workload.model_file),
-                    build_args={"MODEL_FILE": workload.model_file},
-                )
-            ),
             settings=workload.function,
-            environment=environment,
+            environment={
+                "MAX_IMAGE_PIXELS": str(workload.max_image_pixels),
+                "MAX_PAGES": str(workload.max_pages),
+                "UPLOADS_BUCKET": self.uploads.bucket.bucket_name,
+                "UPLOADS_PREFIX": workload.uploads_prefix,
+                "UPLOAD_URL_EXPIRES_SECONDS": str(workload.upload_url_expires_seconds),
+                "MAX_UPLOAD_BYTES": str(workload.max_upload_bytes),
+            },
+            context_paths=(f"functions/{FOLDER}", "functions/lambda_common", workload.model_file),
+            build_args={"MODEL_FILE": workload.model_file},
+            model_s3_uri=workload.model_s3_uri,
         )
         self.uploads.grant_presign_and_read(self.detector.role)
         if workload.model_s3_uri:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from stacks.common.invoker_policy import InvokerPolicy
 from stacks.common.monthly_budget import MonthlyBudget
-from stacks.common.packages import ImagePackage, python_image_code
 from stacks.common.s3_model import grant_model_read
 from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
@@ -21,27 +20,19 @@ class SentimentStack(WorkloadStack):
 
     def compose(self, settings: EnvironmentSettings) -> None:
         workload = settings.sentiment
-        environment = {
-            "MAX_TEXTS": str(workload.max_texts),
-            "MAX_TEXT_CHARS": str(workload.max_text_chars),
-            "BATCH_SIZE": str(workload.batch_size),
-        }
-        if workload.model_s3_uri:
-            environment["MODEL_S3_URI"] = workload.model_s3_uri
-        self.classifier = self.add_function(
+        self.classifier = self.add_image_function(
             "Classifier",
-            service_name=FOLDER,
+            folder=FOLDER,
             description="Classifies texts as positive or negative (DistilBERT, ONNX Runtime)",
-            package=ImagePackage(
-                code=python_image_code(
-                    folder=FOLDER,
-                    architecture=workload.function.architecture,
-                    context_paths=IMAGE_CONTEXT,
-                    build_args={"MODEL_ID": workload.model_id, "QUANTIZE": str(workload.quantize).lower()},
-                )
-            ),
             settings=workload.function,
-            environment=environment,
+            environment={
+                "MAX_TEXTS": str(workload.max_texts),
+                "MAX_TEXT_CHARS": str(workload.max_text_chars),
+                "BATCH_SIZE": str(workload.batch_size),
+            },
+            context_paths=IMAGE_CONTEXT,
+            build_args={"MODEL_ID": workload.model_id, "QUANTIZE": str(workload.quantize).lower()},
+            model_s3_uri=workload.model_s3_uri,
         )
         if workload.model_s3_uri:
             grant_model_read(self.classifier.role, s3_uri=workload.model_s3_uri)

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,9 @@ DEV_PYTHON_VERSION = "3.11"
 # Lambda architecture (the settings' vocabulary) -> uv's target platform for its manylinux wheels.
 LAMBDA_PLATFORMS = {"x86_64": "x86_64-manylinux_2_28", "arm64": "aarch64-manylinux_2_28"}
 DIGEST_PREFIX = "# inputs-sha256: "
+# Shared by the export and benchmark locks (which include the export requirements).
+EXPORT_EXCLUDED = REQUIREMENTS_DIR / "export-excluded.txt"
+EXPORT_EXTRA_HASHES = REQUIREMENTS_DIR / "export-extra-hashes.txt"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 
 
@@ -128,18 +132,18 @@ def all_locks() -> list[Lock]:
         source=REQUIREMENTS_DIR / "export.in",
         python_version=DEV_PYTHON_VERSION,
         platform=None,
-        excluded=REQUIREMENTS_DIR / "export-excluded.txt",
+        excluded=EXPORT_EXCLUDED,
         constraints=(dev.output,),
-        extra_hashes=REQUIREMENTS_DIR / "export-extra-hashes.txt",
+        extra_hashes=EXPORT_EXTRA_HASHES,
     )
     bench = Lock(
         output=REQUIREMENTS_DIR / "bench.txt",
         source=REQUIREMENTS_DIR / "bench.in",
         python_version=DEV_PYTHON_VERSION,
         platform=None,
-        excluded=REQUIREMENTS_DIR / "export-excluded.txt",
+        excluded=EXPORT_EXCLUDED,
         constraints=(dev.output, export.output),
-        extra_hashes=REQUIREMENTS_DIR / "export-extra-hashes.txt",
+        extra_hashes=EXPORT_EXTRA_HASHES,
         includes=(REQUIREMENTS_DIR / "dev.in", REQUIREMENTS_DIR / "export.in"),
     )
     # `make train-checkbox` (training/checkbox/train.py): torch + ultralytics (AGPL-3.0) in a
@@ -167,24 +171,22 @@ def distribution_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pins(lock_file: Path) -> dict[str, str]:
-    """Normalised name -> version of every requirement in a requirements file."""
-    found = {}
+def _pinned(lock_file: Path) -> Iterator[tuple[str, str]]:
+    """(normalised name, version) of each pin line of a requirements file, in file order."""
     for line in lock_file.read_text().splitlines():
         match = _PIN.match(line)
         if match:
-            found[distribution_name(match.group(1))] = match.group(2)
-    return found
+            yield distribution_name(match.group(1)), match.group(2)
+
+
+def pins(lock_file: Path) -> dict[str, str]:
+    """Normalised name -> version of every requirement in a requirements file."""
+    return dict(_pinned(lock_file))
 
 
 def locked_versions(lock_file: Path) -> set[tuple[str, str]]:
     """(normalised name, version) of every requirement, one per environment marker variant."""
-    found = set()
-    for line in lock_file.read_text().splitlines():
-        match = _PIN.match(line)
-        if match:
-            found.add((distribution_name(match.group(1)), match.group(2)))
-    return found
+    return set(_pinned(lock_file))
 
 
 def requirement_lines(lock_file: Path) -> list[str]:

@@ -143,13 +143,7 @@ class FunctionConfig(BaseFunctionConfig):
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:
         env = EnvReader(environ)
 
-        model_s3 = None
-        s3_text = environ.get(ENV_MODEL_S3_URI, "").strip()
-        if s3_text:
-            try:
-                model_s3 = ModelObject.parse(s3_text)
-            except ValueError:
-                env.problems.append(f"{ENV_MODEL_S3_URI} must look like s3://bucket/path/model.onnx, got {s3_text!r}")
+        model_s3, s3_text = env.s3_uri(ENV_MODEL_S3_URI, ModelObject.parse, "s3://bucket/path/model.onnx")
 
         model_path = Path(environ.get(ENV_MODEL_PATH, "").strip() or DEFAULT_MODEL_PATH)
         if not s3_text and not model_path.is_file():

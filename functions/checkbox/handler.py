@@ -26,10 +26,10 @@ from checkbox.pipeline import detect_http_request, predict_answer
 from checkbox.request import RequestLimits
 from checkbox.uploads import Uploads, issue_upload
 from lambda_common import metric_names as metric
-from lambda_common.errors import NotFoundError, ValidationError
+from lambda_common.errors import ValidationError
 from lambda_common.events import check_rest_proxy_event
 from lambda_common.json_input import check_decoded
-from lambda_common.responses import health, json_response, rest_proxy_response
+from lambda_common.responses import answer_route_errors, health, json_response, rest_proxy_response
 from lambda_common.telemetry import Telemetry
 
 HTTP_ROUTES = "GET /health, POST /uploads or POST /predict"
@@ -108,13 +108,4 @@ def _http_predict() -> Response:
     return json_response(200, predict_answer(result, request, detector=DETECTOR))
 
 
-@app.not_found
-def _http_not_found(_: Exception) -> Response:
-    event = app.current_event
-    return _http_error(NotFoundError(f"no route {event.http_method} {event.path}: use {HTTP_ROUTES}"))
-
-
-@app.exception_handler(Exception)
-def _http_error(error: Exception) -> Response:
-    failure = TELEMETRY.failure(error, app.lambda_context)
-    return json_response(failure.status_code, failure.body)
+answer_route_errors(app, TELEMETRY, routes=HTTP_ROUTES)

@@ -56,7 +56,9 @@ class EnvReader:
         self.environ = environ
         self.problems: list[str] = []
 
-    def _parsed(self, variable: str, default: T, parse: Callable[[str], T], expected: str) -> tuple[T, str | None]:
+    def _parsed(
+        self, variable: str, default: T, parse: Callable[[str], T], expected: str, *, verb: str = "must be"
+    ) -> tuple[T, str | None]:
         """(the value, its raw text), or (default, None) when unset or (a problem) unreadable."""
         raw = self.environ.get(variable, "").strip()
         if not raw:
@@ -64,8 +66,13 @@ class EnvReader:
         try:
             return parse(raw), raw
         except ValueError:
-            self.problems.append(f"{variable} must be {expected}, got {raw!r}")
+            self.problems.append(f"{variable} {verb} {expected}, got {raw!r}")
             return default, None
+
+    def s3_uri(self, variable: str, parse: Callable[[str], T], example: str) -> tuple[T | None, str]:
+        """(the parsed URI or None, its raw text: "" when unset); an unreadable URI is a problem."""
+        uri, _ = self._parsed(variable, None, parse, example, verb="must look like")
+        return uri, self.environ.get(variable, "").strip()
 
     def integer(self, variable: str, default: IntDefault, *, low: int, high: int) -> int | IntDefault:
         value, raw = self._parsed(variable, default, int, f"an integer within {low}..{high}")

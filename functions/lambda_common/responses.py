@@ -39,6 +39,24 @@ def json_response(status_code: int, body: dict[str, Any]) -> Any:
     return Response(status_code=status_code, content_type="application/json", body=json_text(body))
 
 
+def answer_route_errors(app: Any, telemetry: Any, *, routes: str) -> None:
+    """Registers on a Powertools resolver the answers of the image functions' HTTP routes: an
+    unknown route is a 404 naming `routes`, and any exception a route raises (or that 404) is
+    `telemetry`'s failure answer (logged and counted there)."""
+    from lambda_common.errors import NotFoundError
+
+    def http_error(error: Exception) -> Any:
+        failure = telemetry.failure(error, app.lambda_context)
+        return json_response(failure.status_code, failure.body)
+
+    def http_not_found(_: Exception) -> Any:
+        event = app.current_event
+        return http_error(NotFoundError(f"no route {event.http_method} {event.path}: use {routes}"))
+
+    app.not_found(http_not_found)
+    app.exception_handler(Exception)(http_error)
+
+
 def function_url_response(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
     """A Function URL (payload 2.0) JSON response built without a resolver (it could not be used)."""
     return {

@@ -63,13 +63,9 @@ class FunctionConfig(BaseFunctionConfig):
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:
         env = EnvReader(environ)
 
-        model_s3 = None
-        s3_text = environ.get(ENV_MODEL_S3_URI, "").strip()
-        if s3_text:
-            try:
-                model_s3 = S3Location.parse(s3_text, require_slash=False)
-            except ValueError:
-                env.problems.append(f"{ENV_MODEL_S3_URI} must look like s3://bucket/prefix/, got {s3_text!r}")
+        model_s3, s3_text = env.s3_uri(
+            ENV_MODEL_S3_URI, lambda text: S3Location.parse(text, require_slash=False), "s3://bucket/prefix/"
+        )
 
         model_dir_text = environ.get(ENV_MODEL_DIR, "").strip()
         model_dir = Path(model_dir_text) if model_dir_text else None

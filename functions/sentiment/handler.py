@@ -18,10 +18,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 
-from lambda_common.errors import NotFoundError
 from lambda_common.events import HEALTH, KEEP_WARM, check_function_url_event, is_function_url_event
 from lambda_common.metric_names import HEALTH_CHECKS, KEEP_WARM_PINGS, TEXTS_CLASSIFIED
-from lambda_common.responses import function_url_response, health, json_response
+from lambda_common.responses import answer_route_errors, function_url_response, health, json_response
 from lambda_common.telemetry import Telemetry
 from sentiment import events
 from sentiment.config import FunctionConfig
@@ -84,16 +83,7 @@ def _http_health() -> Response:
     return json_response(200, _health(app.lambda_context))
 
 
-@app.not_found
-def _http_not_found(_: Exception) -> Response:
-    event = app.current_event
-    return _http_error(NotFoundError(f"no route {event.request_context.http.method} {event.path}: use {HTTP_ROUTES}"))
-
-
-@app.exception_handler(Exception)
-def _http_error(error: Exception) -> Response:
-    failure = TELEMETRY.failure(error, app.lambda_context)
-    return json_response(failure.status_code, failure.body)
+answer_route_errors(app, TELEMETRY, routes=HTTP_ROUTES)
 
 
 def _classify(payload: Any) -> dict[str, Any]:

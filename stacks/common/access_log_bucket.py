@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.common.compliance import acknowledge
+
+
+def private_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    lifecycle_rules: Sequence[s3.LifecycleRule],
+    versioned: bool | None = None,
+    server_access_logs_bucket: s3.IBucket | None = None,
+    server_access_logs_prefix: str | None = None,
+) -> s3.Bucket:
+    """A bucket every stack bucket is: no public access, owner-enforced objects, SSE-S3 (the only
+    encryption log delivery supports), TLS only, retained when the stack is deleted."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        versioned=versioned,
+        lifecycle_rules=list(lifecycle_rules),
+        server_access_logs_bucket=server_access_logs_bucket,
+        server_access_logs_prefix=server_access_logs_prefix,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
 
 
 def access_log_bucket(scope: Construct, *, retention_days: int, abort_after: Duration, of: str) -> s3.Bucket:
@@ -20,13 +48,9 @@ def access_log_bucket(scope: Construct, *, retention_days: int, abort_after: Dur
     # needing two more rules to clean up. Neither rule pack run here (AwsSolutions,
     # Serverless) asks for versioning, so there is no finding to acknowledge; should an
     # audit require tamper-proof logs, that is Object Lock on a new bucket, not versioning.
-    bucket = s3.Bucket(
+    bucket = private_bucket(
         scope,
         "AccessLogs",
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption log delivery supports
-        enforce_ssl=True,
         lifecycle_rules=[
             s3.LifecycleRule(
                 id="expire-access-logs",
@@ -34,7 +58,6 @@ def access_log_bucket(scope: Construct, *, retention_days: int, abort_after: Dur
                 abort_incomplete_multipart_upload_after=abort_after,
             )
         ],
-        removal_policy=RemovalPolicy.RETAIN,
     )
     acknowledge(
         bucket,

@@ -20,11 +20,11 @@ CloudTrail data events would cost per request.
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.common.access_log_bucket import access_log_bucket
+from stacks.common.access_log_bucket import access_log_bucket, private_bucket
 from stacks.common.s3_prefix_access import S3Location
 from stacks.settings import BucketLocation
 
@@ -70,13 +70,9 @@ class DataBuckets(Construct):
         if settings.bucket_name is not None:
             bucket = s3.Bucket.from_bucket_name(self, name, settings.bucket_name)
         else:
-            bucket = s3.Bucket(
+            bucket = private_bucket(
                 self,
                 name,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-                encryption=s3.BucketEncryption.S3_MANAGED,
-                enforce_ssl=True,
                 versioned=True,
                 lifecycle_rules=[
                     s3.LifecycleRule(
@@ -92,7 +88,6 @@ class DataBuckets(Construct):
                 ],
                 server_access_logs_bucket=self.access_logs,
                 server_access_logs_prefix=f"{name.lower()}/",
-                removal_policy=RemovalPolicy.RETAIN,
             )
         CfnOutput(
             self,

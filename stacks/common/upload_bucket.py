@@ -16,12 +16,12 @@ listing, no deletes, nothing elsewhere in the bucket.
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.common.access_log_bucket import access_log_bucket
+from stacks.common.access_log_bucket import access_log_bucket, private_bucket
 from stacks.common.compliance import acknowledge
 from stacks.common.data_buckets import SERVER_ACCESS_LOGS_USE_BUCKET_POLICY
 from stacks.common.s3_prefix_access import S3Location
@@ -44,13 +44,9 @@ class UploadBucket(Construct):
         self.access_logs = access_log_bucket(
             self, retention_days=access_log_retention_days, abort_after=Duration.days(1), of="the uploads bucket"
         )
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Bucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-uploads",
@@ -64,7 +60,6 @@ class UploadBucket(Construct):
             ],
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="uploads/",
-            removal_policy=RemovalPolicy.RETAIN,
         )
         self.location = S3Location(bucket=self.bucket, prefix=prefix)
         CfnOutput(

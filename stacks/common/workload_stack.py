@@ -15,7 +15,7 @@ from stacks.common.alarm_topic import AlarmTopic
 from stacks.common.async_invoke import AsyncInvoke
 from stacks.common.inference_function import InferenceFunction
 from stacks.common.monthly_budget import tag_workload
-from stacks.common.packages import ImagePackage, ZipPackage
+from stacks.common.packages import ImagePackage, ZipPackage, python_image_code
 from stacks.settings import EnvironmentSettings, FunctionSettings
 
 
@@ -82,6 +82,42 @@ class WorkloadStack(EnvironmentStack):
             settings=settings,
             monitoring=self.settings.monitoring,
             alarm_topic=self.alarm_topic,
+            environment=environment,
+            no_dead_letter_queue_reason=no_dead_letter_queue_reason,
+            async_invoke=async_invoke,
+        )
+
+    def add_image_function(
+        self,
+        construct_id: str,
+        *,
+        folder: str,
+        description: str,
+        settings: FunctionSettings,
+        environment: Mapping[str, str],
+        context_paths: tuple[str, ...],
+        build_args: Mapping[str, str] | None = None,
+        model_s3_uri: str | None = None,
+        no_dead_letter_queue_reason: str | None = None,
+        async_invoke: AsyncInvoke | None = None,
+    ) -> InferenceFunction:
+        """The workload's container function, built from functions/<folder> (its service name),
+        told MODEL_S3_URI when the model is read from S3 (the caller grants that read)."""
+        if model_s3_uri:
+            environment = {**environment, "MODEL_S3_URI": model_s3_uri}
+        return self.add_function(
+            construct_id,
+            service_name=folder,
+            description=description,
+            package=ImagePackage(
+                code=python_image_code(
+                    folder=folder,
+                    architecture=settings.architecture,
+                    context_paths=context_paths,
+                    build_args=build_args,
+                )
+            ),
+            settings=settings,
             environment=environment,
             no_dead_letter_queue_reason=no_dead_letter_queue_reason,
             async_invoke=async_invoke,

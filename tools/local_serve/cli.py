@@ -46,6 +46,12 @@ from tools.local_serve.settings import (
 
 EXIT_SETTINGS = 2
 EXIT_PORT_IN_USE = 3
+# The ports served: (ServeSettings field, label, flag, environment variable, default).
+PORTS = (
+    ("http", "HTTP routes", "--http-port", ENV_HTTP_PORT, DEFAULT_HTTP_PORT),
+    ("lambda_api", "Lambda Invoke API", "--lambda-port", ENV_LAMBDA_PORT, DEFAULT_LAMBDA_PORT),
+    ("s3", "embedded S3", "--s3-port", ENV_S3_PORT, DEFAULT_S3_PORT),
+)
 
 
 def parse_settings(argv: Sequence[str] | None, environ: dict[str, str]) -> ServeSettings:
@@ -53,11 +59,8 @@ def parse_settings(argv: Sequence[str] | None, environ: dict[str, str]) -> Serve
         prog="python -m tools.serve", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="synthesized cloud assembly (make synth)")
-    parser.add_argument("--http-port", type=int, help=f"HTTP routes (default {DEFAULT_HTTP_PORT}, or {ENV_HTTP_PORT})")
-    parser.add_argument(
-        "--lambda-port", type=int, help=f"Lambda Invoke API (default {DEFAULT_LAMBDA_PORT}, or {ENV_LAMBDA_PORT})"
-    )
-    parser.add_argument("--s3-port", type=int, help=f"embedded S3 (default {DEFAULT_S3_PORT}, or {ENV_S3_PORT})")
+    for _, label, flag, env_var, default in PORTS:
+        parser.add_argument(flag, type=int, help=f"{label} (default {default}, or {env_var})")
     parser.add_argument(
         "--function",
         action="append",
@@ -94,32 +97,22 @@ def parse_settings(argv: Sequence[str] | None, environ: dict[str, str]) -> Serve
         lambda_python = args.lambda_python or find_lambda_interpreter()
         if lambda_python is None:
             raise SettingsError(how_to_get())
+    ports = {
+        field: port_setting(
+            label=label,
+            flag=flag,
+            env_var=env_var,
+            flag_value=getattr(args, flag.removeprefix("--").replace("-", "_")),
+            environ=environ,
+            default=default,
+        )
+        for field, label, flag, env_var, default in PORTS
+    }
     return ServeSettings(
         cdk_out=args.cdk_out,
-        http=port_setting(
-            label="HTTP routes",
-            flag="--http-port",
-            env_var=ENV_HTTP_PORT,
-            flag_value=args.http_port,
-            environ=environ,
-            default=DEFAULT_HTTP_PORT,
-        ),
-        lambda_api=port_setting(
-            label="Lambda Invoke API",
-            flag="--lambda-port",
-            env_var=ENV_LAMBDA_PORT,
-            flag_value=args.lambda_port,
-            environ=environ,
-            default=DEFAULT_LAMBDA_PORT,
-        ),
-        s3=port_setting(
-            label="embedded S3",
-            flag="--s3-port",
-            env_var=ENV_S3_PORT,
-            flag_value=args.s3_port,
-            environ=environ,
-            default=DEFAULT_S3_PORT,
-        ),
+        http=ports["http"],
+        lambda_api=ports["lambda_api"],
+        s3=ports["s3"],
         only=tuple(args.function),
         workers=parse_workers(args.workers),
         function_logs=not args.quiet_functions,
