@@ -24,7 +24,6 @@ Gateway's work, not the function's).
 from __future__ import annotations
 
 import argparse
-import base64
 import dataclasses
 import json
 import sys
@@ -32,6 +31,10 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from tools.local_serve.http_events import HttpRequest, rest_proxy_event
+
+API_KEY = "benchmark-key"
 
 
 class Context:
@@ -42,41 +45,27 @@ class Context:
     aws_request_id = "benchmark"
 
 
-def proxy_event(image: bytes, *, content_type: str, query: dict[str, str] | None = None) -> dict[str, Any]:
-    """POST /predict with the image itself as the body, as API Gateway (stage v1, API key) hands it to Lambda."""
-    headers = {
-        "Accept": "*/*",
-        "Content-Type": content_type,
-        "Content-Length": str(len(image)),
-        "Host": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
-        "User-Agent": "python-requests/2.32.3",
-        "X-Forwarded-Proto": "https",
-        "x-api-key": "benchmark-key",
-    }
-    return {
-        "resource": "/predict",
-        "path": "/predict",
-        "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "httpMethod": "POST",
-            "identity": {"apiKey": "benchmark-key", "apiKeyId": "abc123", "sourceIp": "203.0.113.7"},
-            "path": "/v1/predict",
-            "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
-            "resourcePath": "/predict",
-            "stage": "v1",
-        },
-        "body": base64.b64encode(image).decode("ascii"),
-        "isBase64Encoded": True,
-    }
+def proxy_event(image: bytes, *, content_type: str) -> dict[str, Any]:
+    """POST /predict with the image itself as the body, as API Gateway (stage v1, API key) hands it
+    to Lambda: the event `make serve` builds for the same request (tools/local_serve/http_events)."""
+    headers = [
+        ("Host", "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"),
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(image))),
+        ("x-api-key", API_KEY),
+    ]
+    request = HttpRequest(
+        method="POST",
+        path="/predict",
+        query="",
+        headers=headers,
+        body=image,
+        source_ip="203.0.113.7",
+        protocol="HTTP/1.1",
+        request_id=str(uuid.uuid4()),
+    )
+    # The stack declares image/* binary (stacks/checkbox.py): the image arrives base64-encoded.
+    return rest_proxy_event(request, resource="/predict", stage="v1", binary_media_types=("image/*",), api_key=API_KEY)
 
 
 def main() -> None:
