@@ -122,30 +122,63 @@ def runtime_stage(path: Path, build_args: Mapping[str, str] | None = None) -> St
     return stages[-1]
 
 
+@dataclass(frozen=True)
+class InstallStep:
+    """The runtime stage's RUN (each image's one install step, tools/task_root.py), parsed."""
+
+    command: list[str]  # the program and its script: ["python3", "/context/tools/task_root.py"]
+    arguments: dict[str, list[str]]  # option -> its values, in order, ARGs substituted
+    mounts: list[dict[str, str]]  # each --mount's options
+
+    def one(self, option: str) -> str:
+        (value,) = self.arguments[option]
+        return value
+
+    def bind_mounts(self, context_dir: Path) -> dict[str, Path]:
+        """Bind mounts of the build context: target inside the build -> the folder here."""
+        return {
+            mount["target"]: context_dir / mount.get("source", "").lstrip("/")
+            for mount in self.mounts
+            if mount.get("type", "bind") == "bind" and "from" not in mount
+        }
+
+
+def install_step(path: Path, build_args: Mapping[str, str] | None = None) -> InstallStep:
+    """The runtime stage's last RUN as `program script --option value ...`, with the ARGs'
+    defaults (or `build_args`) substituted; a variable no ARG names stays as written."""
+    dockerfile = parse_dockerfile(path, build_args)
+    runtime = dockerfile.stages[-1]
+    runs = runtime.all("RUN")
+    tokens = shlex.split(runs[-1].arguments) if runs else []
+    mounts = [
+        dict(option.partition("=")[::2] for option in token.removeprefix("--mount=").split(","))
+        for token in tokens
+        if token.startswith("--mount=")
+    ]
+    command = [token for token in tokens if not token.startswith("--mount=")]
+    values = {**dockerfile.global_args, **runtime.args()}
+    values.update({name: value for name, value in (build_args or {}).items() if name in values})  # declared ARGs only
+    arguments: dict[str, list[str]] = {}
+    for option, value in zip(command[2::2], command[3::2], strict=True):
+        substituted = _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), value)
+        arguments.setdefault(option, []).append(substituted)
+    return InstallStep(command=command[:2], arguments=arguments, mounts=mounts)
+
+
 def baked_files(context_dir: Path, dockerfile: str, build_args: Mapping[str, str]) -> dict[str, Path]:
     """What the runtime stage's install step copies into the image (`--copy SOURCE=DEST` of
     tools/task_root.py, build arguments substituted): path in the image -> the file in the
     build context it comes from."""
-    stage = runtime_stage(context_dir / dockerfile, build_args)
-    values = {name: build_args.get(name, default) for name, default in stage.args().items()}
+    step = install_step(context_dir / dockerfile, build_args)
+    binds = step.bind_mounts(context_dir)
+    context = next((_local(value, binds) for value in step.arguments.get("--context", [])), None)
     task_root = LAMBDA_BASE_IMAGE_ENV["LAMBDA_TASK_ROOT"]
     found: dict[str, Path] = {}
-    for run in stage.all("RUN"):
-        tokens = shlex.split(run.arguments)
-        binds: dict[str, Path] = {}
-        for token in tokens:
-            if token.startswith("--mount="):
-                options = dict(part.partition("=")[::2] for part in token.removeprefix("--mount=").split(","))
-                if options.get("type", "bind") == "bind" and "from" not in options:
-                    binds[options["target"]] = context_dir / options.get("source", "").lstrip("/")
-        expand = lambda text: _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), ""), text)  # noqa: E731
-        arguments = [(option, expand(value)) for option, value in zip(tokens, tokens[1:], strict=False)]
-        context = next((_local(value, binds) for option, value in arguments if option == "--context"), None)
-        for option, value in arguments:
-            source, _, destination = value.partition("=")
-            local = _local(source, binds) if source.startswith("/") else context / source if context else None
-            if option == "--copy" and local is not None:
-                found[f"{task_root}/{destination}"] = local
+    for value in step.arguments.get("--copy", []):
+        source, _, destination = value.partition("=")
+        local = _local(source, binds) if source.startswith("/") else context / source if context else None
+        if local is not None:
+            found[f"{task_root}/{destination}"] = local
     return found
 
 

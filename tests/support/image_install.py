@@ -9,30 +9,17 @@ Every functions/<folder>/Dockerfile has one RUN in its runtime stage:
 from __future__ import annotations
 
 import json
-import re
-import shlex
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stacks.common.paths import REPO_ROOT
 from tests.support.artifacts import Artifacts
-from tools.dockerfile import parse_dockerfile
+from tools.dockerfile import InstallStep, parse_dockerfile
+from tools.dockerfile import install_step as read_install_step
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 
 INSTALL_COMMAND = ("python3", "/context/tools/task_root.py")
-_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
-
-
-@dataclass(frozen=True)
-class InstallStep:
-    arguments: dict[str, list[str]]  # option -> its values, in order
-    mounts: list[dict[str, str]]  # each --mount's options
-
-    def one(self, option: str) -> str:
-        (value,) = self.arguments[option]
-        return value
 
 
 def install_step(folder: str) -> InstallStep:
@@ -42,27 +29,12 @@ def install_step(folder: str) -> InstallStep:
 
 def install_step_of(path: Path) -> InstallStep:
     """The runtime stage's only RUN, which must be the task-root script, ARG defaults substituted."""
-    dockerfile = parse_dockerfile(path)
-    runtime = dockerfile.stages[-1]
-    (run,) = runtime.all("RUN")
+    runtime = parse_dockerfile(path).stages[-1]
+    assert len(runtime.all("RUN")) == 1, f"{path}: the runtime stage must have exactly one RUN"
     assert not runtime.all("COPY") and not runtime.all("ADD"), "the task root comes from the install step only"
-    tokens = shlex.split(run.arguments)
-    mounts = [
-        dict(option.partition("=")[::2] for option in token.removeprefix("--mount=").split(","))
-        for token in tokens
-        if token.startswith("--mount=")
-    ]
-    command = [token for token in tokens if not token.startswith("--mount=")]
-    assert tuple(command[:2]) == INSTALL_COMMAND, f"{path}: RUN {run.arguments!r} is not tools/task_root.py"
-    arguments: dict[str, list[str]] = {}
-    for option, value in zip(command[2::2], command[3::2], strict=True):
-        arguments.setdefault(option, []).append(value)
-    defaults = {**dockerfile.global_args, **runtime.args()}
-    substituted = {
-        option: [_VARIABLE.sub(lambda m: defaults.get(m.group(1) or m.group(2), m.group(0)), value) for value in values]
-        for option, values in arguments.items()
-    }
-    return InstallStep(arguments=substituted, mounts=mounts)
+    step = read_install_step(path)
+    assert tuple(step.command) == INSTALL_COMMAND, f"{path}: RUN {step.command!r} is not tools/task_root.py"
+    return step
 
 
 def image_task_root(artifacts: Artifacts, folder: str) -> Path:
