@@ -18,8 +18,9 @@ its bundled libraries included) and its import time (a fresh process that has al
 numpy and PIL.Image, as the function has; median of 5) are reported too.
 
 Options (those whose libraries are missing in this interpreter are reported as unavailable):
-  function      the function's own checkbox.imaging (open_image + scaled_pages), as deployed
-  pillow        Pillow full decode + checkbox.resize.resize_linear (grey pages resized as one
+  function      the function's own checkbox.imaging (open_image + scaled_pages), as deployed:
+                checkbox.decoders (simplejpeg, pyspng) for 8-bit RGB and grey JPEG and PNG
+  pillow        what the function did before checkbox.decoders: Pillow full decode + checkbox.resize.resize_linear (grey pages resized as one
                 channel, then repeated to RGB)
   pillow-draft  Pillow reduced-scale JPEG decode (Image.draft to the smallest 1/2, 1/4, 1/8
                 scale not below the target) + resize_linear (JPEG only)
@@ -44,7 +45,7 @@ import numpy as np
 
 # option -> (the import statement that loads what the option uses, distribution names to look for)
 EXTRA_PACKAGE = {
-    "function": (None, ()),
+    "function": ("import simplejpeg, pyspng", ("simplejpeg", "pyspng")),
     "pillow": (None, ()),
     "pillow-draft": (None, ()),
     "cv2": (
@@ -127,7 +128,9 @@ def _converter(option: str, input_size: tuple[int, int]) -> Callable[[bytes, tup
 
         def function(data: bytes, size: tuple[int, int]) -> np.ndarray:  # noqa: ARG001  (it fits the page itself)
             image = open_image(data, limits=limits)
-            (page,) = scaled_pages(image, input_width=input_size[0], input_height=input_size[1], limits=limits)
+            (page,) = scaled_pages(
+                image, data=data, input_width=input_size[0], input_height=input_size[1], limits=limits
+            )
             return page.pixels
 
         return function
@@ -185,19 +188,24 @@ def _package(option: str) -> dict[str, Any] | None:
         return None
     from importlib import metadata
 
-    for name in distributions:
+    installed = []
+    for name in distributions:  # every one installed counts (cv2's alternatives: one at most)
         try:
-            distribution = metadata.distribution(name)
+            installed.append(metadata.distribution(name))
         except metadata.PackageNotFoundError:
             continue
-        size = sum(
+    name = " + ".join(d.metadata["Name"] for d in installed) or "?"
+    version = " + ".join(d.version for d in installed) or None
+    size = (
+        sum(
             path.stat().st_size
+            for distribution in installed
             for path in (Path(str(distribution.locate_file(f))) for f in distribution.files or ())
             if path.is_file()
         )
-        break
-    else:
-        name, size, distribution = "?", None, None
+        if installed
+        else None
+    )
     script = f"import numpy, PIL.Image, time; started = time.perf_counter(); {statement}; print((time.perf_counter() - started) * 1000)"
     imports = [
         float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
@@ -205,7 +213,7 @@ def _package(option: str) -> dict[str, Any] | None:
     ]
     return {
         "distribution": name,
-        "version": distribution.version if distribution else None,
+        "version": version,
         "installed_bytes": size,
         "import_ms_median_of_5": statistics.median(imports),
     }

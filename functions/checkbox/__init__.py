@@ -2,15 +2,16 @@
 exported to ONNX, behind an API Gateway REST API (GET /health, POST /predict, POST /uploads).
 
 What ships to Lambda (a container image, functions/checkbox/Dockerfile) is exactly this
-package, the shared lambda_common package, onnxruntime, numpy, Pillow and Powertools, plus the
-model named by MODEL_PATH (baked into the image) or downloaded from MODEL_S3_URI at cold start.
+package, the shared lambda_common package, onnxruntime, numpy, Pillow, simplejpeg, pyspng and
+Powertools, plus the model named by MODEL_PATH (baked into the image) or downloaded from
+MODEL_S3_URI at cold start.
 No torch, no ultralytics, no OpenCV (resize reproduces its INTER_LINEAR).
 Handler: ``checkbox.handler.lambda_handler``.
 
-Modules: config (environment), events (event kinds), request
-(body, content types, thresholds), multipart (form-data parser), uploads (presigned uploads
-and reading them back), imaging (decoding, limits, orientation), resize (cv2.INTER_LINEAR),
-yolo (letterbox, output layouts, NMS), detector (the model), pipeline (pages through the
-model, the answer body), model_store (model from S3). Shared with the other functions
+Modules: config (environment), events (event kinds), request (body, content types,
+thresholds), multipart (form-data parser), uploads (presigned uploads and reading them back),
+imaging (decoding, limits, orientation), decoders (the fast JPEG and PNG route), resize
+(cv2.INTER_LINEAR), yolo (letterbox, output layouts, NMS), detector (the model), pipeline
+(pages through the model, the answer body), model_store (model from S3). Shared with the other functions
 (lambda_common): errors (ModelError), responses, telemetry, metric_names, s3_uri.
 """

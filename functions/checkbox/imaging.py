@@ -15,10 +15,12 @@ Limits, both checked before a pixel is decoded:
 Scale: each page is shrunk (or enlarged) into the model's input exactly as ultralytics'
 LetterBox does it when it trains, validates and predicts: the whole page decoded at full
 resolution, EXIF orientation applied, then cv2.INTER_LINEAR (checkbox.resize, OpenCV's
-arithmetic in numpy, bit for bit). Pillow decodes the same pixels as OpenCV for JPEG (both
-libjpeg-turbo, default IDCT and upsampling) and PNG (lossless). Faster routes exist and were
-measured (benchmarks/checkbox.py): a JPEG decoded at 1/2-1/8 scale (`draft`) or Pillow's
-antialiased resize give the network different pixels and 4-6 % different detections.
+arithmetic in numpy, bit for bit). Complete 8-bit RGB and grey JPEG and PNG pages, nearly
+every scan, are decoded by checkbox.decoders (libjpeg-turbo and libspng straight into numpy);
+Pillow decodes everything else. Both give the same pixels as OpenCV for JPEG (libjpeg-turbo,
+default IDCT and upsampling) and PNG (lossless). Faster routes exist and were measured
+(benchmarks/checkbox.py): a JPEG decoded at 1/2-1/8 scale (`draft`) or Pillow's antialiased
+resize give the network different pixels and 4-6 % different detections.
 Modes: bilevel becomes 0/255 grey, 16-bit grey keeps its high byte (as OpenCV reads it), grey
 is resized as one channel and repeated into RGB; palette and CMYK become RGB; transparency is
 composited on white paper (after resizing: OpenCV would drop the alpha channel instead, so
@@ -37,13 +39,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401  (registers only these)
 
+from checkbox.decoders import decode_fast, exif_orientation
 from checkbox.resize import resize_linear
 from checkbox.yolo import Letterbox
 from lambda_common.errors import ValidationError
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "TIFF", "WEBP")
 ALLOWED_DESCRIPTION = "PNG, JPEG, TIFF or WebP"
-ORIENTATION_TAG = 0x0112
 # ImageOps.exif_transpose's table: EXIF orientation -> the transpose that displays the image upright.
 TRANSPOSE_FOR_ORIENTATION = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -134,10 +136,11 @@ def page_count(image: Image.Image) -> int:
 
 
 def scaled_pages(
-    image: Image.Image, *, input_width: int, input_height: int, limits: ImageLimits
+    image: Image.Image, *, data: bytes, input_width: int, input_height: int, limits: ImageLimits
 ) -> Iterator[ScaledPage]:
-    """Every page, decoded and scaled for the model, one at a time (a page's pixels are
-    released before the next page is decoded)."""
+    """Every page of `image` (opened by open_image from `data`, the file's bytes), decoded and
+    scaled for the model, one at a time (a page's pixels are released before the next page is
+    decoded)."""
     for index in range(page_count(image)):
         if index:
             try:
@@ -145,18 +148,17 @@ def scaled_pages(
             except (OSError, SyntaxError, ValueError, EOFError) as error:
                 raise ValidationError(f"page {index} of the TIFF cannot be read: {_pillow_message(error)}") from None
             _check_pixels(image, limits, page=index)
-        yield scale_page(image, index=index, input_width=input_width, input_height=input_height)
+        yield scale_page(image, data=data, index=index, input_width=input_width, input_height=input_height)
 
 
-def scale_page(image: Image.Image, *, index: int, input_width: int, input_height: int) -> ScaledPage:
+def scale_page(image: Image.Image, *, data: bytes, index: int, input_width: int, input_height: int) -> ScaledPage:
     started = time.perf_counter()
-    try:
-        image.load()  # the whole page: see the module's docstring for why not a reduced scale
-        pixels = _pixels(image)
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        page = f"page {index} of the image" if index else "the image"
-        raise ValidationError(f"{page} cannot be decoded: {_pillow_message(error)}") from None
-    transpose = TRANSPOSE_FOR_ORIENTATION.get(_orientation(image))
+    fast = decode_fast(image, data) if index == 0 else None  # TIFF's later pages are Pillow's anyway
+    if fast is not None:
+        pixels, orientation = fast.pixels, fast.orientation
+    else:
+        pixels, orientation = _decode_with_pillow(image, index=index), exif_orientation(image)
+    transpose = TRANSPOSE_FOR_ORIENTATION.get(orientation)
     if transpose is not None:  # before resizing, as OpenCV applies it when it decodes
         pixels = _transposed(pixels, transpose)
     height, width = pixels.shape[:2]
@@ -177,13 +179,13 @@ def scale_page(image: Image.Image, *, index: int, input_width: int, input_height
     )
 
 
-def _orientation(image: Image.Image) -> int:
-    """The EXIF orientation (1 when absent or unreadable: a broken EXIF block is not worth a 400)."""
+def _decode_with_pillow(image: Image.Image, *, index: int) -> np.ndarray:
     try:
-        value = image.getexif().get(ORIENTATION_TAG, 1)
-    except Exception:  # Pillow raises many types on malformed EXIF; orientation is best effort
-        return 1
-    return value if isinstance(value, int) else 1
+        image.load()  # the whole page: see the module's docstring for why not a reduced scale
+        return _pixels(image)
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        page = f"page {index} of the image" if index else "the image"
+        raise ValidationError(f"{page} cannot be decoded: {_pillow_message(error)}") from None
 
 
 def _pixels(image: Image.Image) -> np.ndarray:

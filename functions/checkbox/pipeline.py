@@ -68,7 +68,7 @@ def detect(
         timing["decode"] += (time.perf_counter() - started) * 1000
         image_format = opened.format
         input_width, input_height = detector.input_size
-        for page in scaled_pages(opened, input_width=input_width, input_height=input_height, limits=limits):
+        for page in scaled_pages(opened, data=image, input_width=input_width, input_height=input_height, limits=limits):
             timing["decode"] += page.decode_ms
             timing["preprocess"] += page.resize_ms
             mark = time.perf_counter()

@@ -114,7 +114,8 @@ def undeclared_imports(fresh_run: dict, *, allowed: set[str], own: set[str]) -> 
     tops = {name.split(".")[0] for name in fresh_run["modules"]}
     stdlib = set(fresh_run["stdlib"])
     undeclared = {}
-    for top in tops - stdlib - own - {"lambda_common", "__main__", "_distutils_hack"}:
+    # cython_runtime: the module object every Cython extension (simplejpeg's) registers, no file.
+    for top in tops - stdlib - own - {"lambda_common", "__main__", "_distutils_hack", "cython_runtime"}:
         owners = {distribution_name(owner) for owner in fresh_run["owners"].get(top, [])}
         if top.startswith("_") and not owners:
             continue  # interpreter-internal modules (_io, _abc, ...)

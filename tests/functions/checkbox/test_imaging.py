@@ -18,7 +18,7 @@ LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
 
 def pages(data: bytes, *, limits: ImageLimits = LIMITS, input_size: tuple[int, int] = (640, 640)) -> list:
     image = open_image(data, limits=limits)
-    return list(scaled_pages(image, input_width=input_size[0], input_height=input_size[1], limits=limits))
+    return list(scaled_pages(image, data=data, input_width=input_size[0], input_height=input_size[1], limits=limits))
 
 
 # --- formats --------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_every_tiff_page_is_checked_against_the_pixel_limit() -> None:
     limits = ImageLimits(max_pixels=20_000, max_pages=20)
     data = multipage_tiff([(100, 100), (300, 100)])
     image = open_image(data, limits=limits)  # the first page is within the limit
-    found = scaled_pages(image, input_width=640, input_height=640, limits=limits)
+    found = scaled_pages(image, data=data, input_width=640, input_height=640, limits=limits)
     assert next(found).index == 0
     with pytest.raises(ValidationError, match=r"page 1 is 300x100 = 30,000 pixels"):
         next(found)
@@ -125,8 +125,9 @@ def test_a_multipage_tiff_gives_one_page_per_frame() -> None:
 
 
 def test_a_jpeg_is_decoded_in_full_and_reported_at_its_original_size() -> None:
-    image = open_image(encoded(page_image(2480, 3508), "JPEG"), limits=LIMITS)
-    (page,) = scaled_pages(image, input_width=640, input_height=640, limits=LIMITS)
+    data = encoded(page_image(2480, 3508), "JPEG")
+    image = open_image(data, limits=LIMITS)
+    (page,) = scaled_pages(image, data=data, input_width=640, input_height=640, limits=LIMITS)
     assert image.size == (2480, 3508)  # no reduced-scale (draft) decoding: it changes the pixels
     assert (page.letterbox.width, page.letterbox.height) == (2480, 3508)
     assert page.pixels.shape == (640, 452, 3)

@@ -42,7 +42,7 @@ def ultralytics_tensor(data: bytes, size: int = 640) -> np.ndarray:
 
 
 def function_tensor(data: bytes) -> np.ndarray:
-    (page,) = scaled_pages(open_image(data, limits=LIMITS), input_width=640, input_height=640, limits=LIMITS)
+    (page,) = scaled_pages(open_image(data, limits=LIMITS), data=data, input_width=640, input_height=640, limits=LIMITS)
     return page.letterbox.tensor(page.pixels)
 
 

@@ -47,7 +47,16 @@ def test_the_install_step_reads_the_context_mount() -> None:
 
 def test_the_requirements_hold_the_runtime_and_no_training_stack() -> None:
     locked = pins(REQUIREMENTS)
-    assert set(locked) == {"numpy", "onnxruntime", "pillow", "aws-lambda-powertools", "jmespath", "typing-extensions"}
+    assert set(locked) == {
+        "numpy",
+        "onnxruntime",
+        "pillow",
+        "pyspng",
+        "simplejpeg",
+        "aws-lambda-powertools",
+        "jmespath",
+        "typing-extensions",
+    }
     # Both architectures' locks, and the versions the tests run: tests/functions/test_runtime_images.py
 
 
