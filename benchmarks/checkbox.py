@@ -59,11 +59,12 @@ from benchmarks.checkbox_scoring import (
     match_rate,
     score_against_truth,
     total,
-)  # fmt: skip
+)
 from benchmarks.cold_start import measure_cold_starts
 from benchmarks.lambda_packaging import copy_function_code
 from benchmarks.machine import describe_machine
 from benchmarks.report import markdown_table, write_results
+from checkbox.config import TUNING_VARIABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "checkbox"
@@ -81,8 +82,8 @@ CONF, IOU, MAX_DET = 0.25, 0.45, 300  # the function's defaults, given to ultral
 TARGET_MATCH = 0.99
 DECODE_OPTIONS = ("function", "pillow", "pillow-draft", "cv2", "imagecodecs")
 DECODE_LABELS = {
-    "function": "the function as it is (checkbox.imaging: open_image + scaled_pages)",
-    "pillow": "(a) Pillow full decode + resize_linear",
+    "function": "the function as it is (checkbox.imaging: simplejpeg / pyspng + resize_linear)",
+    "pillow": "(a) Pillow full decode + resize_linear (the function before simplejpeg / pyspng)",
     "pillow-draft": "(b) Pillow reduced-scale JPEG decode (draft) + resize_linear",
     "cv2": "(c) cv2.imdecode + cv2.resize(INTER_LINEAR)",
     "imagecodecs": "(d) imagecodecs.png_decode + resize_linear",
@@ -155,23 +156,53 @@ def main() -> None:
         _read(model_path)  # into the page cache: the file's size must not count in the cold start
 
         print("starting the function's worker and ultralytics' worker...", flush=True)
-        function = Worker([sys.executable, "-m", "benchmarks.checkbox_warm", "--log", str(scratch / "function.log")],
-                          env=env, stderr_path=scratch / "function.err")  # fmt: skip
+        function = Worker(
+            [sys.executable, "-m", "benchmarks.checkbox_warm", "--log", str(scratch / "function.log")],
+            env=env,
+            stderr_path=scratch / "function.err",
+        )
         function_info = function.ready
         input_width, input_height = function_info["model"]["input"]["width"], function_info["model"]["input"]["height"]
         ultralytics = Worker(
-            [str(ultralytics_python), "-m", "benchmarks.checkbox_ultralytics", "--model", str(model_path),
-             "--imgsz", str(input_height), str(input_width), "--conf", str(CONF), "--iou", str(IOU), "--max-det", str(MAX_DET)],
-            env=_ultralytics_env(scratch), stderr_path=scratch / "ultralytics.err",
-        )  # fmt: skip
+            [
+                str(ultralytics_python),
+                "-m",
+                "benchmarks.checkbox_ultralytics",
+                "--model",
+                str(model_path),
+                "--imgsz",
+                str(input_height),
+                str(input_width),
+                "--conf",
+                str(CONF),
+                "--iou",
+                str(IOU),
+                "--max-det",
+                str(MAX_DET),
+            ],
+            env=_ultralytics_env(scratch),
+            stderr_path=scratch / "ultralytics.err",
+        )
         ultralytics_info = ultralytics.ready
 
         raised: list[Worker] = []
 
         def raised_limit() -> Worker:
             if not raised:
-                raised.append(Worker([sys.executable, "-m", "benchmarks.checkbox_warm", "--log", str(scratch / "function-raised.log"),
-                                      "--lift-body-limit"], env=env, stderr_path=scratch / "function-raised.err"))  # fmt: skip
+                raised.append(
+                    Worker(
+                        [
+                            sys.executable,
+                            "-m",
+                            "benchmarks.checkbox_warm",
+                            "--log",
+                            str(scratch / "function-raised.log"),
+                            "--lift-body-limit",
+                        ],
+                        env=env,
+                        stderr_path=scratch / "function-raised.err",
+                    )
+                )
             return raised[0]
 
         print(
@@ -195,15 +226,22 @@ def main() -> None:
         function.close()
         ultralytics.close()
         decoding = decode_options(
-            big_pages, windows, scratch=scratch, code_root=code_root, input_size=(input_width, input_height),
-            repeats=arguments.decode_repeats, interpreters=_decode_interpreters(arguments, ultralytics_python),
-        )  # fmt: skip
+            big_pages,
+            windows,
+            scratch=scratch,
+            code_root=code_root,
+            input_size=(input_width, input_height),
+            repeats=arguments.decode_repeats,
+            interpreters=_decode_interpreters(arguments, ultralytics_python),
+        )
 
         print(f"cold starts ({arguments.cold_starts} fresh processes)...", flush=True)
         phases_path = scratch / "cold.jsonl"
         first = next(page for page in manifest.pages if page.cell == cell_name("JPEG", 300))
-        script = (f"IMAGE = {first.path!r}\nCONTENT_TYPE = {first.content_type!r}\nPHASES = {str(phases_path)!r}\n"
-                  + COLD_START_SCRIPT)  # fmt: skip
+        script = (
+            f"IMAGE = {first.path!r}\nCONTENT_TYPE = {first.content_type!r}\nPHASES = {str(phases_path)!r}\n"
+            + COLD_START_SCRIPT
+        )
         runs = measure_cold_starts(script=script, env=env, repeats=arguments.cold_starts)
         phases = [json.loads(line) for line in phases_path.read_text().splitlines()]
 
@@ -244,7 +282,7 @@ def main() -> None:
             "model": {
                 key: function_info["model"][key]
                 for key in ("path", "sha256", "size_bytes", "input", "output", "class_names", "metadata")
-            },  # fmt: skip
+            },
         },
         "pages": pages,
         "cells": summarize_cells(pages),
@@ -283,8 +321,11 @@ def render_only() -> None:
 
 def _parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ultralytics-python", default=str(DEFAULT_ULTRALYTICS_PYTHON),
-                        help="interpreter with ultralytics, torch, opencv-python, onnxruntime (default .venv-train/bin/python)")  # fmt: skip
+    parser.add_argument(
+        "--ultralytics-python",
+        default=str(DEFAULT_ULTRALYTICS_PYTHON),
+        help="interpreter with ultralytics, torch, opencv-python, onnxruntime (default .venv-train/bin/python)",
+    )
     parser.add_argument(
         "--model", type=Path, default=DEFAULT_MODEL, help="the exported ONNX model (default models/checkbox/model.onnx)"
     )
@@ -298,9 +339,13 @@ def _parse_arguments() -> argparse.Namespace:
         action="store_true",
         help="measure nothing: recompute the summaries, targets and Markdown from the saved checkbox.json",
     )
-    parser.add_argument("--decoders-python", action="append", default=[],
-                        help="another interpreter to run the decode options this one lacks in (cv2, imagecodecs)"
-                             "; may be given more than once; the ultralytics interpreter is tried last")  # fmt: skip
+    parser.add_argument(
+        "--decoders-python",
+        action="append",
+        default=[],
+        help="another interpreter to run the decode options this one lacks in (cv2, imagecodecs)"
+        "; may be given more than once; the ultralytics interpreter is tried last",
+    )
     return parser.parse_args()
 
 
@@ -310,8 +355,15 @@ class Worker:
     def __init__(self, command: list[str], *, env: dict[str, str], stderr_path: Path) -> None:
         self._stderr_path = stderr_path
         self._stderr: IO[bytes] = stderr_path.open("wb")
-        self._process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self._stderr, text=True)  # fmt: skip
+        self._process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
         self.ready = self._read()
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -356,8 +408,10 @@ def compare(
         request = {"path": page.path, "content_type": page.content_type, "repeats": repeats, "warmup": warmup}
         asks = {
             "function": lambda r=request: function.ask(r),
-            "ultralytics": lambda p=page: ultralytics.ask({"predict": {"path": p.path, "repeats": repeats, "warmup": warmup}}),
-        }  # fmt: skip
+            "ultralytics": lambda p=page: ultralytics.ask(
+                {"predict": {"path": p.path, "repeats": repeats, "warmup": warmup}}
+            ),
+        }
         sides = list(asks) if number % 2 == 0 else list(reversed(asks))
         answers = {}
         for side in sides:
@@ -410,8 +464,11 @@ def compare(
             status += (
                 f"  (over the deployed {STACK_BODY_LIMIT:,}-byte body limit: answered with the limit lifted in process)"
             )
-        print(f"  {page.id:<18} function {_ms(results[-1]['function']['p50_ms'])}  ultralytics {_ms(results[-1]['ultralytics']['p50_ms'])}"
-              f"  match {match.matched}/{max(match.first, match.second)}  drawn {len(page.boxes)}{status}", flush=True)  # fmt: skip
+        print(
+            f"  {page.id:<18} function {_ms(results[-1]['function']['p50_ms'])}  ultralytics {_ms(results[-1]['ultralytics']['p50_ms'])}"
+            f"  match {match.matched}/{max(match.first, match.second)}  drawn {len(page.boxes)}{status}",
+            flush=True,
+        )
     return results
 
 
@@ -450,7 +507,7 @@ def _summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
             }
             for p in group
             if p not in answered
-        ],  # fmt: skip
+        ],
         "over_deployed_body_limit": [
             {
                 "id": p["id"],
@@ -460,7 +517,7 @@ def _summarize(group: list[dict[str, Any]]) -> dict[str, Any]:
             }
             for p in group
             if p["function"].get("deployed_refused")
-        ],  # fmt: skip
+        ],
         "bytes_median": statistics.median(page["bytes"] for page in group),
         # one cell: the median of its pages' p50s; several cells (pages of different sizes): their mean
         "function_ms": average(f_times) if f_times else None,
@@ -491,9 +548,15 @@ def _truth(data: dict[str, int]) -> TruthScore:
 
 
 def decode_options(
-    pages: list[PageFile], windows: dict[str, Any], *, scratch: Path, code_root: Path, input_size: tuple[int, int],
-    repeats: int, interpreters: list[tuple[str, str]],
-) -> dict[str, Any]:  # fmt: skip
+    pages: list[PageFile],
+    windows: dict[str, Any],
+    *,
+    scratch: Path,
+    code_root: Path,
+    input_size: tuple[int, int],
+    repeats: int,
+    interpreters: list[tuple[str, str]],
+) -> dict[str, Any]:
     """Each option in the first interpreter that has it (this one first: the function's versions)."""
     job_pages = [{"path": page.path, "image_format": page.image_format, **windows[page.path]} for page in pages]
     env = os.environ | {"PYTHONPATH": f"{code_root}{os.pathsep}{REPO_ROOT}"}
@@ -507,8 +570,13 @@ def decode_options(
         job_path.write_text(
             json.dumps({"input_size": list(input_size), "pages": job_pages, "options": missing, "repeats": repeats})
         )
-        completed = subprocess.run([python, "-m", "benchmarks.checkbox_decoders", "--job", str(job_path), "--output", str(output)],
-                                   env=env, cwd=REPO_ROOT, capture_output=True, text=True)  # fmt: skip
+        completed = subprocess.run(
+            [python, "-m", "benchmarks.checkbox_decoders", "--job", str(job_path), "--output", str(output)],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+        )
         if completed.returncode != 0:
             print(f"  decode options under {python} failed:\n{completed.stderr[-2000:]}", flush=True)
             continue
@@ -532,8 +600,7 @@ def _decode_interpreters(arguments: argparse.Namespace, ultralytics_python: Path
 def _function_env(scratch: Path, code_root: Path, model_path: Path) -> dict[str, str]:
     """The parent's environment minus the function's tuning variables, plus what the stack and
     Lambda set (3008 MB -> 2 threads), caches under the scratch directory (never $HOME)."""
-    tuning = ("MODEL_S3_URI", "MAX_IMAGE_PIXELS", "MAX_PAGES", "MAX_BODY_BYTES", "DEFAULT_CONF", "DEFAULT_IOU",
-              "MAX_DETECTIONS", "INTRA_OP_THREADS", "POWERTOOLS_DEV")  # fmt: skip
+    tuning = (*TUNING_VARIABLES, "POWERTOOLS_DEV")
     environment = {name: value for name, value in os.environ.items() if name not in tuning}
     return (
         environment
@@ -631,15 +698,25 @@ def evaluate_targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
         )
         if group["over_deployed_body_limit"]:
             note += f" (of which {len(group['over_deployed_body_limit'])} over the deployed body limit \\*)"
-        checks.append((f"{image_format}: function time per page p50 <= ultralytics' (mean over both dpi)",
-                       f"{_ms(mine)} vs {_ms(theirs)}{note}", passed))  # fmt: skip
+        checks.append(
+            (
+                f"{image_format}: function time per page p50 <= ultralytics' (mean over both dpi)",
+                f"{_ms(mine)} vs {_ms(theirs)}{note}",
+                passed,
+            )
+        )
     for image_format, dpi in CELLS:  # the same on the fastest calls, per cell: nearest to a quiet machine
         group = cells.get(cell_name(image_format, dpi))
         if not group or group["function_fastest_ms"] is None:
             continue
         mine, theirs = group["function_fastest_ms"], group["ultralytics_fastest_ms"]
-        checks.append((f"{cell_name(image_format, dpi)}: the same on the cell's fastest call (nearest to a quiet machine)",
-                       f"{_ms(mine)} vs {_ms(theirs)}", mine <= theirs))  # fmt: skip
+        checks.append(
+            (
+                f"{cell_name(image_format, dpi)}: the same on the cell's fastest call (nearest to a quiet machine)",
+                f"{_ms(mine)} vs {_ms(theirs)}",
+                mine <= theirs,
+            )
+        )
     return [
         {"target": target, "measured": measured, "result": {True: "PASS", False: "FAIL", None: "n/a"}[passed]}
         for target, measured, passed in checks
@@ -652,8 +729,11 @@ def render_markdown(figures: dict[str, Any]) -> str:
     rows = []
     for name, cell in cells.items():
         ratio = cell["function_ms"] / cell["ultralytics_ms"] if cell["function_ms"] and cell["ultralytics_ms"] else None
-        fastest = (cell["function_fastest_ms"] / cell["ultralytics_fastest_ms"]
-                   if cell["function_fastest_ms"] and cell["ultralytics_fastest_ms"] else None)  # fmt: skip
+        fastest = (
+            cell["function_fastest_ms"] / cell["ultralytics_fastest_ms"]
+            if cell["function_fastest_ms"] and cell["ultralytics_fastest_ms"]
+            else None
+        )
         pages = f"{cell['pages']}"
         if cell["refused_by_function"]:
             pages += f" ({len(cell['refused_by_function'])} refused)"
@@ -661,7 +741,11 @@ def render_markdown(figures: dict[str, Any]) -> str:
             pages += f" ({len(cell['over_deployed_body_limit'])} over the body limit \\*)"
         bold = name == "all pages"
         row = [
-            name, pages, f"{cell['bytes_median'] / 1e6:.2f} MB", _ms(cell["function_ms"]), _ms(cell["ultralytics_ms"]),
+            name,
+            pages,
+            f"{cell['bytes_median'] / 1e6:.2f} MB",
+            _ms(cell["function_ms"]),
+            _ms(cell["ultralytics_ms"]),
             "-" if ratio is None else f"{ratio:.2f}x",
             f"{_ms(cell['function_fastest_ms'])} / {_ms(cell['ultralytics_fastest_ms'])}"
             + ("" if fastest is None else f" = {fastest:.2f}x"),
@@ -669,23 +753,41 @@ def render_markdown(figures: dict[str, Any]) -> str:
             f"{_pct(cell['function_precision'])} / {_pct(cell['function_recall'])}",
             f"{_pct(cell['ultralytics_precision'])} / {_pct(cell['ultralytics_recall'])}",
             f"{cell['function_detections']} / {cell['ultralytics_detections']} / {cell['drawn']}",
-        ]  # fmt: skip
+        ]
         rows.append([f"**{value}**" for value in row] if bold else row)
     table = markdown_table(
-        headers=["cell", "pages", "file (median)", "function p50", "ultralytics p50", "function / ultralytics (target <= 1)",
-                 "fastest call: function / ultralytics",
-                 f"match rate (target >= {TARGET_MATCH:.0%})", "function precision / recall (target >= ultralytics')",
-                 "ultralytics precision / recall", "detections function / ultralytics / drawn"],
+        headers=[
+            "cell",
+            "pages",
+            "file (median)",
+            "function p50",
+            "ultralytics p50",
+            "function / ultralytics (target <= 1)",
+            "fastest call: function / ultralytics",
+            f"match rate (target >= {TARGET_MATCH:.0%})",
+            "function precision / recall (target >= ultralytics')",
+            "ultralytics precision / recall",
+            "detections function / ultralytics / drawn",
+        ],
         rows=rows,
-    )  # fmt: skip
+    )
     stage_names = ("decode", "preprocess", "inference", "postprocess")
     stage_rows = [
-        [name, *(_ms(cell["function_stages_ms"].get(stage)) if cell["function_stages_ms"] else "-" for stage in stage_names)]
-        for name, cell in cells.items() if " dpi" in name and "both" not in name
-    ]  # fmt: skip
+        [
+            name,
+            *(
+                _ms(cell["function_stages_ms"].get(stage)) if cell["function_stages_ms"] else "-"
+                for stage in stage_names
+            ),
+        ]
+        for name, cell in cells.items()
+        if " dpi" in name and "both" not in name
+    ]
     stage_table = markdown_table(headers=["function stages, p50 (its own timing_ms)", *stage_names], rows=stage_rows)
-    target_table = markdown_table(headers=["target (from the issue)", "measured", "result"],
-                                  rows=[[t["target"], t["measured"], t["result"]] for t in figures["targets"]])  # fmt: skip
+    target_table = markdown_table(
+        headers=["target (from the issue)", "measured", "result"],
+        rows=[[t["target"], t["measured"], t["result"]] for t in figures["targets"]],
+    )
 
     decoding = figures["decoding"]["options"]
     decode_rows = []
@@ -696,21 +798,34 @@ def render_markdown(figures: dict[str, Any]) -> str:
             decode_rows.append([DECODE_LABELS[option], "unavailable", "-", "-", "-", "-", why[:140]])
             continue
         package = result.get("package")
-        extra = ("none (already shipped)" if package is None else
-                 f"{package['distribution']} {package['version']}: {package['installed_bytes'] / 1e6:.0f} MB, import {package['import_ms_median_of_5']:.0f} ms")  # fmt: skip
+        extra = (
+            "none (already shipped)"
+            if package is None
+            else f"{package['distribution']} {package['version']}: {package['installed_bytes'] / 1e6:.0f} MB, import {package['import_ms_median_of_5']:.0f} ms"
+        )
         cells_out = []
         for image_format in ("JPEG", "PNG"):
             measured = result["formats"].get(image_format)
             cells_out.append("n/a" if measured is None else _ms(measured["p50_ms"]))
-            cells_out.append("n/a" if measured is None else
-                             f"{measured['mean_abs_difference_255']:.4f} / {100 * measured['identical_share']:.1f} %")  # fmt: skip
+            cells_out.append(
+                "n/a"
+                if measured is None
+                else f"{measured['mean_abs_difference_255']:.4f} / {100 * measured['identical_share']:.1f} %"
+            )
         threads = f" (OpenCV threads: {result['threads']})" if "threads" in result else ""
         decode_rows.append([DECODE_LABELS[option], *cells_out, extra, result["interpreter"] + threads])
     decode_table = markdown_table(
-        headers=["bytes -> RGB at letterbox size, 300 dpi pages", "JPEG p50", "JPEG vs ultralytics (MAD /255, identical)",
-                 "PNG p50", "PNG vs ultralytics (MAD /255, identical)", "extra package (installed size, import)", "run in"],
+        headers=[
+            "bytes -> RGB at letterbox size, 300 dpi pages",
+            "JPEG p50",
+            "JPEG vs ultralytics (MAD /255, identical)",
+            "PNG p50",
+            "PNG vs ultralytics (MAD /255, identical)",
+            "extra package (installed size, import)",
+            "run in",
+        ],
         rows=decode_rows,
-    )  # fmt: skip
+    )
 
     single = [(name, cell) for name, cell in cells.items() if " dpi" in name and "both" not in name]
     notes = []
@@ -731,11 +846,16 @@ def render_markdown(figures: dict[str, Any]) -> str:
         first = refused[0]
         notes.append(
             f"**The function refused {len(refused)} of {cells['all pages']['pages']} pages** ({', '.join(r['id'] for r in refused)}):"
-            f" HTTP {first['status']}, \"{first['error']}\". They count as pages where the function found nothing in the match"
+            f' HTTP {first["status"]}, "{first["error"]}". They count as pages where the function found nothing in the match'
             " rate and in precision / recall; the time columns compare only the pages the function answered (ultralytics on"
-            " all pages of those cells: " + ", ".join(
-                f"{name} {_ms(cell['ultralytics_ms_all_pages'])}" for name, cell in single if cell["refused_by_function"]) + ")."
-        )  # fmt: skip
+            " all pages of those cells: "
+            + ", ".join(
+                f"{name} {_ms(cell['ultralytics_ms_all_pages'])}"
+                for name, cell in single
+                if cell["refused_by_function"]
+            )
+            + ")."
+        )
     refused_text = "".join(f"\n{note}\n" for note in notes)
     threads = ul["threads"]
     versions = ul["versions"]
@@ -830,7 +950,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
                     ],
                     ["model file size (page-cached, not counted above)", f"{model['size_bytes'] / 1e6:.1f} MB"],
                 ],
-            ),  # fmt: skip
+            ),
             "",
             f"{method['cold_starts']} fresh processes (`python -B`, the function package compiled as the image compiles it).",
         ]

@@ -61,8 +61,16 @@ def synthetic_form(*, size: tuple[int, int] = A4_300DPI, seed: int = 300) -> tup
                     draw.line([box.x1 + inset, box.y1 + inset, box.x2 - inset, box.y2 - inset], fill=0, width=stroke)
                     draw.line([box.x1 + inset, box.y2 - inset, box.x2 - inset, box.y1 + inset], fill=0, width=stroke)
                 boxes.append(box)
-                _words(draw, rng, x=box.x2 + int(20 * scale), y=y + (side - glyph_height) // 2,
-                       end=bx + int(330 * scale), glyph_height=glyph_height, stroke=stroke, scale=scale)  # fmt: skip
+                _words(
+                    draw,
+                    rng,
+                    x=box.x2 + int(20 * scale),
+                    y=y + (side - glyph_height) // 2,
+                    end=bx + int(330 * scale),
+                    glyph_height=glyph_height,
+                    stroke=stroke,
+                    scale=scale,
+                )
         else:
             end = width - margin - int(rng.integers(0, 600) * scale)
             _words(draw, rng, x=x, y=y, end=end, glyph_height=glyph_height, stroke=stroke, scale=scale)
@@ -76,9 +84,16 @@ def synthetic_form(*, size: tuple[int, int] = A4_300DPI, seed: int = 300) -> tup
 
 
 def _words(
-    draw: ImageDraw.ImageDraw, rng: np.random.Generator, *, x: int, y: int, end: int,
-    glyph_height: int, stroke: int, scale: float,
-) -> None:  # fmt: skip
+    draw: ImageDraw.ImageDraw,
+    rng: np.random.Generator,
+    *,
+    x: int,
+    y: int,
+    end: int,
+    glyph_height: int,
+    stroke: int,
+    scale: float,
+) -> None:
     """Text-like strokes: glyphs of random widths made of vertical and diagonal strokes."""
     while x < end:
         word_length = int(rng.integers(2, 9))

@@ -106,7 +106,7 @@ def _make(job: tuple[Path, int, int]) -> list[PageFile]:
                 width=drawn.width,
                 height=drawn.height,
                 boxes=drawn.boxes,
-            )  # fmt: skip
+            )
         )
     return pages
 

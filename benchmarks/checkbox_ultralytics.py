@@ -56,8 +56,14 @@ def main() -> None:
 
     model = YOLO(arguments.model, task="detect")
     imgsz = tuple(arguments.imgsz)
-    options = {"imgsz": imgsz, "conf": arguments.conf, "iou": arguments.iou, "max_det": arguments.max_det,
-               "device": "cpu", "verbose": False}  # fmt: skip
+    options = {
+        "imgsz": imgsz,
+        "conf": arguments.conf,
+        "iou": arguments.iou,
+        "max_det": arguments.max_det,
+        "device": "cpu",
+        "verbose": False,
+    }
 
     def predict(data: bytes) -> str:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
@@ -82,7 +88,7 @@ def main() -> None:
                 "onnxruntime": onnxruntime.__version__,
                 "numpy": np.__version__,
                 "python": sys.version.split()[0],
-            },  # fmt: skip
+            },
             "threads": {
                 "onnxruntime_intra_op": session_options.intra_op_num_threads if session_options else None,
                 "onnxruntime_inter_op": session_options.inter_op_num_threads if session_options else None,
@@ -123,8 +129,13 @@ def main() -> None:
                 target = Path(job["directory"]) / (Path(path).name + ".npy")
                 np.save(target, np.ascontiguousarray(boxed[..., ::-1]))  # BGR -> RGB, as predict does
                 new_width, new_height = params["new_unpad"]
-                windows[path] = {"npy": str(target), "top": int(params["top"]), "left": int(params["left"]),
-                                 "height": int(new_height), "width": int(new_width)}  # fmt: skip
+                windows[path] = {
+                    "npy": str(target),
+                    "top": int(params["top"]),
+                    "left": int(params["left"]),
+                    "height": int(new_height),
+                    "width": int(new_width),
+                }
             answer({"windows": windows})
         else:
             answer({"error": f"unknown request {sorted(request)}"})

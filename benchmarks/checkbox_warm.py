@@ -71,9 +71,12 @@ def proxy_event(image: bytes, *, content_type: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", type=Path, required=True, help="where the function's log lines go")
-    parser.add_argument("--lift-body-limit", action="store_true",
-                        help="replace the handler's request limits with a body limit of 1 TiB (in process: the configuration"
-                             " caps MAX_BODY_BYTES at Lambda's 6 MiB payload), for pages no deployment can receive")  # fmt: skip
+    parser.add_argument(
+        "--lift-body-limit",
+        action="store_true",
+        help="replace the handler's request limits with a body limit of 1 TiB (in process: the configuration"
+        " caps MAX_BODY_BYTES at Lambda's 6 MiB payload), for pages no deployment can receive",
+    )
     arguments = parser.parse_args()
     protocol = sys.stdout
     log = arguments.log.open("w")

@@ -53,7 +53,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from lambda_common.env import LAMBDA_PAYLOAD_LIMIT_BYTES, EnvReader, configured_threads, function_identity
+from lambda_common.env import (
+    ENV_INTRA_OP_THREADS,
+    LAMBDA_PAYLOAD_LIMIT_BYTES,
+    EnvReader,
+    configured_threads,
+    function_identity,
+)
 from lambda_common.function_config import BaseFunctionConfig
 from lambda_common.s3_uri import S3Object, S3UriError
 
@@ -69,6 +75,21 @@ ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
 ENV_UPLOADS_PREFIX = "UPLOADS_PREFIX"
 ENV_UPLOAD_URL_EXPIRES_SECONDS = "UPLOAD_URL_EXPIRES_SECONDS"
 ENV_MAX_UPLOAD_BYTES = "MAX_UPLOAD_BYTES"
+# What tunes the function besides MODEL_PATH: cleared where a developer's shell must not leak in.
+TUNING_VARIABLES = (
+    ENV_MODEL_S3_URI,
+    ENV_MAX_IMAGE_PIXELS,
+    ENV_MAX_PAGES,
+    ENV_MAX_BODY_BYTES,
+    ENV_DEFAULT_CONF,
+    ENV_DEFAULT_IOU,
+    ENV_MAX_DETECTIONS,
+    ENV_INTRA_OP_THREADS,
+    ENV_UPLOADS_BUCKET,
+    ENV_UPLOADS_PREFIX,
+    ENV_UPLOAD_URL_EXPIRES_SECONDS,
+    ENV_MAX_UPLOAD_BYTES,
+)
 # The limits of MAX_UPLOAD_BYTES and UPLOAD_URL_EXPIRES_SECONDS (stacks/settings.py checks the same).
 MAX_UPLOAD_BYTES_LIMIT = 1_000_000_000
 UPLOAD_URL_EXPIRES_RANGE = (10, 3600)
