@@ -15,6 +15,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from stacks.batch_predict import BatchPredictStack
+from stacks.common.batch_job_payloads import BATCH_INPUT_FIELDS
 from stacks.common.packages import PYTHON_VERSION
 from stacks.common.paths import REPO_ROOT
 from tests.support.templates import (
@@ -37,20 +38,10 @@ LAMBDA_TRANSIENT_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.TooManyRequestsException",
 ]
-BATCH_INPUT = {
-    f"{name}.$": f"$.batch_input.{name}"
-    for name in (
-        "item_kind",
-        "model_s3_uri",
-        "output_s3_prefix",
-        "prediction_column_name",
-        "feature_columns",
-        "include_probabilities",
-        "output_format",
-        "data_bucket",
-        "data_prefix",
-    )
-}
+# Every batch receives plan_job's batch_input copied field by field, each `<name>.$` reading
+# `$.batch_input.<name>`. Which names: the stack's field list, which the function's tests hold
+# to the keys plan_job returns (tests/functions/batch_predict/test_step_functions.py).
+BATCH_INPUT = {f"{name}.$": f"$.batch_input.{name}" for name in BATCH_INPUT_FIELDS}
 
 
 # --- reading templates -----------------------------------------------------------------------
