@@ -16,7 +16,7 @@ import pytest
 from clients.mask_predictor import MaskPredictorClient
 from clients.sentiment import SentimentClient, SentimentClientConfig
 from tests.support import sentiment as sentiment_function
-from tests.support.client_servers import MASK_FUNCTION_NAME, SENTIMENT_FUNCTION_NAME, fresh, lambda_client_for, serving
+from tests.support.client_servers import MASK_FUNCTION_NAME, SENTIMENT_FUNCTION_NAME, invoke_api_fixtures
 from tests.support.handlers import import_handler
 from tests.support.lambda_invoke_server import LambdaInvokeServer
 from tests.support.mask_predictor import MODEL_DIR
@@ -33,23 +33,8 @@ def mask_handler() -> Iterator[Callable[[Any, Any], Any]]:
         yield importlib.import_module("mask_predictor.handler").lambda_handler
 
 
-@pytest.fixture(scope="session")
-def invoke_server(mask_handler: Callable[[Any, Any], Any]) -> Iterator[LambdaInvokeServer]:
-    with serving(MASK_FUNCTION_NAME, mask_handler) as server:
-        yield server
-
-
-@pytest.fixture
-def server(invoke_server: LambdaInvokeServer) -> Iterator[LambdaInvokeServer]:
-    """The shared server with an empty request log and no throttling left from another test."""
-    with fresh(invoke_server):
-        yield invoke_server
-
-
-@pytest.fixture(scope="session")
-def lambda_client(invoke_server: LambdaInvokeServer) -> Any:
-    """A real boto3 Lambda client, configured as the client's default one, aimed at the server."""
-    return lambda_client_for(invoke_server)
+# invoke_server, server, lambda_client: the mask predictor behind the session's Invoke API.
+invoke_server, server, lambda_client = invoke_api_fixtures("", MASK_FUNCTION_NAME, "mask_handler")
 
 
 @pytest.fixture
@@ -94,24 +79,10 @@ def sentiment_handler() -> Callable[[Any, Any], Any]:
     ).lambda_handler
 
 
-@pytest.fixture(scope="session")
-def sentiment_invoke_server(
-    sentiment_handler: Callable[[Any, Any], Any],
-) -> Iterator[LambdaInvokeServer]:
-    with serving(SENTIMENT_FUNCTION_NAME, sentiment_handler, memory_limit_in_mb=2048, timeout_seconds=60) as server:
-        yield server
-
-
-@pytest.fixture
-def sentiment_server(sentiment_invoke_server: LambdaInvokeServer) -> Iterator[LambdaInvokeServer]:
-    """The shared sentiment server with an empty request log and no throttling left over."""
-    with fresh(sentiment_invoke_server):
-        yield sentiment_invoke_server
-
-
-@pytest.fixture(scope="session")
-def sentiment_lambda_client(sentiment_invoke_server: LambdaInvokeServer) -> Any:
-    return lambda_client_for(sentiment_invoke_server)
+# sentiment_invoke_server, sentiment_server, sentiment_lambda_client: the sentiment function's.
+sentiment_invoke_server, sentiment_server, sentiment_lambda_client = invoke_api_fixtures(
+    "sentiment_", SENTIMENT_FUNCTION_NAME, "sentiment_handler", memory_limit_in_mb=2048, timeout_seconds=60
+)
 
 
 @pytest.fixture

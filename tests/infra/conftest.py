@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_cdk import Stack
@@ -14,6 +15,7 @@ from stacks.settings import (
     BatchStateMachineSettings,
     BucketLocation,
     BudgetSettings,
+    EnvironmentSettings,
     ProvisionedConcurrencyAutoscaling,
     RestApiSettings,
     S3TriggerSettings,
@@ -116,30 +118,31 @@ def cdk_out_of(dev_mask: tuple[Stack, Template]) -> Path:
     return Path(stack.node.root.outdir)
 
 
+def _arm64_with_model_from_s3(workload: str, model_s3_uri: str, **changes: Any) -> EnvironmentSettings:
+    """The dev settings with one image workload on arm64, loading its model from `model_s3_uri`
+    rather than the image, and with `changes` to its other settings."""
+    return with_workload(
+        ENVIRONMENTS["dev"],
+        workload,
+        function_changes={"architecture": "arm64"},
+        model_s3_uri=model_s3_uri,
+        **changes,
+    )
+
+
 @pytest.fixture(scope="session")
 def tuned_sentiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
     """arm64, fp32, model loaded from S3, budget with a direct e-mail."""
-    settings = with_workload(
-        ENVIRONMENTS["dev"],
-        "sentiment",
-        function_changes={"architecture": "arm64"},
-        quantize=False,
-        model_s3_uri="s3://models-bucket/sentiment/v3/",
-        budget=BudgetSettings(monthly_limit_usd=25.0, email="finance@example.com"),
-    )
+    budget = BudgetSettings(monthly_limit_usd=25.0, email="finance@example.com")
+    settings = _arm64_with_model_from_s3("sentiment", "s3://models-bucket/sentiment/v3/", quantize=False, budget=budget)
     return synth_sentiment(settings, tmp_path_factory.mktemp("sentiment-tuned"))
 
 
 @pytest.fixture(scope="session")
 def iam_checkbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stack, Template]:
     """IAM auth instead of API keys, arm64, model from S3."""
-    settings = with_workload(
-        ENVIRONMENTS["dev"],
-        "checkbox",
-        function_changes={"architecture": "arm64"},
-        api=RestApiSettings(auth="iam", throttle_rate_per_second=5, throttle_burst=7),
-        model_s3_uri="s3://models-bucket/checkbox/best.onnx",
-    )
+    api = RestApiSettings(auth="iam", throttle_rate_per_second=5, throttle_burst=7)
+    settings = _arm64_with_model_from_s3("checkbox", "s3://models-bucket/checkbox/best.onnx", api=api)
     return synth_checkbox(settings, tmp_path_factory.mktemp("checkbox-iam"))
 
 

@@ -15,6 +15,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from stacks.batch_predict import BatchPredictStack
+from stacks.common.batch_job_payloads import BATCH_INPUT_FIELDS
 from stacks.common.packages import PYTHON_VERSION
 from stacks.common.paths import REPO_ROOT
 from tests.support.templates import (
@@ -37,20 +38,10 @@ LAMBDA_TRANSIENT_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.TooManyRequestsException",
 ]
-BATCH_INPUT = {
-    f"{name}.$": f"$.batch_input.{name}"
-    for name in (
-        "item_kind",
-        "model_s3_uri",
-        "output_s3_prefix",
-        "prediction_column_name",
-        "feature_columns",
-        "include_probabilities",
-        "output_format",
-        "data_bucket",
-        "data_prefix",
-    )
-}
+# Every batch receives plan_job's batch_input copied field by field, each `<name>.$` reading
+# `$.batch_input.<name>`. Which names: the stack's field list, which the function's tests hold
+# to the keys plan_job returns (tests/functions/batch_predict/test_step_functions.py).
+BATCH_INPUT = {f"{name}.$": f"$.batch_input.{name}" for name in BATCH_INPUT_FIELDS}
 
 
 # --- reading templates -----------------------------------------------------------------------
@@ -139,6 +130,36 @@ def definition(synth: Synth) -> dict[str, Any]:
     return json.loads(text)
 
 
+# --- expected IAM statements ------------------------------------------------------------------
+
+
+def listing(bucket: str, prefix_pattern: str) -> dict[str, Any]:
+    """ListBucket on `bucket`, for keys under one prefix only."""
+    return {
+        "Action": "s3:ListBucket",
+        "Condition": {"StringLike": {"s3:prefix": [prefix_pattern]}},
+        "Effect": "Allow",
+        "Resource": bucket,
+    }
+
+
+def writing_results(objects: str) -> dict[str, Any]:
+    """Writing results: PutObject, and the multipart actions that large results need."""
+    return {
+        "Action": ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
+        "Effect": "Allow",
+        "Resource": objects,
+    }
+
+
+# Sending the trigger's failed events to the alias' on-failure queue.
+SEND_FAILED_EVENTS = {
+    "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+    "Effect": "Allow",
+    "Resource": "<FailedEvents.Arn>",
+}
+
+
 # --- function ----------------------------------------------------------------------------------
 
 
@@ -203,29 +224,10 @@ def test_function_role_has_exactly_the_contracts_statements(dev_batch: Synth) ->
         {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow", "Resource": "<FunctionLogs.Arn>"},
         {"Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Effect": "Allow", "Resource": "*"},
         {"Action": "s3:GetObject", "Effect": "Allow", "Resource": ["<Data.Arn>/input/*", "<Models.Arn>/models/*"]},
-        {
-            "Action": "s3:ListBucket",
-            "Condition": {"StringLike": {"s3:prefix": ["models/*"]}},
-            "Effect": "Allow",
-            "Resource": "<Models.Arn>",
-        },
-        {
-            "Action": "s3:ListBucket",
-            "Condition": {"StringLike": {"s3:prefix": ["input/*"]}},
-            "Effect": "Allow",
-            "Resource": "<Data.Arn>",
-        },
-        {
-            "Action": "s3:ListBucket",
-            "Condition": {"StringLike": {"s3:prefix": ["predictions/*"]}},
-            "Effect": "Allow",
-            "Resource": "<Results.Arn>",
-        },
-        {
-            "Action": ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
-            "Effect": "Allow",
-            "Resource": "<Results.Arn>/predictions/*",
-        },
+        listing("<Models.Arn>", "models/*"),
+        listing("<Data.Arn>", "input/*"),
+        listing("<Results.Arn>", "predictions/*"),
+        writing_results("<Results.Arn>/predictions/*"),
     ]
     role = resource_of(dev_batch, "Function")["Properties"]["Role"]
     assert role.startswith("<PredictorExecutionRole") and role.endswith(".Arn>")
@@ -234,13 +236,7 @@ def test_function_role_has_exactly_the_contracts_statements(dev_batch: Synth) ->
 def test_function_role_with_the_trigger_may_also_send_failed_events(triggered_batch: Synth) -> None:
     statements = policy_statements(triggered_batch, "PredictorExecutionRole")
     # Granted when the alias' EventInvokeConfig binds the queue as its on-failure destination.
-    assert [s for s in statements if "sqs" in json.dumps(s)] == [
-        {
-            "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
-            "Effect": "Allow",
-            "Resource": "<FailedEvents.Arn>",
-        }
-    ]
+    assert [s for s in statements if "sqs" in json.dumps(s)] == [SEND_FAILED_EVENTS]
 
 
 # --- buckets -----------------------------------------------------------------------------------
@@ -386,34 +382,11 @@ def test_existing_buckets_are_imported_by_name_and_granted_by_prefix(existing_bu
                 "arn:aws:s3:::acme-ml-models/sklearn/*",
             ],
         },
-        {
-            "Action": "s3:ListBucket",
-            "Condition": {"StringLike": {"s3:prefix": ["sklearn/*"]}},
-            "Effect": "Allow",
-            "Resource": "arn:aws:s3:::acme-ml-models",
-        },
-        {
-            "Action": "s3:ListBucket",
-            "Condition": {"StringLike": {"s3:prefix": ["incoming/*"]}},
-            "Effect": "Allow",
-            "Resource": "arn:aws:s3:::acme-ml-batch",
-        },
-        {
-            "Action": "s3:ListBucket",
-            "Condition": {"StringLike": {"s3:prefix": ["scored/*"]}},
-            "Effect": "Allow",
-            "Resource": "arn:aws:s3:::acme-ml-batch",
-        },
-        {
-            "Action": ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:PutObject"],
-            "Effect": "Allow",
-            "Resource": "arn:aws:s3:::acme-ml-batch/scored/*",
-        },
-        {
-            "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
-            "Effect": "Allow",
-            "Resource": "<FailedEvents.Arn>",
-        },
+        listing("arn:aws:s3:::acme-ml-models", "sklearn/*"),
+        listing("arn:aws:s3:::acme-ml-batch", "incoming/*"),
+        listing("arn:aws:s3:::acme-ml-batch", "scored/*"),
+        writing_results("arn:aws:s3:::acme-ml-batch/scored/*"),
+        SEND_FAILED_EVENTS,
     ]
     # Besides the log group and X-Ray statements every function has (in whatever order CDK adds them).
     beyond_logs_and_tracing = [s for s in statements if "logs:" not in json.dumps(s) and "xray:" not in json.dumps(s)]
@@ -738,12 +711,7 @@ def test_state_machine_role_is_least_privilege(dev_batch: Synth) -> None:
                 "arn:aws:states:us-east-1:111111111111:mapRun:batch-predict-dev/S3Objects:*",
             ],
         },
-        {
-            "Action": "s3:ListBucket",
-            "Condition": {"StringLike": {"s3:prefix": ["input/*"]}},
-            "Effect": "Allow",
-            "Resource": "<Data.Arn>",
-        },
+        listing("<Data.Arn>", "input/*"),
         {
             # Log delivery and X-Ray: neither supports resource-level permissions.
             "Action": [

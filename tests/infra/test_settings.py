@@ -204,30 +204,45 @@ def _batch_tuning(**changes: object) -> object:
         (_trigger, {"suffixes": ("csv",)}, "suffixes"),
         (_trigger, {"suffixes": (".gz", ".csv.gz")}, "end with one another"),
         (_trigger, {"suffixes": (".csv", ".csv")}, "must not repeat"),
-        (_trigger, {"retry_attempts": 3}, "retry_attempts"),
-        (_trigger, {"max_event_age_seconds": 30}, "max_event_age_seconds"),
-        (BatchStateMachineSettings, {"max_input_bytes_per_batch": 262_145}, "max_input_bytes_per_batch"),
-        (BatchStateMachineSettings, {"max_items_per_batch": 0}, "max_items_per_batch"),
-        (BatchStateMachineSettings, {"objects_per_batch": 0}, "objects_per_batch"),
-        (BatchStateMachineSettings, {"max_concurrency": 0}, "max_concurrency"),
-        (BatchStateMachineSettings, {"tolerated_failure_percentage": 101}, "tolerated_failure_percentage"),
-        (BatchStateMachineSettings, {"timeout_hours": 0}, "timeout_hours"),
-        (_batch_tuning, {"multipart_part_mb": 4}, "multipart_part_mb"),
-        (_batch_tuning, {"batch_rows": 0}, "batch_rows"),
-        (_batch_tuning, {"model_cache_size": 0}, "model_cache_size"),
-        (_batch_tuning, {"abort_incomplete_multipart_upload_days": 0}, "abort_incomplete_multipart_upload_days"),
-        (
-            _batch_tuning,
-            {"noncurrent_version_expiration_days": 0},
-            "noncurrent_version_expiration_days must be >= 1",
-        ),
+        (_batch_tuning, {"noncurrent_version_expiration_days": 0}, "noncurrent_version_expiration_days must be >= 1"),
     ],
 )
-def test_trigger_state_machine_and_batch_tuning_settings_refuse_undeployable_values(
+def test_trigger_and_batch_tuning_settings_refuse_undeployable_values(
     build: Callable[..., object], changes: dict, message: str
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         build(**changes)
+
+
+# Per settings builder, one value out of range for each field; the refusal names the field.
+OUT_OF_RANGE: dict[Callable[..., object], dict[str, int]] = {
+    _trigger: {"retry_attempts": 3, "max_event_age_seconds": 30},
+    BatchStateMachineSettings: {
+        "max_input_bytes_per_batch": 262_145,
+        "max_items_per_batch": 0,
+        "objects_per_batch": 0,
+        "max_concurrency": 0,
+        "tolerated_failure_percentage": 101,
+        "timeout_hours": 0,
+    },
+    _batch_tuning: {
+        "multipart_part_mb": 4,
+        "batch_rows": 0,
+        "model_cache_size": 0,
+        "abort_incomplete_multipart_upload_days": 0,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("build", "field", "value"),
+    [(build, field, value) for build, values in OUT_OF_RANGE.items() for field, value in values.items()],
+)
+def test_a_trigger_state_machine_or_batch_tuning_value_out_of_range_is_refused_naming_its_field(
+    build: Callable[..., object], field: str, value: int
+) -> None:
+    with pytest.raises(SettingsError, match=field):
+        build(**{field: value})
 
 
 def test_account_wide_api_gateway_logging_is_opt_in_everywhere() -> None:

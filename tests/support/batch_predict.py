@@ -24,6 +24,7 @@ from skl2onnx.common.data_types import FloatTensorType
 
 from stacks.common.paths import REPO_ROOT
 from tests.support.aws_environment import dummy_aws_environment
+from tests.support.handlers import runtime_environment
 
 FUNCTION_DIR = REPO_ROOT / "functions" / "batch_predict"
 FIXTURES_DIR = REPO_ROOT / "fixtures" / "batch_predict"
@@ -50,11 +51,7 @@ FUNCTION_ENVIRONMENT = {
     "BATCH_ROWS": str(BATCH_ROWS),
     "MULTIPART_PART_MB": "5",
     "MODEL_CACHE_SIZE": "2",
-    "POWERTOOLS_SERVICE_NAME": "batch-predict",
-    "POWERTOOLS_METRICS_NAMESPACE": "MlInference",
-    "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
-    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048",
+    **runtime_environment(service="batch-predict", function_name=FUNCTION_NAME, memory_mb=2048),
 }
 # Read by the function: must not leak in from the developer's shell.
 UNSET_VARIABLES = (

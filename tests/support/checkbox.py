@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from checkbox.detector import Detector
 from stacks.common.paths import REPO_ROOT
 from tests.support.events import multipart, rest_event
+from tests.support.handlers import runtime_environment
 
 FUNCTION_DIR = REPO_ROOT / "functions" / "checkbox"
 FIXTURES_DIR = REPO_ROOT / "fixtures" / "checkbox"
@@ -25,11 +26,7 @@ FUNCTION_NAME = "checkbox-test"
 # The function's environment as its stack sets it (limits at their defaults).
 FUNCTION_ENVIRONMENT = {
     "MODEL_PATH": str(TINY_MODEL),
-    "POWERTOOLS_SERVICE_NAME": "checkbox",
-    "POWERTOOLS_METRICS_NAMESPACE": "MlInference",
-    "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
-    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
+    **runtime_environment(service="checkbox", function_name=FUNCTION_NAME, memory_mb=3008),
 }
 # Read by the function: must not leak in from the developer's shell.
 UNSET_VARIABLES = (

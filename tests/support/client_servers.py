@@ -1,6 +1,7 @@
 """What the client tier's tests share: the names the in-process Invoke API
 (tests/support/lambda_invoke_server.py) serves the real handlers under, boto3 Lambda clients
-aimed at it as the clients build theirs by default, and a server reset between tests."""
+aimed at it as the clients build theirs by default, a server reset between tests, and the
+fixtures that put the three together for one handler."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+import pytest
 
 from clients.lambda_invoke import create_lambda_client
 from tests.support.lambda_invoke_server import REGION, LambdaInvokeServer
@@ -19,6 +21,7 @@ __all__ = [
     "REGION",
     "SENTIMENT_FUNCTION_NAME",
     "fresh",
+    "invoke_api_fixtures",
     "lambda_client_at",
     "lambda_client_for",
     "serving",
@@ -57,3 +60,29 @@ def fresh(server: LambdaInvokeServer) -> Iterator[LambdaInvokeServer]:
     server.throttle_next(0)
     yield server
     server.throttle_next(0)
+
+
+def invoke_api_fixtures(prefix: str, function_name: str, handler_fixture: str, **options: Any) -> tuple[Any, Any, Any]:
+    """The fixtures of one handler behind an Invoke API, for a conftest to bind:
+
+    - ``<prefix>invoke_server``: the session's server, serving as ``function_name`` the handler
+      that the fixture ``handler_fixture`` gives (``options`` as `serving` takes them);
+    - ``<prefix>server``: that server, `fresh` for each test that requests it;
+    - ``<prefix>lambda_client``: a session boto3 client aimed at it, built as the clients build theirs.
+    """
+
+    @pytest.fixture(scope="session", name=f"{prefix}invoke_server")
+    def invoke_server(request: pytest.FixtureRequest) -> Iterator[LambdaInvokeServer]:
+        with serving(function_name, request.getfixturevalue(handler_fixture), **options) as server:
+            yield server
+
+    @pytest.fixture(name=f"{prefix}server")
+    def server(request: pytest.FixtureRequest) -> Iterator[LambdaInvokeServer]:
+        with fresh(request.getfixturevalue(f"{prefix}invoke_server")) as server:
+            yield server
+
+    @pytest.fixture(scope="session", name=f"{prefix}lambda_client")
+    def lambda_client(request: pytest.FixtureRequest) -> Any:
+        return lambda_client_for(request.getfixturevalue(f"{prefix}invoke_server"))
+
+    return invoke_server, server, lambda_client

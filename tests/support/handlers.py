@@ -30,6 +30,21 @@ def import_handler(module: str, environment: Mapping[str, str] = {}, unset: Iter
         return importlib.import_module(module)
 
 
+def runtime_environment(*, service: str, function_name: str, memory_mb: int | None = None) -> dict[str, str]:
+    """What every function's environment holds besides its own settings: Powertools' service
+    and the project's metrics namespace (set by the function's construct), and the function's
+    name, version ($LATEST) and memory size (set by Lambda; None: not set)."""
+    environment = {
+        "POWERTOOLS_SERVICE_NAME": service,
+        "POWERTOOLS_METRICS_NAMESPACE": "MlInference",
+        "AWS_LAMBDA_FUNCTION_NAME": function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    }
+    if memory_mb is not None:
+        environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(memory_mb)
+    return environment
+
+
 def lambda_context(
     function_name: str, *, memory_mb: int, timeout_s: int, version: str, qualifier: str | None = None
 ) -> LocalLambdaContext:

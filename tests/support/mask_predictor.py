@@ -5,7 +5,7 @@ modules import them from tests.support, never from a conftest."""
 from __future__ import annotations
 
 from stacks.common.paths import REPO_ROOT
-from tests.support.handlers import lambda_context
+from tests.support.handlers import lambda_context, runtime_environment
 from tools.local_lambda import LocalLambdaContext
 
 MODEL_DIR = REPO_ROOT / "functions" / "mask_predictor" / "model"
@@ -13,13 +13,10 @@ EVENTS_DIR = REPO_ROOT / "tests" / "functions" / "mask_predictor" / "events"
 # The function's environment as its stack sets it (limits at their defaults).
 FUNCTION_ENVIRONMENT = {
     "MODEL_DIR": str(MODEL_DIR),
-    "POWERTOOLS_SERVICE_NAME": "mask_predictor",
-    "POWERTOOLS_METRICS_NAMESPACE": "MlInference",
     "MAX_BATCH_NAMES": "1000",
     "MAX_NAME_CHARS": "200",
     "MAX_REQUEST_BYTES": "262144",
-    "AWS_LAMBDA_FUNCTION_NAME": "mask-predictor-test",
-    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    **runtime_environment(service="mask_predictor", function_name="mask-predictor-test"),
 }
 
 

@@ -5,6 +5,7 @@ modules import them from tests.support, never from a conftest."""
 from __future__ import annotations
 
 from stacks.common.paths import REPO_ROOT
+from tests.support.handlers import runtime_environment
 
 FIXTURE_MODEL_DIR = REPO_ROOT / "fixtures" / "sentiment" / "model"  # int8, as the image ships by default
 FIXTURE_FP32_MODEL_DIR = REPO_ROOT / "fixtures" / "sentiment" / "model-fp32"  # the same weights, fp32
@@ -13,11 +14,7 @@ FUNCTION_NAME = "sentiment-test"
 # The function's environment as its stack sets it (limits at their defaults).
 FUNCTION_ENVIRONMENT = {
     "MODEL_DIR": str(FIXTURE_MODEL_DIR),
-    "POWERTOOLS_SERVICE_NAME": "sentiment",
-    "POWERTOOLS_METRICS_NAMESPACE": "MlInference",
-    "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
-    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048",
+    **runtime_environment(service="sentiment", function_name=FUNCTION_NAME, memory_mb=2048),
 }
 # Read by the function: must not leak in from the developer's shell.
 UNSET_VARIABLES = (

@@ -15,6 +15,7 @@ from lambda_common.env import ConfigError
 from lambda_common.errors import ValidationError
 from lambda_common.events import HEALTH, KEEP_WARM, PREDICT
 from lambda_common.s3_uri import S3Location, S3Object
+from tests.support.config_errors import assert_names_every_problem, cold_start_error
 
 VALID = {
     "MODEL_BUCKET": "models",
@@ -78,11 +79,9 @@ def test_every_problem_is_named_at_once() -> None:
         "MULTIPART_PART_MB": "4",
         "MODEL_CACHE_SIZE": "0",
     }
-    with pytest.raises(ConfigError) as raised:
-        FunctionConfig.from_environ(environment, cpu_count=2)
-    message = str(raised.value)
+    message = cold_start_error(FunctionConfig.from_environ, environment, cpu_count=2)
     assert message.startswith("invalid batch predictor configuration: ")
-    for expected in (
+    problems = (
         "MODEL_BUCKET must be an S3 bucket name, got 'Models_Bucket'",
         "DATA_PREFIX must be empty or a key prefix ending with '/'",
         "RESULTS_BUCKET is required",
@@ -92,8 +91,8 @@ def test_every_problem_is_named_at_once() -> None:
         "BATCH_ROWS must be an integer",
         "MULTIPART_PART_MB must be within 5..1024, got 4",
         "MODEL_CACHE_SIZE must be within 1..32, got 0",
-    ):
-        assert expected in message
+    )
+    assert_names_every_problem(message, problems)
 
 
 def test_the_trigger_model_must_be_loadable_from_where_it_is() -> None:

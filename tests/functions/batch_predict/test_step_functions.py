@@ -16,6 +16,7 @@ import pytest
 
 from batch_predict.errors import InternalError
 from lambda_common.errors import ValidationError
+from stacks.common.batch_job_payloads import BATCH_INPUT_FIELDS
 from tests.support.batch_predict import (
     DATA_BUCKET,
     DATA_PREFIX,
@@ -123,6 +124,7 @@ def test_plan_csv_rows_reads_only_the_header(
             "data_prefix": "",
         },
     }
+    assert sorted(result["batch_input"]) == sorted(BATCH_INPUT_FIELDS)  # what the state machine copies
     data_reads = [read for read in ranged_reads if read["Key"] == key]
     assert len(data_reads) == 1 and data_reads[0]["Range"].startswith("bytes=0-")
 
@@ -178,6 +180,8 @@ def test_plan_for_a_prefix_lists_objects(s3: Any, plan_job: Planner) -> None:
     bucket, key_prefix = split(folder)
     assert (result["item_kind"], result["data_bucket"], result["data_prefix"]) == ("s3_objects", bucket, key_prefix)
     assert result["batch_input"]["item_kind"] == "s3_objects"
+    # The state machine copies exactly these fields into every batch: one missing fails the Map state.
+    assert sorted(result["batch_input"]) == sorted(BATCH_INPUT_FIELDS)
     assert result["batch_input"]["output_format"] == "parquet"
     assert (result["batch_input"]["data_bucket"], result["batch_input"]["data_prefix"]) == (bucket, key_prefix)
     with pytest.raises(ValidationError, match="holds no objects"):

@@ -8,6 +8,7 @@ import pytest
 
 from lambda_common.env import ConfigError
 from sentiment.config import FunctionConfig, S3Location
+from tests.support.config_errors import assert_names_every_problem, cold_start_error
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -83,10 +84,8 @@ def test_every_problem_is_named_at_once() -> None:
         "INTRA_OP_THREADS": "0",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "64",
     }
-    with pytest.raises(ConfigError) as raised:
-        FunctionConfig.from_environ(environ, cpu_count=2)
-    message = str(raised.value)
-    for expected in (
+    message = cold_start_error(FunctionConfig.from_environ, environ, cpu_count=2)
+    problems = (
         "set MODEL_DIR to the model directory",
         "MAX_TEXTS must be an integer within 1..10000, got 'many'",
         "MAX_TEXT_CHARS must be within 1..1000000, got 0",
@@ -94,8 +93,8 @@ def test_every_problem_is_named_at_once() -> None:
         "BATCH_SIZE must be within 1..1024, got -1",
         "INTRA_OP_THREADS must be within 1..64, got 0",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE must be within 128..10240, got 64",
-    ):
-        assert expected in message
+    )
+    assert_names_every_problem(message, problems)
 
 
 def test_a_model_dir_that_does_not_exist_is_refused(tmp_path: Path) -> None:
