@@ -11,6 +11,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from checkbox.config import TUNING_VARIABLES
 from checkbox.detector import Detector
 from stacks.common.paths import REPO_ROOT
 from tests.support.events import multipart, rest_event
@@ -29,22 +30,7 @@ FUNCTION_ENVIRONMENT = {
     **runtime_environment(service="checkbox", function_name=FUNCTION_NAME, memory_mb=3008),
 }
 # Read by the function: must not leak in from the developer's shell.
-UNSET_VARIABLES = (
-    "MODEL_S3_URI",
-    "MAX_IMAGE_PIXELS",
-    "MAX_PAGES",
-    "MAX_BODY_BYTES",
-    "DEFAULT_CONF",
-    "DEFAULT_IOU",
-    "MAX_DETECTIONS",
-    "INTRA_OP_THREADS",
-    "POWERTOOLS_METRICS_DISABLED",
-    "POWERTOOLS_DEV",
-    "UPLOADS_BUCKET",
-    "UPLOADS_PREFIX",
-    "UPLOAD_URL_EXPIRES_SECONDS",
-    "MAX_UPLOAD_BYTES",
-)
+UNSET_VARIABLES = (*TUNING_VARIABLES, "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV")
 
 
 def predict_event(
