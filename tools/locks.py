@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
@@ -47,7 +48,7 @@ class Lock:
     output: Path
     source: Path  # the human-edited .in file
     python_version: str
-    platform: str | None  # a uv --python-platform, or None for a universal (any OS) lock
+    platform: str | None = None  # a uv --python-platform, or None for a universal (any OS) lock
     excluded: Path | None = None  # distributions never installed (one name a line, with reasons)
     constraints: tuple[Path, ...] = ()  # locks whose versions this one must share
     extra_hashes: Path | None = None  # hashes of builds from outside PyPI (PyTorch's CPU wheels)
@@ -88,26 +89,14 @@ def lambda_runtime_lock_path(architecture: str) -> Path:
     return REQUIREMENTS_DIR / f"lambda-runtime-{architecture}.txt"
 
 
-def development_lock(
-    name: str,
-    *,
-    platform: str | None = None,
-    excluded: Path | None = None,
-    constraints: tuple[Path, ...] = (),
-    extra_hashes: Path | None = None,
-    includes: tuple[Path, ...] = (),
-) -> Lock:
+def development_lock(name: str, **options: Any) -> Lock:
     """requirements/<name>.in compiled into requirements/<name>.txt for the development tools'
-    Python (universal unless `platform` says otherwise)."""
+    Python; `options` are the Lock's other fields (universal unless they name a platform)."""
     return Lock(
         output=REQUIREMENTS_DIR / f"{name}.txt",
         source=REQUIREMENTS_DIR / f"{name}.in",
         python_version=DEV_PYTHON_VERSION,
-        platform=platform,
-        excluded=excluded,
-        constraints=constraints,
-        extra_hashes=extra_hashes,
-        includes=includes,
+        **options,
     )
 
 
