@@ -25,6 +25,20 @@ from stacks.common.compliance import acknowledge
 from stacks.common.log_group import log_group
 from stacks.settings import RestApiSettings
 
+# Every field `AccessLogFormat.json_with_standard_fields` offers, all logged: who called, what,
+# from where, and how it went.
+STANDARD_ACCESS_LOG_FIELDS = (
+    "caller",
+    "http_method",
+    "ip",
+    "protocol",
+    "request_time",
+    "resource_path",
+    "response_length",
+    "status",
+    "user",
+)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Route:
@@ -77,15 +91,7 @@ class InferenceRestApi(Construct):
                 throttling_burst_limit=settings.throttle_burst,
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),
                 access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
-                    caller=True,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=True,
+                    **dict.fromkeys(STANDARD_ACCESS_LOG_FIELDS, True)
                 ),
             ),
             default_method_options=apigateway.MethodOptions(
