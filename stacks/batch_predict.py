@@ -30,16 +30,7 @@ class BatchPredictStack(WorkloadStack):
 
     def compose(self, settings: EnvironmentSettings) -> None:
         workload = settings.batch_predict
-        self.buckets = DataBuckets(
-            self,
-            "Buckets",
-            models=workload.models,
-            data=workload.data,
-            results=workload.results,
-            abort_incomplete_multipart_upload_days=workload.abort_incomplete_multipart_upload_days,
-            noncurrent_version_expiration_days=workload.noncurrent_version_expiration_days,
-            access_log_retention_days=workload.access_log_retention_days,
-        )
+        self.buckets = DataBuckets(self, "Buckets", settings=workload)
         data, results = self.buckets.data, self.buckets.results
         self.access = BatchPredictorAccess(
             self, "Access", settings=workload, models=self.buckets.models, data=data, results=results

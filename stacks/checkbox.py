@@ -7,7 +7,7 @@ from __future__ import annotations
 from aws_cdk import aws_apigateway as apigateway
 
 from stacks.common.rest_api import InferenceRestApi, Route
-from stacks.common.s3_model import grant_model_read
+from stacks.common.settings_environment import settings_environment
 from stacks.common.upload_bucket import UploadBucket
 from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
@@ -61,20 +61,15 @@ class CheckboxStack(WorkloadStack):
             description="Detects checked and unchecked checkboxes on scanned forms (YOLO, ONNX Runtime)",
             settings=workload.function,
             environment={
-                "MAX_IMAGE_PIXELS": str(workload.max_image_pixels),
-                "MAX_PAGES": str(workload.max_pages),
+                **settings_environment(workload, "max_image_pixels", "max_pages"),
                 "UPLOADS_BUCKET": self.uploads.bucket.bucket_name,
-                "UPLOADS_PREFIX": workload.uploads_prefix,
-                "UPLOAD_URL_EXPIRES_SECONDS": str(workload.upload_url_expires_seconds),
-                "MAX_UPLOAD_BYTES": str(workload.max_upload_bytes),
+                **settings_environment(workload, "uploads_prefix", "upload_url_expires_seconds", "max_upload_bytes"),
             },
             context_paths=(f"functions/{FOLDER}", "functions/lambda_common", workload.model_file),
             build_args={"MODEL_FILE": workload.model_file},
             model_s3_uri=workload.model_s3_uri,
         )
         self.uploads.grant_presign_and_read(self.detector.role)
-        if workload.model_s3_uri:
-            grant_model_read(self.detector.role, s3_uri=workload.model_s3_uri)
         self.api = InferenceRestApi(
             self,
             "Api",

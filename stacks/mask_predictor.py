@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stacks.common.packages import ModelLayer, ZipPackage, python_function_code
 from stacks.common.paths import FUNCTIONS_DIR
+from stacks.common.settings_environment import settings_environment
 from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
 
@@ -38,8 +39,6 @@ class MaskPredictorStack(WorkloadStack):
             settings=workload.function,
             environment={
                 "MODEL_DIR": model.mount_path,
-                "MAX_BATCH_NAMES": str(workload.max_batch_names),
-                "MAX_NAME_CHARS": str(workload.max_name_chars),
-                "MAX_REQUEST_BYTES": str(workload.max_request_bytes),
+                **settings_environment(workload, "max_batch_names", "max_name_chars", "max_request_bytes"),
             },
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stacks.common.invoker_policy import InvokerPolicy
 from stacks.common.monthly_budget import MonthlyBudget
-from stacks.common.s3_model import grant_model_read
+from stacks.common.settings_environment import settings_environment
 from stacks.common.workload_stack import WorkloadStack
 from stacks.settings import EnvironmentSettings
 
@@ -25,17 +25,11 @@ class SentimentStack(WorkloadStack):
             folder=FOLDER,
             description="Classifies texts as positive or negative (DistilBERT, ONNX Runtime)",
             settings=workload.function,
-            environment={
-                "MAX_TEXTS": str(workload.max_texts),
-                "MAX_TEXT_CHARS": str(workload.max_text_chars),
-                "BATCH_SIZE": str(workload.batch_size),
-            },
+            environment=settings_environment(workload, "max_texts", "max_text_chars", "batch_size"),
             context_paths=IMAGE_CONTEXT,
             build_args={"MODEL_ID": workload.model_id, "QUANTIZE": str(workload.quantize).lower()},
             model_s3_uri=workload.model_s3_uri,
         )
-        if workload.model_s3_uri:
-            grant_model_read(self.classifier.role, s3_uri=workload.model_s3_uri)
         self.invoker_policy = InvokerPolicy(
             self,
             "Invoker",

@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stacks.common.paths import FUNCTIONS_DIR, REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
@@ -47,7 +48,7 @@ class Lock:
     output: Path
     source: Path  # the human-edited .in file
     python_version: str
-    platform: str | None  # a uv --python-platform, or None for a universal (any OS) lock
+    platform: str | None = None  # a uv --python-platform, or None for a universal (any OS) lock
     excluded: Path | None = None  # distributions never installed (one name a line, with reasons)
     constraints: tuple[Path, ...] = ()  # locks whose versions this one must share
     extra_hashes: Path | None = None  # hashes of builds from outside PyPI (PyTorch's CPU wheels)
@@ -88,16 +89,20 @@ def lambda_runtime_lock_path(architecture: str) -> Path:
     return REQUIREMENTS_DIR / f"lambda-runtime-{architecture}.txt"
 
 
+def development_lock(name: str, **options: Any) -> Lock:
+    """requirements/<name>.in compiled into requirements/<name>.txt for the development tools'
+    Python; `options` are the Lock's other fields (universal unless they name a platform)."""
+    return Lock(
+        output=REQUIREMENTS_DIR / f"{name}.txt",
+        source=REQUIREMENTS_DIR / f"{name}.in",
+        python_version=DEV_PYTHON_VERSION,
+        **options,
+    )
+
+
 def all_locks() -> list[Lock]:
     """In compile order: a lock's constraints are compiled before it."""
-    locks = [
-        Lock(
-            output=REQUIREMENTS_DIR / "uv.txt",
-            source=REQUIREMENTS_DIR / "uv.in",
-            python_version=DEV_PYTHON_VERSION,
-            platform=None,
-        )
-    ]
+    locks = [development_lock("uv")]
     for architecture, platform in LAMBDA_PLATFORMS.items():
         locks.append(
             Lock(
@@ -120,31 +125,16 @@ def all_locks() -> list[Lock]:
             )
     # The handler tests run the functions' code in the development environment: same versions.
     shipped = tuple(function_lock_path(folder, "x86_64") for folder in function_folders())
-    dev = Lock(
-        output=REQUIREMENTS_DIR / "dev.txt",
-        source=REQUIREMENTS_DIR / "dev.in",
-        python_version=DEV_PYTHON_VERSION,
-        platform=None,
-        constraints=(*shipped, lambda_runtime_lock_path("x86_64")),
+    dev = development_lock("dev", constraints=(*shipped, lambda_runtime_lock_path("x86_64")))
+    export = development_lock(
+        "export", excluded=EXPORT_EXCLUDED, constraints=(dev.output,), extra_hashes=EXPORT_EXTRA_HASHES
     )
-    export = Lock(
-        output=REQUIREMENTS_DIR / "export.txt",
-        source=REQUIREMENTS_DIR / "export.in",
-        python_version=DEV_PYTHON_VERSION,
-        platform=None,
-        excluded=EXPORT_EXCLUDED,
-        constraints=(dev.output,),
-        extra_hashes=EXPORT_EXTRA_HASHES,
-    )
-    bench = Lock(
-        output=REQUIREMENTS_DIR / "bench.txt",
-        source=REQUIREMENTS_DIR / "bench.in",
-        python_version=DEV_PYTHON_VERSION,
-        platform=None,
+    bench = development_lock(
+        "bench",
         excluded=EXPORT_EXCLUDED,
         constraints=(dev.output, export.output),
         extra_hashes=EXPORT_EXTRA_HASHES,
-        includes=(REQUIREMENTS_DIR / "dev.in", REQUIREMENTS_DIR / "export.in"),
+        includes=(dev.source, export.source),
     )
     # `make train-checkbox` (training/checkbox/train.py): torch + ultralytics (AGPL-3.0) in a
     # virtualenv of its own, never shipped and never in `make test`. Resolved for the machine
@@ -152,12 +142,7 @@ def all_locks() -> list[Lock]:
     # that platform is the CUDA build, and its NVIDIA libraries are locked with it (`import torch`
     # loads them, GPU or not). Its own pins (requirements/train-checkbox.in) match the
     # development and function locks where they overlap (numpy, Pillow, onnx, onnxruntime).
-    train_checkbox = Lock(
-        output=REQUIREMENTS_DIR / "train-checkbox.txt",
-        source=REQUIREMENTS_DIR / "train-checkbox.in",
-        python_version=DEV_PYTHON_VERSION,
-        platform=LAMBDA_PLATFORMS["x86_64"],
-    )
+    train_checkbox = development_lock("train-checkbox", platform=LAMBDA_PLATFORMS["x86_64"])
     return [*locks, dev, export, bench, train_checkbox]
 
 

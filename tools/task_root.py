@@ -147,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context", type=Path, required=True, help="the build context (the repository root)")
     parser.add_argument("--function", required=True, help="the folder under functions/")
     parser.add_argument("--target", type=Path, required=True, help="the task root to fill (/var/task)")
-    parser.add_argument("--copy", type=_copy_argument, action="append", default=[], metavar="SOURCE=DEST")
+    parser.add_argument(
+        "--copy", dest="copies", type=_copy_argument, action="append", default=[], metavar="SOURCE=DEST"
+    )
     parser.add_argument(
         "--architecture",
         choices=sorted(MANYLINUX_PLATFORMS),
@@ -157,14 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.architecture is None:
         parser.error(f"cannot tell the architecture of machine {platform.machine()!r}: pass --architecture")
-    build_task_root(
-        context=args.context,
-        function=args.function,
-        target=args.target,
-        copies=args.copy,
-        architecture=args.architecture,
-        python_version=args.python_version,
-    )
+    # The options are named as build_task_root's parameters: what the command line says, it builds.
+    build_task_root(**vars(args))
     os.chmod(args.target, 0o755)
     return 0
 

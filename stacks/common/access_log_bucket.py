@@ -1,4 +1,5 @@
-"""The bucket S3 server access logs of a stack's buckets are delivered to."""
+"""The bucket S3 server access logs of a stack's buckets are delivered to, the private bucket
+every stack bucket is, and the construct that pins how logs are delivered to them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,21 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.common.compliance import acknowledge
+
+# Without this flag CDK grants log delivery through a bucket ACL, which buckets that enforce
+# bucket-owner object ownership (the default) refuse; pinned so every app synthesizes the
+# bucket-policy form, whatever its cdk.json says.
+SERVER_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+
+class AccessLoggedBuckets(Construct):
+    """A construct whose buckets deliver their server access logs to an access-log bucket: it
+    pins the bucket-policy form of log delivery for every bucket below it (the flag is read when
+    a bucket is created, so it is set before any child)."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.node.set_context(SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, True)
 
 
 def private_bucket(

@@ -24,38 +24,24 @@ from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.common.access_log_bucket import access_log_bucket, private_bucket
+from stacks.common.access_log_bucket import AccessLoggedBuckets, access_log_bucket, private_bucket
 from stacks.common.s3_prefix_access import S3Location
-from stacks.settings import BucketLocation
-
-# Without this flag CDK grants log delivery through a bucket ACL, which buckets that enforce
-# bucket-owner object ownership (the default) refuse; pinned here so every app synthesizes the
-# bucket-policy form, whatever its cdk.json says.
-SERVER_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+from stacks.settings import BatchPredictSettings, BucketLocation
 
 
-class DataBuckets(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        models: BucketLocation,
-        data: BucketLocation,
-        results: BucketLocation,
-        abort_incomplete_multipart_upload_days: int,
-        noncurrent_version_expiration_days: int,
-        access_log_retention_days: int,
-    ) -> None:
+class DataBuckets(AccessLoggedBuckets):
+    """The `models`, `data` and `results` locations of the settings, as S3Locations."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: BatchPredictSettings) -> None:
         super().__init__(scope, construct_id)
-        self.node.set_context(SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, True)
-        self._abort_after = Duration.days(abort_incomplete_multipart_upload_days)
-        self._noncurrent_expire_after = Duration.days(noncurrent_version_expiration_days)
+        self._abort_after = Duration.days(settings.abort_incomplete_multipart_upload_days)
+        self._noncurrent_expire_after = Duration.days(settings.noncurrent_version_expiration_days)
+        models, data, results = settings.models, settings.data, settings.results
         creates_any = any(location.bucket_name is None for location in (models, data, results))
         self.access_logs = (
             access_log_bucket(
                 self,
-                retention_days=access_log_retention_days,
+                retention_days=settings.access_log_retention_days,
                 abort_after=self._abort_after,
                 of="the model, data and results buckets",
             )

@@ -163,20 +163,15 @@ class InferenceFunction(Construct):
         self._acknowledge_findings(no_dead_letter_queue_reason or self.async_invoke.synchronous_callers_reason())
 
     def _add_outputs(self) -> None:
-        CfnOutput(self, "FunctionName", value=self.function.function_name, description="Function name for boto3 invoke")
-        CfnOutput(
-            self,
-            "FunctionArn",
-            value=self.alias.function_arn,
-            description=f"ARN of the '{LIVE_ALIAS}' alias callers invoke",
-        )
+        # Output id -> (value, what a caller does with it).
+        outputs = {
+            "FunctionName": (self.function.function_name, "Function name for boto3 invoke"),
+            "FunctionArn": (self.alias.function_arn, f"ARN of the '{LIVE_ALIAS}' alias callers invoke"),
+        }
         if self.url is not None:
-            CfnOutput(
-                self,
-                "FunctionUrl",
-                value=self.url.url,
-                description="Function URL (AWS_IAM auth: requests must be SigV4-signed)",
-            )
+            outputs["FunctionUrl"] = (self.url.url, "Function URL (AWS_IAM auth: requests must be SigV4-signed)")
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)
 
     def _acknowledge_findings(self, no_dead_letter_queue_reason: str) -> None:
         # A stack with its own asynchronous sources says how their failures are kept.

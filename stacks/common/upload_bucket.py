@@ -21,15 +21,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.common.access_log_bucket import access_log_bucket, private_bucket
+from stacks.common.access_log_bucket import AccessLoggedBuckets, access_log_bucket, private_bucket
 from stacks.common.compliance import acknowledge
-from stacks.common.data_buckets import SERVER_ACCESS_LOGS_USE_BUCKET_POLICY
 from stacks.common.s3_prefix_access import S3Location
 
 PRESIGN_AND_READ_ACTIONS = ("s3:PutObject", "s3:GetObject")
 
 
-class UploadBucket(Construct):
+class UploadBucket(AccessLoggedBuckets):
     def __init__(
         self,
         scope: Construct,
@@ -40,7 +39,6 @@ class UploadBucket(Construct):
         access_log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.node.set_context(SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, True)
         self.access_logs = access_log_bucket(
             self, retention_days=access_log_retention_days, abort_after=Duration.days(1), of="the uploads bucket"
         )

@@ -6,7 +6,7 @@ COST_TAG) and composes its own constructs in `compose(settings)`: no constructor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from aws_cdk import Environment, Stack
 from constructs import Construct
@@ -16,6 +16,7 @@ from stacks.common.async_invoke import AsyncInvoke
 from stacks.common.inference_function import InferenceFunction
 from stacks.common.monthly_budget import tag_workload
 from stacks.common.packages import ImagePackage, ZipPackage, python_image_code
+from stacks.common.s3_model import grant_model_read
 from stacks.settings import EnvironmentSettings, FunctionSettings
 
 
@@ -92,33 +93,32 @@ class WorkloadStack(EnvironmentStack):
         construct_id: str,
         *,
         folder: str,
-        description: str,
         settings: FunctionSettings,
         environment: Mapping[str, str],
         context_paths: tuple[str, ...],
         build_args: Mapping[str, str] | None = None,
         model_s3_uri: str | None = None,
-        no_dead_letter_queue_reason: str | None = None,
-        async_invoke: AsyncInvoke | None = None,
+        **options: Any,
     ) -> InferenceFunction:
-        """The workload's container function, built from functions/<folder> (its service name),
-        told MODEL_S3_URI when the model is read from S3 (the caller grants that read)."""
+        """The workload's container function, built from functions/<folder> (its service name);
+        `options` are add_function's. A model read from S3 (`model_s3_uri`) is both told to the
+        function (MODEL_S3_URI) and granted to its role, read-only."""
+        code = python_image_code(
+            folder=folder,
+            architecture=settings.architecture,
+            context_paths=context_paths,
+            build_args=build_args,
+        )
         if model_s3_uri:
             environment = {**environment, "MODEL_S3_URI": model_s3_uri}
-        return self.add_function(
+        function = self.add_function(
             construct_id,
             service_name=folder,
-            description=description,
-            package=ImagePackage(
-                code=python_image_code(
-                    folder=folder,
-                    architecture=settings.architecture,
-                    context_paths=context_paths,
-                    build_args=build_args,
-                )
-            ),
+            package=ImagePackage(code=code),
             settings=settings,
             environment=environment,
-            no_dead_letter_queue_reason=no_dead_letter_queue_reason,
-            async_invoke=async_invoke,
+            **options,
         )
+        if model_s3_uri:
+            grant_model_read(function.role, s3_uri=model_s3_uri)
+        return function
