@@ -59,6 +59,14 @@ class FunctionConfig(BaseFunctionConfig):
         """Where the model comes from, for logs and health checks."""
         return self.model_s3.uri if self.model_s3 is not None else str(self.model_dir)
 
+    def request_limits(self) -> dict[str, int]:
+        """What a health check reports of the limits every request is checked against."""
+        return {
+            "max_texts": self.max_texts,
+            "max_text_chars": self.max_text_chars,
+            "max_request_bytes": self.max_request_bytes,
+        }
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:
         env = EnvReader(environ)

@@ -40,21 +40,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+# The layout the function reads, from the function itself (on PYTHONPATH here; the image's
+# export stage copies that one file next to this package).
+from sentiment.model_layout import (
+    ARTIFACT_FILES,
+    FORMAT_VERSION,
+    INPUT_NAMES,
+    LABELS_FILE,
+    METADATA_FILE,
+    MODEL_FILE,
+    OUTPUT_NAME,
+    TOKENIZER_FILE,
+)
 from training.sentiment.samples import DEFAULT_SAMPLE_COUNT, validation_texts
 
 if TYPE_CHECKING:
     import onnxruntime
 
 LOG = logging.getLogger("export_onnx")
-
-FORMAT_VERSION = 1
-MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-LABELS_FILE = "labels.json"
-METADATA_FILE = "model.json"
-ARTIFACT_FILES = (MODEL_FILE, TOKENIZER_FILE, LABELS_FILE, METADATA_FILE)
-INPUT_NAMES = ("input_ids", "attention_mask")
-OUTPUT_NAME = "logits"
 
 DEFAULT_OPSET = 18
 MIN_OPSET = 17
