@@ -36,16 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.sentiment_texts import SENTENCES
-from training.sentiment.export_onnx import (
-    LABELS_FILE,
-    METADATA_FILE,
-    MODEL_FILE,
-    TOKENIZER_FILE,
-    ExportError,
-    _quantize,
-    export_model,
-    sha256_file,
-)
+from sentiment.model_layout import LABELS_FILE, METADATA_FILE, MODEL_FILE, TOKENIZER_FILE
+from training.sentiment.export_onnx import ExportError, _quantize, export_model, sha256_file
 from training.sentiment.samples import DATA_DIR, read_lines
 
 LOG = logging.getLogger("benchmarks.sentiment")

@@ -42,6 +42,8 @@ ENV_MAX_TEXTS = "MAX_TEXTS"
 ENV_MAX_TEXT_CHARS = "MAX_TEXT_CHARS"
 ENV_MAX_REQUEST_BYTES = "MAX_REQUEST_BYTES"
 ENV_BATCH_SIZE = "BATCH_SIZE"
+# The fields that limit a request, as health checks name them.
+REQUEST_LIMITS = ("max_texts", "max_text_chars", "max_request_bytes")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,11 +63,7 @@ class FunctionConfig(BaseFunctionConfig):
 
     def request_limits(self) -> dict[str, int]:
         """What a health check reports of the limits every request is checked against."""
-        return {
-            "max_texts": self.max_texts,
-            "max_text_chars": self.max_text_chars,
-            "max_request_bytes": self.max_request_bytes,
-        }
+        return {name: getattr(self, name) for name in REQUEST_LIMITS}
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:
