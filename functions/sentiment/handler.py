@@ -34,12 +34,12 @@ TELEMETRY = Telemetry.powertools(CONFIG)
 logger, metrics = TELEMETRY.logger, TELEMETRY.metrics
 app = LambdaFunctionUrlResolver()
 
-_started = time.perf_counter()
-MODEL = SentimentModel.load(
-    resolve_model_dir(CONFIG), intra_op_threads=CONFIG.intra_op_threads, batch_size=CONFIG.batch_size
-)
-TELEMETRY.model_loaded(
-    _started, model=MODEL.identity.as_dict(), model_source=CONFIG.model_source, intra_op_threads=CONFIG.intra_op_threads
+MODEL = TELEMETRY.load_model(
+    lambda: SentimentModel.load(
+        resolve_model_dir(CONFIG), intra_op_threads=CONFIG.intra_op_threads, batch_size=CONFIG.batch_size
+    ),
+    model_source=CONFIG.model_source,
+    intra_op_threads=CONFIG.intra_op_threads,
 )
 
 
