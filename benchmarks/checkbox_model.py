@@ -31,6 +31,7 @@ import numpy as np
 import onnx
 
 from training.checkbox.onnx_graph import GraphBuilder, GraphCost, graph_cost
+from training.checkbox.yolo_anchors import anchor_grid
 
 REG_MAX = 16
 STRIDES = (8, 16, 32)
@@ -115,8 +116,7 @@ def build_yolov8(*, num_classes: int = len(CLASS_NAMES), imgsz: int = 640, seed:
     c2 = max(16, levels[0][1] // 4, REG_MAX * 4)
     c3 = max(levels[0][1], min(num_classes, 100))
     flat = []
-    anchors, strides = [], []
-    for (feature, channels), stride in zip(levels, STRIDES, strict=True):
+    for feature, channels in levels:
         box = m.conv(m.conv(feature, channels, c2, 3), c2, c2, 3)
         box = graph.conv(box, c2, 4 * REG_MAX, activation=None, bias=1.0)
         cls = m.conv(m.conv(feature, channels, c3, 3), c3, c3, 3)
@@ -124,11 +124,8 @@ def build_yolov8(*, num_classes: int = len(CLASS_NAMES), imgsz: int = 640, seed:
         level = graph.op("Concat", [box, cls], axis=1)
         shape = graph.constant(np.array([1, 4 * REG_MAX + num_classes, -1], dtype=np.int64))
         flat.append(graph.op("Reshape", [level, shape]))
-        side = imgsz // stride
-        gy, gx = np.meshgrid(np.arange(side) + 0.5, np.arange(side) + 0.5, indexing="ij")
-        anchors.append(np.stack([gx.ravel(), gy.ravel()]))
-        strides.append(np.full(side * side, stride))
-    count = sum(a.shape[1] for a in anchors)
+    points, point_strides = anchor_grid(imgsz, STRIDES)
+    count = points.shape[1]
     raw = graph.op("Concat", flat, axis=2)
     box, cls = graph.ops(
         "Split", [raw, graph.constant(np.array([4 * REG_MAX, num_classes], dtype=np.int64))], 2, axis=1
@@ -142,12 +139,12 @@ def build_yolov8(*, num_classes: int = len(CLASS_NAMES), imgsz: int = 640, seed:
         "Reshape", [graph.op("Conv", [box, bins]), graph.constant(np.array([1, 4, count], dtype=np.int64))]
     )
     left_top, right_bottom = graph.ops("Split", [distance, graph.constant(np.array([2, 2], dtype=np.int64))], 2, axis=1)
-    anchor_points = graph.constant(np.concatenate(anchors, axis=1)[None].astype(np.float32))
+    anchor_points = graph.constant(points[None].astype(np.float32))
     x1y1 = graph.op("Sub", [anchor_points, left_top])
     x2y2 = graph.op("Add", [anchor_points, right_bottom])
     center = graph.op("Div", [graph.op("Add", [x1y1, x2y2]), graph.constant(np.array(2.0, dtype=np.float32))])
     size = graph.op("Sub", [x2y2, x1y1])
-    stride_row = graph.constant(np.concatenate(strides)[None, None].astype(np.float32))
+    stride_row = graph.constant(point_strides[None, None].astype(np.float32))
     xywh = graph.op("Mul", [graph.op("Concat", [center, size], axis=1), stride_row])
     output = graph.op("Concat", [xywh, graph.op("Sigmoid", [cls])], axis=1, name="output0")
     graph.output(output, [1, 4 + num_classes, count])

@@ -51,7 +51,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "mask_predictor"
 MODEL_DIR = FUNCTION_DIR / "model"
 TRAINING_DATA = REPO_ROOT / "training" / "mask_predictor" / "data" / "masks.tsv"
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # As the stack ships it (stacks/mask_predictor.py): the model in a layer under /opt/<folder>.
 MODEL_LAYER_FOLDER = "mask_predictor_model"
 ORIGINAL_REQUIREMENTS = ("sklearn-crfsuite", "joblib", "scikit-learn")
@@ -150,14 +149,9 @@ def main() -> None:
             **sizes["original"],
         },
     }
-    json_path, markdown_path = publish_results(
-        results_dir=RESULTS_DIR,
-        name="mask_predictor",
-        figures=figures,
-        evaluate_targets=evaluate_targets,
-        render_markdown=render_markdown,
+    publish_results(
+        name="mask_predictor", figures=figures, evaluate_targets=evaluate_targets, render_markdown=render_markdown
     )
-    print(f"\nwrote {json_path.relative_to(REPO_ROOT)} and {markdown_path.relative_to(REPO_ROOT)}")
 
 
 def _parse_arguments() -> argparse.Namespace:

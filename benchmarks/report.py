@@ -7,6 +7,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Where the benchmarks publish their figures (docs/benchmarks.md quotes them).
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+
 
 def markdown_table(*, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = [
@@ -28,16 +32,16 @@ def write_results(*, results_dir: Path, name: str, figures: dict[str, Any], mark
 
 def publish_results(
     *,
-    results_dir: Path,
     name: str,
     figures: dict[str, Any],
     evaluate_targets: Callable[[dict[str, Any]], list[dict[str, Any]]],
     render_markdown: Callable[[dict[str, Any]], str],
-) -> tuple[Path, Path]:
-    """Adds figures["targets"], writes the figures and their markdown, and prints the markdown."""
+) -> None:
+    """Adds figures["targets"], writes the figures and their markdown into RESULTS_DIR, and
+    prints the markdown and where it wrote them."""
     figures["targets"] = evaluate_targets(figures)
     markdown = render_markdown(figures)
-    paths = write_results(results_dir=results_dir, name=name, figures=figures, markdown=markdown)
+    json_path, markdown_path = write_results(results_dir=RESULTS_DIR, name=name, figures=figures, markdown=markdown)
     print()
     print(markdown)
-    return paths
+    print(f"\nwrote {json_path.relative_to(REPO_ROOT)} and {markdown_path.relative_to(REPO_ROOT)}")

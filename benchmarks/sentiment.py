@@ -65,7 +65,6 @@ from tools.task_root import lambda_wheels_install
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "sentiment"
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DEFAULT_ARTIFACTS = Path(tempfile.gettempdir()) / "sentiment-benchmark-models"
 LOG = logging.getLogger("benchmarks.sentiment")
 
@@ -276,15 +275,10 @@ def main() -> None:
         "predictions": predictions,
         "sizes": sizes,
     }
-    json_path, markdown_path = publish_results(
-        results_dir=RESULTS_DIR,
-        name="sentiment",
-        figures=figures,
-        evaluate_targets=evaluate_targets,
-        render_markdown=render_markdown,
-    )
     print(f"\nload average at end: {_load(os.getloadavg())}")
-    print(f"wrote {json_path.relative_to(REPO_ROOT)} and {markdown_path.relative_to(REPO_ROOT)}")
+    publish_results(
+        name="sentiment", figures=figures, evaluate_targets=evaluate_targets, render_markdown=render_markdown
+    )
 
 
 def _parse_arguments() -> argparse.Namespace:
@@ -616,6 +610,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
         figures["sizes"],
     )
     engines = ("ours_int8", "ours_fp32", "pytorch")
+    ours = engines[:2]  # rows about our engines only: the PyTorch column says what stands instead
 
     def ms(value: float) -> str:
         return f"{value:.2f} ms" if value < 10 else f"{value:.0f} ms"
@@ -642,7 +637,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
         ],
         [
             "    of which model load (read, sha256, tokenizer, session)",
-            *(ms(cold[engine]["phases_median"]["model_load_ms"]) for engine in engines[:2]),
+            *(ms(cold[engine]["phases_median"]["model_load_ms"]) for engine in ours),
             "-",
         ],
         [
@@ -651,43 +646,36 @@ def render_markdown(figures: dict[str, Any]) -> str:
         ],
         ["cold start peak RSS", *(f"{cold[engine]['phases_median']['peak_rss_mb']:.0f} MB" for engine in engines)],
     ]
+
+    def texts(size: str) -> str:
+        return f"{size} text{'s' if size != '1' else ''}"
+
+    def speedup(engine: str, size: str) -> str:
+        """The median per-call ratio of PyTorch's time to the engine's, for `size` texts."""
+        pytorch, engine_latency = warm["pytorch"]["sizes"][size]["latency"], warm[engine]["sizes"][size]["latency"]
+        return f"{paired_speedup(pytorch, engine_latency):.2f}x"
+
+    def own_work(engine: str, size: str) -> str:
+        figure = warm[engine]["sizes"][size]
+        return f"{100 * figure['own_work_share_of_session']:.1f}% ({ms(figure['own_work']['p50_ms'])})"
+
     for size in warm["pytorch"]["sizes"]:
         for key, label in (("p50_ms", "p50"), ("p95_ms", "p95")):
-            rows.append(
-                [
-                    f"warm, {size} text{'s' if size != '1' else ''}: {label}",
-                    *(ms(warm[engine]["sizes"][size]["latency"][key]) for engine in engines),
-                ]
-            )
+            latencies = [ms(warm[engine]["sizes"][size]["latency"][key]) for engine in engines]
+            rows.append([f"warm, {texts(size)}: {label}", *latencies])
     for size in warm["pytorch"]["sizes"]:
-        rows.append(
-            [
-                f"warm, {size} text{'s' if size != '1' else ''}: speedup vs PyTorch (median per-call ratio)",
-                *(
-                    f"{paired_speedup(warm['pytorch']['sizes'][size]['latency'], warm[e]['sizes'][size]['latency']):.2f}x"
-                    for e in engines[:2]
-                ),
-                "1x",
-            ]
-        )
+        speedups = [speedup(engine, size) for engine in ours]
+        rows.append([f"warm, {texts(size)}: speedup vs PyTorch (median per-call ratio)", *speedups, "1x"])
     for size in warm["ours_int8"]["sizes"]:
-        rows.append(
-            [
-                f"handler's own work / session.run, {size} texts (own work p50)",
-                *(
-                    f"{100 * warm[e]['sizes'][size]['own_work_share_of_session']:.1f}% ({ms(warm[e]['sizes'][size]['own_work']['p50_ms'])})"
-                    for e in engines[:2]
-                ),
-                "-",
-            ]
-        )
+        shares = [own_work(engine, size) for engine in ours]
+        rows.append([f"handler's own work / session.run, {size} texts (own work p50)", *shares, "-"])
     rows.append(
         [
             "tokens per 50-text call: real / padded (ours)",
             *(
                 f"{warm[e]['sizes']['50']['tokens_per_call']:.0f} / {warm[e]['sizes']['50']['padded_tokens_per_call']:.0f}"
                 f" in {warm[e]['sizes']['50']['session_runs_per_call']:.1f} runs"
-                for e in engines[:2]
+                for e in ours
             ),
             "unpadded, 50 runs",
         ]

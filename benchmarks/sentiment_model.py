@@ -36,16 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.sentiment_texts import SENTENCES
-from training.sentiment.export_onnx import (
-    LABELS_FILE,
-    METADATA_FILE,
-    MODEL_FILE,
-    TOKENIZER_FILE,
-    ExportError,
-    _quantize,
-    export_model,
-    sha256_file,
-)
+from sentiment.model_layout import LABELS_FILE, METADATA_FILE, MODEL_FILE, TOKENIZER_FILE
+from training.sentiment.export_onnx import ExportError, _quantize, export_model, sha256_file
 from training.sentiment.samples import DATA_DIR, read_lines
 
 LOG = logging.getLogger("benchmarks.sentiment")
@@ -58,6 +50,8 @@ MAX_LENGTH = 512
 BUILD_VERSION = 1  # bump when anything below changes what is built
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
+# transformers' name for each special token's role (PreTrainedTokenizerFast keywords).
+SPECIAL_TOKENS = {"unk_token": UNK, "pad_token": PAD, "cls_token": CLS, "sep_token": SEP, "mask_token": MASK}
 
 
 @dataclass(frozen=True)
@@ -134,11 +128,7 @@ def save_pretrained_model(directory: Path) -> dict[str, Any]:
     torch.manual_seed(SEED)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=build_tokenizer(),
-        unk_token=UNK,
-        pad_token=PAD,
-        cls_token=CLS,
-        sep_token=SEP,
-        mask_token=MASK,
+        **SPECIAL_TOKENS,
         model_max_length=MAX_LENGTH,
         model_input_names=["input_ids", "attention_mask"],
     )

@@ -178,23 +178,25 @@ class SentimentClientConfig:
                 raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
         function_name = text(ENV_FUNCTION_NAME)
-        enabled_text = text(ENV_ENABLED)
-        if enabled_text is None:
-            enabled = function_name is not None
-        elif enabled_text.lower() in _TRUE:
-            enabled = True
-        elif enabled_text.lower() in _FALSE:
-            enabled = False
-        else:
-            raise ValueError(f"{ENV_ENABLED} must be true or false (1/0, yes/no, on/off), got {enabled_text!r}")
         return cls(
-            enabled=enabled,
+            enabled=_switch(ENV_ENABLED, text(ENV_ENABLED), unset=function_name is not None),
             function_name=function_name,
             region_name=text(ENV_REGION),
             qualifier=text(ENV_QUALIFIER),
             batch_size=integer(ENV_BATCH_SIZE, DEFAULT_BATCH_SIZE),
             max_request_bytes=integer(ENV_MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES),
         )
+
+
+def _switch(name: str, raw: str | None, *, unset: bool) -> bool:
+    """An on/off variable's value (true/false, 1/0, yes/no, on/off); `unset` when it is not set."""
+    if raw is None:
+        return unset
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
 
 
 def text_request_bytes(text: str) -> int:

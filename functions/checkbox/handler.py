@@ -11,7 +11,6 @@ body: uploads.py), POST /predict (an image inline or {"s3_key"}: pipeline.py). D
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -45,11 +44,12 @@ TELEMETRY = Telemetry.powertools(CONFIG)
 logger, metrics = TELEMETRY.logger, TELEMETRY.metrics
 app = APIGatewayRestResolver()
 
-_started = time.perf_counter()
-DETECTOR = Detector.load(
-    resolve_model_path(CONFIG), intra_op_threads=CONFIG.intra_op_threads, source=CONFIG.model_source
+DETECTOR = TELEMETRY.load_model(
+    lambda: Detector.load(
+        resolve_model_path(CONFIG), intra_op_threads=CONFIG.intra_op_threads, source=CONFIG.model_source
+    ),
+    intra_op_threads=CONFIG.intra_op_threads,
 )
-TELEMETRY.model_loaded(_started, model=DETECTOR.identity.as_dict(), intra_op_threads=CONFIG.intra_op_threads)
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -38,34 +38,44 @@ class LayoutError(ValueError):
 
 @dataclass(frozen=True)
 class Letterbox:
+    """Where a page goes in the model's input. Stored: the two sizes; derived from them: the
+    page scaled into the input (new_width x new_height) and the padding before it."""
+
     width: int  # the original page, as displayed (EXIF orientation applied)
     height: int
     input_width: int  # the model's input
     input_height: int
-    new_width: int  # the page scaled into the input
-    new_height: int
-    pad_left: int
-    pad_top: int
+
+    def __post_init__(self) -> None:
+        if self.width < 1 or self.height < 1:
+            raise ValueError(f"an image must be at least 1x1, got {self.width}x{self.height}")
 
     @classmethod
     def fit(cls, width: int, height: int, *, input_width: int, input_height: int) -> Letterbox:
-        """Scale by min(input_w / w, input_h / h) (up or down, as ultralytics' predict does),
-        round, and centre (the odd pixel of padding goes right/bottom)."""
-        if width < 1 or height < 1:
-            raise ValueError(f"an image must be at least 1x1, got {width}x{height}")
-        ratio = min(input_width / width, input_height / height)
-        new_width = min(input_width, max(1, round(width * ratio)))
-        new_height = min(input_height, max(1, round(height * ratio)))
-        return cls(
-            width=width,
-            height=height,
-            input_width=input_width,
-            input_height=input_height,
-            new_width=new_width,
-            new_height=new_height,
-            pad_left=(input_width - new_width) // 2,
-            pad_top=(input_height - new_height) // 2,
-        )
+        return cls(width=width, height=height, input_width=input_width, input_height=input_height)
+
+    @property
+    def _ratio(self) -> float:
+        """One factor for both axes (aspect ratio kept), up or down, as ultralytics' predict scales."""
+        return min(self.input_width / self.width, self.input_height / self.height)
+
+    @property
+    def new_width(self) -> int:
+        """The scaled page, rounded, within 1..the input (likewise new_height)."""
+        return min(self.input_width, max(1, round(self.width * self._ratio)))
+
+    @property
+    def new_height(self) -> int:
+        return min(self.input_height, max(1, round(self.height * self._ratio)))
+
+    @property
+    def pad_left(self) -> int:
+        """Centred: the odd pixel of padding goes right (likewise pad_top: bottom)."""
+        return (self.input_width - self.new_width) // 2
+
+    @property
+    def pad_top(self) -> int:
+        return (self.input_height - self.new_height) // 2
 
     def tensor(self, pixels: np.ndarray) -> np.ndarray:
         """The model input [1, 3, H, W] float32 in [0, 1] from the scaled page's RGB pixels

@@ -9,24 +9,18 @@ nothing imported: the ZIP function imports it.
 from __future__ import annotations
 
 # Checked in order (bool before int: a bool is an int); anything else is named by its class.
-JSON_NAMES = (
-    (type(None), "null"),
-    (bool, "boolean"),
-    (int, "number"),
-    (float, "number"),
-    (str, "string"),
-    (list, "array"),
-    (dict, "object"),
+# Each type with its JSON name and its Python name, so the two vocabularies never disagree on order.
+_TYPE_NAMES: tuple[tuple[type, str, str], ...] = (
+    (type(None), "null", "null"),
+    (bool, "boolean", "bool"),
+    (int, "number", "int"),
+    (float, "number", "float"),
+    (str, "string", "string"),
+    (list, "array", "list"),
+    (dict, "object", "object"),
 )
-PYTHON_NAMES = (
-    (type(None), "null"),
-    (bool, "bool"),
-    (int, "int"),
-    (float, "float"),
-    (str, "string"),
-    (list, "list"),
-    (dict, "object"),
-)
+JSON_NAMES = tuple((kind, json_name) for kind, json_name, _ in _TYPE_NAMES)
+PYTHON_NAMES = tuple((kind, python_name) for kind, _, python_name in _TYPE_NAMES)
 
 
 def type_name(value: object, names: tuple[tuple[type, str], ...] = JSON_NAMES) -> str:

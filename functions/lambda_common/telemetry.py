@@ -1,5 +1,5 @@
 """Logging and counting shared by the image functions (Powertools Logger and Metrics):
-failures mapped, logged and counted once, counters, and the model-load log.
+failures mapped, logged and counted once, counters, and the timed model load and its log.
 
 Standard library only at import time: the Logger and Metrics are the caller's.
 """
@@ -14,7 +14,16 @@ from lambda_common.metric_names import INTERNAL_ERRORS, VALIDATION_ERRORS
 # Annotations only: importing `typing` at run time would cost the cold start ~2.5 ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, Protocol, TypeVar
+
+    class IdentifiedModel(Protocol):
+        """A loaded model that says which model it is (its health check's `model`)."""
+
+        @property
+        def identity(self) -> Any: ...  # has as_dict()
+
+    Model = TypeVar("Model", bound=IdentifiedModel)
 
 
 class Telemetry:
@@ -53,6 +62,11 @@ class Telemetry:
             self.count(VALIDATION_ERRORS)
         return failure
 
-    def model_loaded(self, started: float, **extra: Any) -> None:
-        """The "model loaded" log line, with `load_ms` since `started` (a time.perf_counter())."""
-        self.logger.info("model loaded", extra={**extra, "load_ms": round((time.perf_counter() - started) * 1000, 1)})
+    def load_model(self, load: Callable[[], Model], **extra: Any) -> Model:
+        """The init phase's model: `load()` (finding it included: a download counts), then the
+        "model loaded" log line with its identity, `extra`, and `load_ms`."""
+        started = time.perf_counter()
+        model = load()
+        fields = {"model": model.identity.as_dict(), **extra}
+        self.logger.info("model loaded", extra={**fields, "load_ms": round((time.perf_counter() - started) * 1000, 1)})
+        return model

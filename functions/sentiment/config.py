@@ -42,6 +42,8 @@ ENV_MAX_TEXTS = "MAX_TEXTS"
 ENV_MAX_TEXT_CHARS = "MAX_TEXT_CHARS"
 ENV_MAX_REQUEST_BYTES = "MAX_REQUEST_BYTES"
 ENV_BATCH_SIZE = "BATCH_SIZE"
+# The fields that limit a request, as health checks name them.
+REQUEST_LIMITS = ("max_texts", "max_text_chars", "max_request_bytes")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +60,10 @@ class FunctionConfig(BaseFunctionConfig):
     def model_source(self) -> str:
         """Where the model comes from, for logs and health checks."""
         return self.model_s3.uri if self.model_s3 is not None else str(self.model_dir)
+
+    def request_limits(self) -> dict[str, int]:
+        """What a health check reports of the limits every request is checked against."""
+        return {name: getattr(self, name) for name in REQUEST_LIMITS}
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, cpu_count: int | None = None) -> FunctionConfig:

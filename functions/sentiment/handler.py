@@ -11,7 +11,6 @@ Metrics and the rest of the contract: docs/sentiment.md.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from typing import Any
@@ -26,22 +25,21 @@ from sentiment import events
 from sentiment.config import FunctionConfig
 from sentiment.inference import SentimentModel
 from sentiment.model_store import resolve_model_dir
-from sentiment.validation import Limits, check_size, direct_event_size, http_body, parse_json_body, parse_texts
+from sentiment.validation import check_size, direct_event_size, http_body, parse_json_body, parse_texts
 
 HTTP_ROUTES = 'POST / or POST /predict with {"texts": [...]}, or GET /health'
 
 CONFIG = FunctionConfig.from_environ(os.environ)
-LIMITS = Limits(**{name: getattr(CONFIG, name) for name in ("max_texts", "max_text_chars", "max_request_bytes")})
 TELEMETRY = Telemetry.powertools(CONFIG)
 logger, metrics = TELEMETRY.logger, TELEMETRY.metrics
 app = LambdaFunctionUrlResolver()
 
-_started = time.perf_counter()
-MODEL = SentimentModel.load(
-    resolve_model_dir(CONFIG), intra_op_threads=CONFIG.intra_op_threads, batch_size=CONFIG.batch_size
-)
-TELEMETRY.model_loaded(
-    _started, model=MODEL.identity.as_dict(), model_source=CONFIG.model_source, intra_op_threads=CONFIG.intra_op_threads
+MODEL = TELEMETRY.load_model(
+    lambda: SentimentModel.load(
+        resolve_model_dir(CONFIG), intra_op_threads=CONFIG.intra_op_threads, batch_size=CONFIG.batch_size
+    ),
+    model_source=CONFIG.model_source,
+    intra_op_threads=CONFIG.intra_op_threads,
 )
 
 
@@ -63,7 +61,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             return {"status": "warm"}
         if kind == HEALTH:
             return {"statusCode": 200, "body": _health(context)}
-        check_size(direct_event_size(event), max_bytes=LIMITS.max_request_bytes)
+        check_size(direct_event_size(event), max_bytes=CONFIG.max_request_bytes)
         return {"statusCode": 200, "body": _classify(event)}
     except Exception as error:  # every failure is answered, none reaches Lambda
         failure = TELEMETRY.failure(error, context)
@@ -74,7 +72,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 @app.post("/predict")
 def _http_predict() -> Response:
     body = http_body(app.current_event.raw_event)
-    check_size(len(body), max_bytes=LIMITS.max_request_bytes)
+    check_size(len(body), max_bytes=CONFIG.max_request_bytes)
     return json_response(200, _classify(parse_json_body(body)))
 
 
@@ -87,7 +85,7 @@ answer_route_errors(app, TELEMETRY, routes=HTTP_ROUTES)
 
 
 def _classify(payload: Any) -> dict[str, Any]:
-    texts = parse_texts(payload, LIMITS)
+    texts = parse_texts(payload, max_texts=CONFIG.max_texts, max_text_chars=CONFIG.max_text_chars)
     started = time.perf_counter()
     predictions = MODEL.predict(texts)
     inference_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -103,7 +101,7 @@ def _health(context: Any) -> dict[str, Any]:
         CONFIG,
         model=MODEL.identity.as_dict(),
         model_source=CONFIG.model_source,
-        limits=dataclasses.asdict(LIMITS),
+        limits=CONFIG.request_limits(),
         batch_size=CONFIG.batch_size,
         intra_op_threads=CONFIG.intra_op_threads,
     )

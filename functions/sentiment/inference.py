@@ -27,7 +27,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -38,16 +38,18 @@ from tokenizers import Tokenizer
 
 from lambda_common.errors import ModelError
 from lambda_common.onnx_sessions import session_options
+from sentiment.model_layout import (
+    ARTIFACT_FILES,
+    FORMAT_VERSION,
+    INPUT_NAMES,
+    LABELS_FILE,
+    METADATA_FILE,
+    MODEL_FILE,
+    OUTPUT_NAME,
+    QUANTIZATIONS,
+    TOKENIZER_FILE,
+)
 
-FORMAT_VERSION = 1
-MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-LABELS_FILE = "labels.json"
-METADATA_FILE = "model.json"
-ARTIFACT_FILES = (MODEL_FILE, TOKENIZER_FILE, LABELS_FILE, METADATA_FILE)
-INPUT_NAMES = ("input_ids", "attention_mask")
-OUTPUT_NAME = "logits"
-QUANTIZATIONS = ("int8", "none")
 # Padding a batch may add, as a share of its real tokens, before the next text starts a new batch.
 MAX_PADDING_SHARE = 0.25
 
@@ -63,13 +65,7 @@ class ModelIdentity:
     labels: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "model_id": self.model_id,
-            "quantization": self.quantization,
-            "sha256": self.sha256,
-            "max_length": self.max_length,
-            "labels": list(self.labels),
-        }
+        return {**asdict(self), "labels": list(self.labels)}  # a JSON array, as the exporter wrote it
 
 
 @dataclass(frozen=True)

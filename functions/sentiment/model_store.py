@@ -15,7 +15,7 @@ from typing import Any
 from lambda_common.errors import ModelError
 from lambda_common.s3_download import S3DownloadError, download_file, s3_client
 from sentiment.config import FunctionConfig, S3Location
-from sentiment.inference import ARTIFACT_FILES
+from sentiment.model_layout import ARTIFACT_FILES
 
 DOWNLOAD_DIR_NAME = "sentiment-model"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from lambda_common.errors import PayloadTooLargeError, ValidationError
@@ -15,13 +14,6 @@ from lambda_common.json_input import check_decoded, encoded_size, loads
 from lambda_common.json_types import type_name
 
 EXAMPLE = '{"texts": ["I love this!", "This is terrible"]}'
-
-
-@dataclass(frozen=True, kw_only=True)
-class Limits:
-    max_texts: int
-    max_text_chars: int
-    max_request_bytes: int
 
 
 def check_size(size: int, *, max_bytes: int) -> None:
@@ -44,8 +36,9 @@ def parse_json_body(body: bytes) -> Any:
     return loads(body, example=EXAMPLE)
 
 
-def parse_texts(payload: Any, limits: Limits) -> list[str]:
-    """The texts of a prediction request `{"texts": [...]}`, checked against the limits."""
+def parse_texts(payload: Any, *, max_texts: int, max_text_chars: int) -> list[str]:
+    """The texts of a prediction request `{"texts": [...]}`: at most `max_texts` of them, each
+    at most `max_text_chars` long."""
     if not isinstance(payload, dict):
         raise ValidationError(f"the request must be a JSON object such as {EXAMPLE}, got {type_name(payload)}")
     if "texts" not in payload:
@@ -53,18 +46,15 @@ def parse_texts(payload: Any, limits: Limits) -> list[str]:
     texts = payload["texts"]
     if not isinstance(texts, list):
         raise ValidationError(f"'texts' must be an array of strings, got {type_name(texts)}")
-    if len(texts) > limits.max_texts:
+    if len(texts) > max_texts:
         raise ValidationError(
-            f"'texts' has {len(texts)} items; the limit is {limits.max_texts} per request:"
-            " split it into smaller batches"
+            f"'texts' has {len(texts)} items; the limit is {max_texts} per request: split it into smaller batches"
         )
     for index, text in enumerate(texts):
         if not isinstance(text, str):
             raise ValidationError(f"texts[{index}] must be a string, got {type_name(text)}")
-        if len(text) > limits.max_text_chars:
-            raise ValidationError(
-                f"texts[{index}] is {len(text)} characters long; the limit is {limits.max_text_chars}"
-            )
+        if len(text) > max_text_chars:
+            raise ValidationError(f"texts[{index}] is {len(text)} characters long; the limit is {max_text_chars}")
     return texts
 
 

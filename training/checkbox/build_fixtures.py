@@ -33,6 +33,7 @@ import onnx
 
 from training.checkbox.known_outputs import CLASS_NAMES, KNOWN_RECT, KNOWN_V5, KNOWN_V8, RECT_INPUT
 from training.checkbox.onnx_graph import GraphBuilder, serialize
+from training.checkbox.yolo_anchors import anchor_grid
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES_DIR = REPO_ROOT / "fixtures" / "checkbox"
@@ -65,19 +66,16 @@ def tiny_yolov8(*, seed: int = 20240601, imgsz: int = 640) -> onnx.ModelProto:
     p3 = g.max_pool(g.conv(x, 8, 16, kernel=3, activation="relu"), kernel=2, stride=2)  # /8
     p4 = g.conv(g.max_pool(p3, kernel=2, stride=2), 16, 16, kernel=3, activation="relu")  # /16
     p5 = g.conv(g.max_pool(p4, kernel=2, stride=2), 16, 16, kernel=3, activation="relu")  # /32
-    flat, anchors, strides = [], [], []
-    for feature, stride in zip((p3, p4, p5), STRIDES, strict=True):
+    flat = []
+    for feature in (p3, p4, p5):
         head = g.conv(feature, 16, 4 + nc, activation=None, bias=np.array([0, 0, -1, -1, -1.5, -1.5], dtype=np.float32))
         flat.append(g.op("Reshape", [head, g.constant(np.array([1, 4 + nc, -1], dtype=np.int64))]))
-        side = imgsz // stride
-        gy, gx = np.meshgrid(np.arange(side) + 0.5, np.arange(side) + 0.5, indexing="ij")
-        anchors.append(np.stack([gx.ravel(), gy.ravel()]))
-        strides.append(np.full(side * side, stride))
-    count = sum(a.shape[1] for a in anchors)
+    points, point_strides = anchor_grid(imgsz, STRIDES)
+    count = points.shape[1]
     raw = g.op("Concat", flat, axis=2)
     xy, wh, cls = g.ops("Split", [raw, g.constant(np.array([2, 2, nc], dtype=np.int64))], 3, axis=1)
-    stride_row = g.constant(np.concatenate(strides)[None, None].astype(np.float32))
-    anchor_points = g.constant(np.concatenate(anchors, axis=1)[None].astype(np.float32))
+    stride_row = g.constant(point_strides[None, None].astype(np.float32))
+    anchor_points = g.constant(points[None].astype(np.float32))
     half = g.constant(np.array(0.5, dtype=np.float32))
     centre = g.op("Mul", [g.op("Add", [anchor_points, g.op("Sub", [g.op("Sigmoid", [xy]), half])]), stride_row])
     size = g.op("Mul", [g.op("Mul", [g.op("Sigmoid", [wh]), g.constant(np.array(4.0, dtype=np.float32))]), stride_row])

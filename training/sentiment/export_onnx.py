@@ -40,21 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+# The layout the function reads, from the function itself (on PYTHONPATH here; the image's
+# export stage copies that one file next to this package).
+from sentiment import model_layout
 from training.sentiment.samples import DEFAULT_SAMPLE_COUNT, validation_texts
 
 if TYPE_CHECKING:
     import onnxruntime
 
 LOG = logging.getLogger("export_onnx")
-
-FORMAT_VERSION = 1
-MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-LABELS_FILE = "labels.json"
-METADATA_FILE = "model.json"
-ARTIFACT_FILES = (MODEL_FILE, TOKENIZER_FILE, LABELS_FILE, METADATA_FILE)
-INPUT_NAMES = ("input_ids", "attention_mask")
-OUTPUT_NAME = "logits"
 
 DEFAULT_OPSET = 18
 MIN_OPSET = 17
@@ -202,8 +196,8 @@ def export_model(
         runtime_tokenizer = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
         runtime_tokenizer.no_padding()
         runtime_tokenizer.enable_truncation(limit)
-        runtime_tokenizer.save(str(work / TOKENIZER_FILE))
-        batches = _encode(tokenizer, Tokenizer.from_file(str(work / TOKENIZER_FILE)), texts, limit)
+        runtime_tokenizer.save(str(work / model_layout.TOKENIZER_FILE))
+        batches = _encode(tokenizer, Tokenizer.from_file(str(work / model_layout.TOKENIZER_FILE)), texts, limit)
         # A 2 x n example: torch.export specialises dimensions of size 0 or 1.
         example = tokenizer(["an example", "another example text"], padding=True, return_tensors="np")
 
@@ -212,7 +206,7 @@ def export_model(
         _export_onnx(
             torch,
             model,
-            {name: example[name].astype(np.int64) for name in INPUT_NAMES},
+            {name: example[name].astype(np.int64) for name in model_layout.INPUT_NAMES},
             fp32_path,
             opset=opset,
             max_length=limit,
@@ -222,7 +216,7 @@ def export_model(
         with torch.inference_mode():
             reference = np.concatenate(
                 [
-                    model(**{name: torch.from_numpy(batch[name]) for name in INPUT_NAMES}).logits.numpy()
+                    model(**{name: torch.from_numpy(batch[name]) for name in model_layout.INPUT_NAMES}).logits.numpy()
                     for batch in batches
                 ]
             )
@@ -268,22 +262,22 @@ def export_model(
             "onnxruntime": onnxruntime.__version__,
         }
         metadata = {
-            "format_version": FORMAT_VERSION,
+            "format_version": model_layout.FORMAT_VERSION,
             "model_id": model_id or _default_model_id(source),
             "quantization": "int8" if quantize else "none",
             "sha256": sha256_file(final),
             "max_length": limit,
             "pad_token_id": int(pad_token_id),
-            "inputs": list(INPUT_NAMES),
-            "output": OUTPUT_NAME,
+            "inputs": list(model_layout.INPUT_NAMES),
+            "output": model_layout.OUTPUT_NAME,
             "opset": opset,
             "export": figures,
         }
         staged = {
-            MODEL_FILE: final,
-            TOKENIZER_FILE: work / TOKENIZER_FILE,
-            LABELS_FILE: _write_json(work / LABELS_FILE, labels_json),
-            METADATA_FILE: _write_json(work / METADATA_FILE, metadata),
+            model_layout.MODEL_FILE: final,
+            model_layout.TOKENIZER_FILE: work / model_layout.TOKENIZER_FILE,
+            model_layout.LABELS_FILE: _write_json(work / model_layout.LABELS_FILE, labels_json),
+            model_layout.METADATA_FILE: _write_json(work / model_layout.METADATA_FILE, metadata),
         }
         _publish(staged, output_dir)
     LOG.info("wrote %s (%s, sha256 %s)", output_dir, metadata["quantization"], metadata["sha256"][:12])
@@ -317,7 +311,7 @@ def _encode(tokenizer: Any, runtime_tokenizer: Any, texts: list[str], max_length
         encoded = tokenizer(
             [texts[index] for index in chunk], padding=True, truncation=True, max_length=max_length, return_tensors="np"
         )
-        batch = {name: np.ascontiguousarray(encoded[name], dtype=np.int64) for name in INPUT_NAMES}
+        batch = {name: np.ascontiguousarray(encoded[name], dtype=np.int64) for name in model_layout.INPUT_NAMES}
         for row, index in enumerate(chunk):
             expected = batch["input_ids"][row][batch["attention_mask"][row] == 1].tolist()
             if runtime_ids[index] != expected:
@@ -346,14 +340,14 @@ def _export_onnx(
 
     batch = torch.export.Dim("batch")
     sequence = torch.export.Dim("sequence", max=max_length)
-    inputs = tuple(torch.from_numpy(example[name]) for name in INPUT_NAMES)
+    inputs = tuple(torch.from_numpy(example[name]) for name in model_layout.INPUT_NAMES)
     try:
         torch.onnx.export(
             LogitsOnly(model).eval(),
             inputs,
             str(path),
-            input_names=list(INPUT_NAMES),
-            output_names=[OUTPUT_NAME],
+            input_names=list(model_layout.INPUT_NAMES),
+            output_names=[model_layout.OUTPUT_NAME],
             opset_version=opset,
             dynamo=True,
             external_data=False,
@@ -373,16 +367,17 @@ def _session(onnxruntime: Any, path: Path) -> onnxruntime.InferenceSession:
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     names = tuple(node.name for node in session.get_inputs())
     outputs = tuple(node.name for node in session.get_outputs())
-    if names != INPUT_NAMES or outputs != (OUTPUT_NAME,):
+    if names != model_layout.INPUT_NAMES or outputs != (model_layout.OUTPUT_NAME,):
         raise ExportError(
-            f"{path.name} has inputs {names} and outputs {outputs}, expected {INPUT_NAMES} and ({OUTPUT_NAME!r},)"
+            f"{path.name} has inputs {names} and outputs {outputs},"
+            f" expected {model_layout.INPUT_NAMES} and ({model_layout.OUTPUT_NAME!r},)"
         )
     return session
 
 
 def _onnx_logits(onnxruntime: Any, path: Path, batches: list[dict[str, np.ndarray]]) -> np.ndarray:
     session = _session(onnxruntime, path)
-    return np.concatenate([session.run([OUTPUT_NAME], batch)[0] for batch in batches])
+    return np.concatenate([session.run([model_layout.OUTPUT_NAME], batch)[0] for batch in batches])
 
 
 def _quantize(source: Path, destination: Path) -> None:
@@ -401,7 +396,7 @@ def _write_json(path: Path, content: dict[str, Any]) -> Path:
 def _publish(staged: dict[str, Path], output_dir: Path) -> None:
     """Copy the artifacts into place, model.json last: a model.json means a complete directory."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    for name in ARTIFACT_FILES:
+    for name in model_layout.ARTIFACT_FILES:
         partial = output_dir / f".{name}.partial"
         shutil.copyfile(staged[name], partial)
         os.replace(partial, output_dir / name)
