@@ -63,12 +63,11 @@ from benchmarks.checkbox_scoring import (
 from benchmarks.cold_start import measure_cold_starts
 from benchmarks.lambda_packaging import copy_function_code
 from benchmarks.machine import describe_machine
-from benchmarks.report import markdown_table, write_results
+from benchmarks.report import RESULTS_DIR, markdown_table, write_results
 from checkbox.config import TUNING_VARIABLES
+from stacks.common.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "checkbox"
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DEFAULT_MODEL = REPO_ROOT / "models" / "checkbox" / "model.onnx"
 DEFAULT_ULTRALYTICS_PYTHON = REPO_ROOT / ".venv-train" / "bin" / "python"
 MEMORY_MB = 3008  # the stack's setting: 2 vCPUs
@@ -875,7 +874,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
             " (held out: training uses small seeds), the same seeds in every cell; truth = the boxes drawn on them.",
             f"Function: `checkbox.handler.lambda_handler` in a worker under {_shown(Path(fn['python']))} (Python {fn_versions['python']},"
             f" onnxruntime {fn_versions['onnxruntime']}, numpy {fn_versions['numpy']}, Pillow {fn_versions['pillow']}),"
-            f" the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, no spinning;"
+            f" the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, spinning default (on);"
             " each page POSTed as API Gateway delivers it (REST proxy event, raw image body, base64); timed from the event to the"
             " JSON text of the answer.",
             f"ultralytics: {versions['ultralytics']} under {_shown(Path(ul['python']))} (torch {versions['torch']}, OpenCV"

@@ -19,7 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from checkbox import events
 from checkbox.config import FunctionConfig
 from checkbox.detector import Detector
-from checkbox.imaging import ImageLimits, configure_pillow
+from checkbox.imaging import ImageLimits, configure
 from checkbox.model_store import resolve_model_path
 from checkbox.pipeline import detect_http_request, predict_answer
 from checkbox.request import RequestLimits
@@ -39,7 +39,7 @@ REQUEST_LIMITS = RequestLimits(
     max_body_bytes=CONFIG.max_body_bytes, default_conf=CONFIG.default_conf, default_iou=CONFIG.default_iou
 )
 UPLOADS = Uploads(CONFIG.uploads) if CONFIG.uploads is not None else None
-configure_pillow(CONFIG.max_image_pixels)
+configure(max_pixels=CONFIG.max_image_pixels, threads=CONFIG.intra_op_threads)
 TELEMETRY = Telemetry.powertools(CONFIG)
 logger, metrics = TELEMETRY.logger, TELEMETRY.metrics
 app = APIGatewayRestResolver()

@@ -40,7 +40,7 @@ import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401  (registers only these)
 
 from checkbox.decoders import decode_fast, exif_orientation
-from checkbox.resize import resize_linear
+from checkbox.resize import resize_linear, use_threads
 from checkbox.yolo import Letterbox
 from lambda_common.errors import ValidationError
 
@@ -93,9 +93,11 @@ class ScaledPage:
     resize_ms: float  # the resize, mode conversion and compositing
 
 
-def configure_pillow(max_pixels: int) -> None:
-    """Pillow's decompression-bomb guard at the configured limit (process-wide, set at cold start)."""
+def configure(*, max_pixels: int, threads: int) -> None:
+    """Process-wide, at cold start: Pillow's decompression-bomb guard at the pixel limit, and
+    how many threads resize a page (the function's vCPUs, as onnxruntime's intra-op threads)."""
     Image.MAX_IMAGE_PIXELS = max_pixels
+    use_threads(threads)
 
 
 def open_image(data: bytes, *, limits: ImageLimits) -> Image.Image:

@@ -82,7 +82,7 @@ def test_a_decompression_bomb_is_refused_before_decoding() -> None:
 
 def test_between_one_and_two_times_the_limit_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
     # Pillow only warns between 1x and 2x its MAX_IMAGE_PIXELS; the warning is an error here.
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40_000_000)  # as configure_pillow sets it
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40_000_000)  # as configure sets it
     with pytest.raises(ValidationError, match=r"48,000,000 pixels; the limit is 40,000,000"):
         open_image(png_claiming(8000, 6000), limits=LIMITS)
 

@@ -11,6 +11,7 @@ with in requirements/train-checkbox.txt); the function does it with Pillow and n
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -18,7 +19,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
-from checkbox.resize import resize_linear
+from checkbox.resize import resize_linear, use_threads
 from checkbox.yolo import PAD_VALUE
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
@@ -68,6 +69,14 @@ def encoded(image: Image.Image, image_format: str, **options: object) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture(params=[1, 2, 3], ids=["1-thread", "2-threads", "3-threads"])
+def resize_threads(request: pytest.FixtureRequest) -> Iterator[int]:
+    """Row bands resized at once (the handler sets the function's vCPUs); 1 again afterwards."""
+    use_threads(request.param)
+    yield request.param
+    use_threads(1)
+
+
 @pytest.mark.parametrize(
     ("height", "width", "channels"),
     [
@@ -78,9 +87,10 @@ def encoded(image: Image.Image, image_format: str, **options: object) -> bytes:
         (4000, 3000, 4),
         (777, 1000, 2),
         (641, 479, 3),
+        (40, 2000, 3),  # a strip: fewer output rows than a band
     ],
 )
-def test_shrinking_matches_opencv_bit_for_bit(height: int, width: int, channels: int) -> None:
+def test_shrinking_matches_opencv_bit_for_bit(height: int, width: int, channels: int, resize_threads: int) -> None:
     rng = np.random.default_rng(height * width + channels)
     shape = (height, width) if channels == 1 else (height, width, channels)
     pixels = rng.integers(0, 256, shape, dtype=np.uint8)
@@ -91,7 +101,7 @@ def test_shrinking_matches_opencv_bit_for_bit(height: int, width: int, channels:
 
 
 @pytest.mark.parametrize(("height", "width"), [(300, 200), (5, 7), (1, 1000), (480, 640)])
-def test_enlarging_is_within_one_level_of_opencv(height: int, width: int) -> None:
+def test_enlarging_is_within_one_level_of_opencv(height: int, width: int, resize_threads: int) -> None:
     pixels = np.random.default_rng(height + width).integers(0, 256, (height, width, 3), dtype=np.uint8)
     ratio = min(640 / height, 640 / width)
     target = (max(round(width * ratio), 1), max(round(height * ratio), 1))

@@ -51,6 +51,7 @@ def test_the_requirements_hold_the_runtime_and_no_training_stack() -> None:
         "numpy",
         "onnxruntime",
         "pillow",
+        "pybase64",
         "pyspng",
         "simplejpeg",
         "aws-lambda-powertools",
