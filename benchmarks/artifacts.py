@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.machine import describe_machine
-from benchmarks.report import markdown_table, write_results
+from benchmarks.report import RESULTS_DIR, markdown_table, write_results
+from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tools.artifact_process import Figures, figures, start_artifact
 from tools.artifacts import build_artifact, runtime_provided_set, synthesize
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 # Guards against a hang only.
 TIMEOUT_SECONDS = 300.0
 

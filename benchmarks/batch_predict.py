@@ -45,14 +45,13 @@ import joblib
 
 from benchmarks.batch_predict_data import FEATURE_COLUMNS, train_models, write_inputs
 from benchmarks.machine import describe_machine
-from benchmarks.report import markdown_table, write_results
+from benchmarks.report import RESULTS_DIR, markdown_table, write_results
+from stacks.common.paths import REPO_ROOT
 from stacks.lambda_python import LAMBDA_PYTHON_VERSION
 from tools.artifacts import build_artifact, runtime_provided_set, synthesize
 from tools.lambda_interpreter import find_lambda_interpreter, how_to_get
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "batch_predict"
-RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 MODEL_BUCKET, DATA_BUCKET, RESULTS_BUCKET = "bench-models", "bench-data", "bench-results"
 TRUSTED_PREFIX = "trusted/"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}

@@ -33,12 +33,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from benchmarks.machine import describe_machine
+from benchmarks.report import RESULTS_DIR
 from benchmarks.sentiment_texts import SENTENCES
 from benchmarks.stats import percentile
+from stacks.common.paths import REPO_ROOT
 from tools.local_serve.child_process import ServeProcess
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MASK_NAMES_FILE = REPO_ROOT / "training" / "mask_predictor" / "data" / "masks.tsv"
 COMPONENTS = ("brand", "model", "filter_type", "size", "color", "style", "strap", "valved", "misc")
 SYNC_LIMIT_BYTES = 6_291_456

@@ -46,8 +46,8 @@ from benchmarks.report import markdown_table, publish_results
 from benchmarks.stats import summarize, time_calls
 from stacks.common.local_bundling import LocalPythonFunctionBundling
 from stacks.common.packages import PYTHON_VERSION, SHARED_PACKAGE_DIR
+from stacks.common.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "mask_predictor"
 MODEL_DIR = FUNCTION_DIR / "model"
 TRAINING_DATA = REPO_ROOT / "training" / "mask_predictor" / "data" / "masks.tsv"

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from stacks.common.paths import REPO_ROOT
+
 # Where the benchmarks publish their figures (docs/benchmarks.md quotes them).
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 

@@ -60,10 +60,10 @@ from benchmarks.peak_memory import PEAK_RSS_SOURCE
 from benchmarks.report import markdown_table, publish_results
 from benchmarks.sentiment_model import BuiltModels, build_fused_int8, build_models
 from benchmarks.sentiment_texts import LENGTH_MIX, benchmark_texts
+from stacks.common.paths import REPO_ROOT
 from tools.locks import pins
 from tools.task_root import lambda_wheels_install
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_DIR = REPO_ROOT / "functions" / "sentiment"
 DEFAULT_ARTIFACTS = Path(tempfile.gettempdir()) / "sentiment-benchmark-models"
 LOG = logging.getLogger("benchmarks.sentiment")

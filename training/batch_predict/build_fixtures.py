@@ -32,7 +32,8 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.linear_model import LogisticRegression
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from stacks.common.paths import REPO_ROOT
+
 DEFAULT_OUTPUT = REPO_ROOT / "fixtures" / "batch_predict"
 FEATURES = ("feature1", "feature2", "feature3")
 CLASS_NAMES = ("low", "medium", "high")

@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from stacks.common.paths import REPO_ROOT
 from training.checkbox.known_outputs import CLASS_NAMES, KNOWN_RECT, KNOWN_V5, KNOWN_V8, RECT_INPUT
 from training.checkbox.onnx_graph import GraphBuilder, serialize
 from training.checkbox.yolo_anchors import anchor_grid
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES_DIR = REPO_ROOT / "fixtures" / "checkbox"
 NAMES_METADATA = "{0: 'checked', 1: 'unchecked'}"  # exactly how ultralytics writes it
 STRIDES = (8, 16, 32)

@@ -23,7 +23,8 @@ import shutil
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from stacks.common.paths import REPO_ROOT
+
 OPSET = 17
 
 

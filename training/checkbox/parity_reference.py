@@ -25,7 +25,8 @@ import os
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from stacks.common.paths import REPO_ROOT
+
 PARITY_DIR = REPO_ROOT / "fixtures" / "checkbox" / "parity"
 SAMPLE_FORM = REPO_ROOT / "fixtures" / "checkbox" / "sample_form.jpg"
 DEFAULT_MODEL = REPO_ROOT / "models" / "checkbox" / "model.onnx"

@@ -29,7 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from stacks.common.paths import REPO_ROOT
+
 MODEL_DIR = REPO_ROOT / "models" / "checkbox"
 MAX_MODEL_BYTES = 15 * 1024 * 1024
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from mask_predictor.predictor import METADATA_FILE_NAME, MODEL_FILE_NAME
+from stacks.common.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT_DIR = REPO_ROOT / "functions" / "mask_predictor" / "model"
 
 

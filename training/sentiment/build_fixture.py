@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from stacks.common.paths import REPO_ROOT
 from training.sentiment.export_onnx import ExportError, configure_logging, export_model
 from training.sentiment.samples import DATA_DIR, FRAGMENTS_FILE, read_lines
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = REPO_ROOT / "fixtures" / "sentiment" / "model"
 # The same weights without quantization, next to it: int8 dynamic quantization computes one
 # activation scale per batch tensor, so a text's int8 scores move slightly (~1e-3) with its
