@@ -874,7 +874,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
             " (held out: training uses small seeds), the same seeds in every cell; truth = the boxes drawn on them.",
             f"Function: `checkbox.handler.lambda_handler` in a worker under {_shown(Path(fn['python']))} (Python {fn_versions['python']},"
             f" onnxruntime {fn_versions['onnxruntime']}, numpy {fn_versions['numpy']}, Pillow {fn_versions['pillow']}),"
-            f" the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, spinning default (on);"
+            f" the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, spinning during a run and stopped when it returns (session.force_spinning_stop);"
             " each page POSTed as API Gateway delivers it (REST proxy event, raw image body, base64); timed from the event to the"
             " JSON text of the answer.",
             f"ultralytics: {versions['ultralytics']} under {_shown(Path(ul['python']))} (torch {versions['torch']}, OpenCV"
