@@ -889,8 +889,8 @@ def render_markdown(figures: dict[str, Any]) -> str:
             " the cell's fastest call over all its pages and repeats (the nearest this run gets to a quiet machine: the pages of"
             " a cell have the same size and nearly the same work). The machine is shared: load average"
             f" (1 min) {figures['load_average']['start'][0]:.2f} at the start, {figures['load_average']['after_side_by_side'][0]:.2f}"
-            " after the side-by-side part. Under load the two sides slow differently (ultralytics' onnxruntime threads spin,"
-            " the function's do not), so read the p50s together with the fastest calls.",
+            " after the side-by-side part. Load slows the two sides differently (ultralytics' onnxruntime threads keep spinning"
+            " after a run, the function's stop), so read the p50s together with the fastest calls.",
             f"Match rate: function vs ultralytics detections, same class and IoU >= {MATCH_IOU}, one to one, greedy by confidence;"
             " matched / max(function's, ultralytics') summed over the pages. Precision / recall: against the drawn boxes, same"
             f" class, IoU >= {TRUTH_IOU}, one to one, greedy by confidence, summed over the pages.",
