@@ -15,8 +15,9 @@ which becomes the alias' one EventInvokeConfig (Lambda allows one per alias).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -27,6 +28,7 @@ from stacks.common.execution_role import ExecutionRole
 from stacks.common.function_monitoring import FunctionMonitoring
 from stacks.common.keep_warm import KeepWarm
 from stacks.common.log_group import FunctionLogGroup
+from stacks.common.logical_ids import logical_id_of
 from stacks.common.packages import (
     LAMBDA_ARCHITECTURE,
     PINNED_PYTHON_REASON,
@@ -71,7 +73,7 @@ class InferenceFunction(Construct):
         ).role
         vpc_options = vpc_options_of(self, settings.vpc)
 
-        common: dict[str, object] = dict(
+        common: dict[str, Any] = dict(
             function_name=function_name,
             description=description,
             architecture=LAMBDA_ARCHITECTURE[settings.architecture],
@@ -100,12 +102,12 @@ class InferenceFunction(Construct):
                 code=package.code,
                 handler=package.handler,
                 layers=list(package.layers),
-                **common,  # type: ignore[arg-type]
+                **common,
             )
             for rule_id in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
                 acknowledge(self.function, rule_id=rule_id, reason=PINNED_PYTHON_REASON)
         else:
-            self.function = lambda_.DockerImageFunction(self, "Function", code=package.code, **common)  # type: ignore[arg-type]
+            self.function = lambda_.DockerImageFunction(self, "Function", code=package.code, **common)
         # The alias' only EventInvokeConfig: CDK refuses a second one for the same alias
         # (`configure_async_invoke` raises), as Lambda would.
         self.async_invoke = async_invoke or AsyncInvoke.from_settings(settings)
@@ -179,7 +181,7 @@ class InferenceFunction(Construct):
         policy = self.role.node.find_child("DefaultPolicy")
         acknowledge(
             policy,
-            rule_id=f"AwsSolutions-IAM5[Resource::<{_logical_id(self.log_group)}.Arn>:*]",
+            rule_id=f"AwsSolutions-IAM5[Resource::<{logical_id_of(self.log_group)}.Arn>:*]",
             reason="Log streams are created at run time; the grant is scoped to this function's own log group.",
         )
         acknowledge(
@@ -187,7 +189,3 @@ class InferenceFunction(Construct):
             rule_id="AwsSolutions-IAM5[Resource::*]",
             reason="X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
         )
-
-
-def _logical_id(construct: Construct) -> str:
-    return Stack.of(construct).get_logical_id(construct.node.default_child)  # type: ignore[arg-type]

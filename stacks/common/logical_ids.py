@@ -1,4 +1,5 @@
-"""Keeping a resource's CloudFormation logical id when the construct that creates it moves.
+"""Logical ids: reading an L2 construct's, and keeping a resource's when the construct that
+creates it moves.
 
 A new logical id makes CloudFormation create the resource anew and delete the old one; for a
 resource with a fixed physical name (an alarm's AlarmName) the new one collides with the old,
@@ -32,8 +33,17 @@ def logical_id_at(scope: IConstruct, *child_ids: str) -> str:
     return human[:_MAX_HUMAN_LENGTH] + digest
 
 
+def logical_id_of(construct: IConstruct) -> str:
+    """The logical id of an L2 construct's CloudFormation resource (e.g. for a cdk-nag finding)."""
+    return Stack.of(construct).get_logical_id(_resource(construct))
+
+
 def keep_logical_id(moved: IConstruct, *, scope: IConstruct, construct_id: str) -> None:
     """`moved` (an L2 construct, e.g. an alarm) keeps the logical id it had as `scope`/construct_id."""
-    resource = moved.node.default_child
-    assert isinstance(resource, CfnElement), f"{moved.node.path} has no CloudFormation resource"
-    resource.override_logical_id(logical_id_at(scope, construct_id, "Resource"))
+    _resource(moved).override_logical_id(logical_id_at(scope, construct_id, "Resource"))
+
+
+def _resource(construct: IConstruct) -> CfnElement:
+    resource = construct.node.default_child
+    assert isinstance(resource, CfnElement), f"{construct.node.path} has no CloudFormation resource"
+    return resource

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.common.compliance import acknowledge
+from stacks.common.logical_ids import logical_id_of
 from stacks.common.pre_traffic_hook import PreTrafficHealthCheck
 from stacks.settings import Rollout
 
@@ -66,8 +66,10 @@ class AliasRollout(Construct):
             # The hook (its code, its target version, its grants) is updated before the alias
             # update that starts the deployment invokes it (the alias resource only, not the
             # scaling target below it).
-            alias.node.default_child.node.add_dependency(pre_traffic_hook)  # type: ignore[union-attr]
-            hook_id = Stack.of(self).get_logical_id(pre_traffic_hook.function.node.default_child)  # type: ignore[arg-type]
+            alias_resource = alias.node.default_child
+            assert alias_resource is not None  # an L2 alias always has its CfnAlias
+            alias_resource.node.add_dependency(pre_traffic_hook)
+            hook_id = logical_id_of(pre_traffic_hook.function)
             acknowledge(
                 self.deployment_group.role.node.find_child("DefaultPolicy"),
                 rule_id=f"AwsSolutions-IAM5[Resource::<{hook_id}.Arn>:*]",

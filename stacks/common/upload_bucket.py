@@ -16,13 +16,14 @@ listing, no deletes, nothing elsewhere in the bucket.
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.common.access_log_bucket import AccessLoggedBuckets, access_log_bucket, private_bucket
 from stacks.common.compliance import acknowledge
+from stacks.common.logical_ids import logical_id_of
 from stacks.common.s3_prefix_access import S3Location
 
 PRESIGN_AND_READ_ACTIONS = ("s3:PutObject", "s3:GetObject")
@@ -71,7 +72,7 @@ class UploadBucket(AccessLoggedBuckets):
         role.add_to_policy(
             iam.PolicyStatement(actions=list(PRESIGN_AND_READ_ACTIONS), resources=[self.location.objects_arn])
         )
-        bucket_id = Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        bucket_id = logical_id_of(self.bucket)
         acknowledge(
             role.node.find_child("DefaultPolicy"),
             rule_id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{self.location.prefix}*]",

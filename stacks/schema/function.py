@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from stacks.schema.base import LOG_RETENTION_DAYS_ALLOWED, SettingsError, check_async_bounds
 
@@ -22,7 +22,7 @@ Rollout = Literal[
     "linear_10_percent_every_3_minutes",
     "linear_10_percent_every_10_minutes",
 ]
-ROLLOUTS: tuple[Rollout, ...] = Rollout.__args__  # type: ignore[attr-defined]
+ROLLOUTS: tuple[Rollout, ...] = get_args(Rollout)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -286,8 +286,8 @@ def _page(query: dict[str, str]) -> tuple[int, int] | Answer:
     raw_size = query.get("MaxItems")
     try:
         size = DEFAULT_PAGE if raw_size is None else int(raw_size)
-    except ValueError:
-        return invalid_parameter(f"Invalid MaxItems: {raw_size[:20]!r} is not a number")  # type: ignore[index]
+    except ValueError:  # only int(raw_size) raises, so raw_size is a string here
+        return invalid_parameter(f"Invalid MaxItems: {str(raw_size)[:20]!r} is not a number")
     if not 1 <= size <= MAX_PAGE:
         return invalid_parameter(f"MaxItems must be between 1 and {MAX_PAGE}, got {size}")
     marker = query.get("Marker")

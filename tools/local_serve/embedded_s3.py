@@ -40,7 +40,7 @@ class EmbeddedS3(ServerThread):
             listening.close()  # werkzeug serves on its own duplicate of the socket
         super().__init__(server, thread_name="embedded-s3")
 
-    def client(self) -> object:
+    def client(self) -> Any:  # a boto3 S3 client (boto3 ships no types)
         return boto3.session.Session(**LOCAL_CREDENTIALS, region_name=self.region_name).client(
             "s3", endpoint_url=self.endpoint_url
         )
@@ -53,9 +53,9 @@ class EmbeddedS3(ServerThread):
             arguments: dict[str, Any] = {"Bucket": bucket}
             if self.region_name != "us-east-1":
                 arguments["CreateBucketConfiguration"] = {"LocationConstraint": self.region_name}
-            s3.create_bucket(**arguments)  # type: ignore[attr-defined]
+            s3.create_bucket(**arguments)
             for key, source in objects.items():
                 body = source.read_bytes() if isinstance(source, Path) else source
-                s3.put_object(Bucket=bucket, Key=key, Body=body)  # type: ignore[attr-defined]
+                s3.put_object(Bucket=bucket, Key=key, Body=body)
                 count += 1
         return count

@@ -58,7 +58,7 @@ def resolve(value: Any, buckets: dict[str, str]) -> str | None:
         return {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}.get(argument[1])
     if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
         parts = [resolve(part, buckets) for part in argument[1]]
-        return None if None in parts else str(argument[0]).join(parts)  # type: ignore[arg-type]
+        return None if None in parts else str(argument[0]).join(str(part) for part in parts)
     if function == "Fn::Sub" and isinstance(argument, str):
         unresolved = False
 
