@@ -84,8 +84,15 @@ class _Yolo:
         return self.g.op("Resize", [x, "", scales], mode="nearest")
 
 
-def build_yolov8(*, num_classes: int = len(CLASS_NAMES), imgsz: int = 640, seed: int = 8,
-                 class_bias: float = -6.8, class_weight_scale: float = 300.0, scale: Scale = Scale()) -> onnx.ModelProto:  # fmt: skip
+def build_yolov8(
+    *,
+    num_classes: int = len(CLASS_NAMES),
+    imgsz: int = 640,
+    seed: int = 8,
+    class_bias: float = -6.8,
+    class_weight_scale: float = 300.0,
+    scale: Scale = Scale(),
+) -> onnx.ModelProto:
     graph = GraphBuilder(seed=seed)
     m = _Yolo(graph)
     ch = lambda c: _channels(c, scale)  # noqa: E731
