@@ -66,6 +66,7 @@ from benchmarks.machine import describe_machine
 from benchmarks.report import RESULTS_DIR, markdown_table, write_results
 from checkbox.config import TUNING_VARIABLES
 from stacks.common.paths import REPO_ROOT
+from tools.dockerfile import LAMBDA_BASE_IMAGE_ENV, runtime_stage
 
 FUNCTION_DIR = REPO_ROOT / "functions" / "checkbox"
 DEFAULT_MODEL = REPO_ROOT / "models" / "checkbox" / "model.onnx"
@@ -597,12 +598,14 @@ def _decode_interpreters(arguments: argparse.Namespace, ultralytics_python: Path
 
 
 def _function_env(scratch: Path, code_root: Path, model_path: Path) -> dict[str, str]:
-    """The parent's environment minus the function's tuning variables, plus what the stack and
-    Lambda set (3008 MB -> 2 threads), caches under the scratch directory (never $HOME)."""
+    """The parent's environment minus the function's tuning variables, plus what the image, the
+    stack and Lambda set (3008 MB -> 2 threads), caches under the scratch directory (never $HOME)."""
     tuning = (*TUNING_VARIABLES, "POWERTOOLS_DEV")
     environment = {name: value for name, value in os.environ.items() if name not in tuning}
+    image = runtime_stage(FUNCTION_DIR / "Dockerfile").env  # e.g. its malloc tuning
     return (
         environment
+        | {name: value for name, value in image.items() if name not in LAMBDA_BASE_IMAGE_ENV}
         | STACK_ENVIRONMENT
         | {
             "PYTHONPATH": f"{code_root}{os.pathsep}{REPO_ROOT}",
@@ -631,9 +634,8 @@ def _ultralytics_env(scratch: Path) -> dict[str, str]:
 def _versions() -> dict[str, str]:
     from importlib import metadata
 
-    return {name: metadata.version(name) for name in ("onnxruntime", "numpy", "pillow", "aws-lambda-powertools")} | {
-        "python": sys.version.split()[0]
-    }
+    libraries = ("onnxruntime", "numpy", "pillow", "simplejpeg", "pyspng", "pybase64", "aws-lambda-powertools")
+    return {name: metadata.version(name) for name in libraries} | {"python": sys.version.split()[0]}
 
 
 def _read(path: Path) -> None:
@@ -873,8 +875,9 @@ def render_markdown(figures: dict[str, Any]) -> str:
             f"Pages: {method['pages_per_cell']} per cell from `{method['generator']}`, seeds {method['seeds'][0]}–{method['seeds'][-1]}"
             " (held out: training uses small seeds), the same seeds in every cell; truth = the boxes drawn on them.",
             f"Function: `checkbox.handler.lambda_handler` in a worker under {_shown(Path(fn['python']))} (Python {fn_versions['python']},"
-            f" onnxruntime {fn_versions['onnxruntime']}, numpy {fn_versions['numpy']}, Pillow {fn_versions['pillow']}),"
-            f" the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, spinning during a run and stopped when it returns (session.force_spinning_stop);"
+            f" onnxruntime {fn_versions['onnxruntime']}, numpy {fn_versions['numpy']}, Pillow {fn_versions['pillow']},"
+            f" simplejpeg {fn_versions.get('simplejpeg', '?')}, pyspng {fn_versions.get('pyspng', '?')},"
+            f" pybase64 {fn_versions.get('pybase64', '?')}), the image's and the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, spinning during a run and stopped when it returns (session.force_spinning_stop);"
             " each page POSTed as API Gateway delivers it (REST proxy event, raw image body, base64); timed from the event to the"
             " JSON text of the answer.",
             f"ultralytics: {versions['ultralytics']} under {_shown(Path(ul['python']))} (torch {versions['torch']}, OpenCV"
