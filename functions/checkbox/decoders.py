@@ -10,9 +10,9 @@ decoders write straight into numpy and give the very same pixels:
   skip chunk CRCs and libspng stops inflating once it has every row, so a corrupt file could
   decode into garbage. The CRCs are checked here first (zlib.crc32, about 2 ms for 10 MB),
   which is what libpng (OpenCV) does.
-Anything else (another mode or bit depth, transparency, a PNG with an eXIf chunk, a file that
-does not end as a complete one, a CRC or decoder error) returns None and Pillow decodes it, or
-says why it cannot.
+Anything else (another mode or bit depth, transparency, a PNG with an eXIf chunk or animated, a
+file that does not end as a complete one, a CRC or decoder error) returns None and Pillow
+decodes it, or says why it cannot.
 
 EXIF orientation: a JPEG's is in the headers Pillow has already read. A PNG's eXIf chunk may
 follow the pixel data, where Pillow only looks by decoding the whole image, so the fast route
@@ -88,7 +88,8 @@ def _png(data: bytes) -> np.ndarray | None:
 
 
 def _complete_without_exif(data: bytes) -> bool:
-    """Whether the file is PNG chunks from the signature to IEND, every CRC correct, none eXIf."""
+    """Whether the file is PNG chunks from the signature to IEND, every CRC correct, with neither
+    an eXIf chunk nor an animation (APNG's acTL)."""
     if not data.startswith(_PNG_SIGNATURE):
         return False
     view = memoryview(data)
@@ -101,7 +102,7 @@ def _complete_without_exif(data: bytes) -> bool:
         if zlib.crc32(view[offset + 4 : end]) != int.from_bytes(view[end : end + 4], "big"):
             return False
         kind = view[offset + 4 : offset + 8]
-        if kind == b"eXIf":
+        if kind in (b"eXIf", b"acTL"):  # orientation, or an animation whose first frame Pillow picks
             return False
         if kind == b"IEND":
             return True

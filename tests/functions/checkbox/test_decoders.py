@@ -104,6 +104,7 @@ def test_grey_jpeg_and_png_pixels_are_pillows(image_format: str, mode: str) -> N
         (lambda: encoded(scan(), "PNG")[:-40], False),  # cut inside the pixel data
         (lambda: _flipped_idat_byte(encoded(scan(), "PNG")), False),  # a CRC that does not match
         (lambda: _with_chunk_before_iend(encoded(scan(), "PNG"), b"eXIf", b"MM\x00*"), False),
+        (lambda: encoded(scan(), "PNG", save_all=True, append_images=[scan(mode="RGB").rotate(90)]), False),
         (lambda: encoded(scan().convert("CMYK"), "JPEG"), False),
         (lambda: encoded(scan().convert("P"), "PNG"), False),
         (lambda: encoded(scan().convert("RGBA"), "PNG"), False),
@@ -126,6 +127,7 @@ def test_grey_jpeg_and_png_pixels_are_pillows(image_format: str, mode: str) -> N
         "png-truncated",
         "png-bad-crc",
         "png-exif",
+        "png-animated",
         "jpeg-cmyk",
         "png-palette",
         "png-alpha",
