@@ -28,6 +28,8 @@ YOLOV5: Layout = "yolov5"
 PAD_VALUE = 114  # ultralytics' letterbox grey
 # Candidates that enter NMS at most (ultralytics' max_nms): the highest scores win.
 MAX_NMS_CANDIDATES = 30_000
+# Up to this many candidates NMS compares them all at once (an N x N matrix: 4 MB at 1,024).
+MATRIX_NMS_LIMIT = 1024
 # ultralytics divides by 255 (float32, correctly rounded); multiplying by 1/255 differs in the last bit.
 _255 = np.float32(255)
 
@@ -186,29 +188,60 @@ def nms(candidates: Candidates, *, iou: float, max_detections: int) -> np.ndarra
     """Greedy class-aware NMS: indices of the kept candidates, best score first.
 
     Highest score first; each kept box removes the remaining boxes OF ITS CLASS whose IoU with
-    it is > iou (torchvision's rule); boxes of other classes are never compared. Each step is
-    one vectorised IoU of the kept box against all remaining ones, so the Python loop runs
-    once per kept box (at most max_detections times)."""
-    count = len(candidates)
-    if count == 0:
+    it is > iou (torchvision's rule); boxes of other classes are never compared. A page has a
+    few hundred candidates at most at usual thresholds: their IoUs are one vectorised N x N
+    matrix (0.1 ms for 100 candidates, against 0.65 ms for a numpy step per kept box). Past
+    MATRIX_NMS_LIMIT candidates (a very low conf) the matrix would be large, so each kept box
+    is compared with the remaining ones instead. Both compute every IoU with the same float32
+    operations in the same order, so they keep the same boxes."""
+    if len(candidates) == 0:
         return np.empty(0, dtype=np.int64)
     order = np.argsort(-candidates.scores, kind="stable")[:MAX_NMS_CANDIDATES]
     boxes = candidates.boxes[order]
     classes = candidates.class_ids[order]
+    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+    greedy = _greedy_by_matrix if order.size <= MATRIX_NMS_LIMIT else _greedy_by_rows
+    kept = greedy(boxes, areas, classes, threshold=np.float32(iou), max_detections=max_detections)
+    return order[np.asarray(kept, dtype=np.int64)]
+
+
+def _overlaps(boxes: np.ndarray, areas: np.ndarray, box: np.ndarray | int, others: np.ndarray | slice) -> np.ndarray:
+    """IoU of boxes[box] with boxes[others] (broadcast: a column of boxes against a row)."""
     x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-    areas = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    threshold = np.float32(iou)
+    width = np.clip(np.minimum(x2[box], x2[others]) - np.maximum(x1[box], x1[others]), 0, None)
+    height = np.clip(np.minimum(y2[box], y2[others]) - np.maximum(y1[box], y1[others]), 0, None)
+    intersection = width * height
+    union = areas[box] + areas[others] - intersection
+    return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+
+
+def _greedy_by_matrix(
+    boxes: np.ndarray, areas: np.ndarray, classes: np.ndarray, *, threshold: np.float32, max_detections: int
+) -> list[int]:
+    column = np.arange(len(boxes))[:, None]
+    suppresses = (_overlaps(boxes, areas, column, slice(None)) > threshold) & (classes[:, None] == classes[None, :])
+    alive = np.ones(len(boxes), dtype=bool)
     kept: list[int] = []
-    remaining = np.arange(order.size)
+    for best in range(len(boxes)):
+        if not alive[best]:
+            continue
+        kept.append(best)
+        if len(kept) == max_detections:
+            break
+        alive &= ~suppresses[best]  # only later boxes matter: earlier ones are kept or gone
+    return kept
+
+
+def _greedy_by_rows(
+    boxes: np.ndarray, areas: np.ndarray, classes: np.ndarray, *, threshold: np.float32, max_detections: int
+) -> list[int]:
+    kept: list[int] = []
+    remaining = np.arange(len(boxes))
     while remaining.size and len(kept) < max_detections:
         best, rest = remaining[0], remaining[1:]
         kept.append(int(best))
         if not rest.size:
             break
-        width = np.clip(np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]), 0, None)
-        height = np.clip(np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]), 0, None)
-        intersection = width * height
-        union = areas[best] + areas[rest] - intersection
-        overlap = np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+        overlap = _overlaps(boxes, areas, best, rest)
         remaining = rest[(overlap <= threshold) | (classes[rest] != classes[best])]
-    return order[np.asarray(kept, dtype=np.int64)]
+    return kept

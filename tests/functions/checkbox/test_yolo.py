@@ -188,14 +188,29 @@ def test_nms_handles_degenerate_boxes() -> None:
     assert yolo.nms(candidates, iou=0.45, max_detections=300).tolist() == [0, 1, 2]  # zero area: IoU 0
 
 
-def test_nms_matches_a_reference_on_random_boxes() -> None:
-    rng = np.random.default_rng(3)
-    count = 400
+def _random_candidates(count: int, seed: int) -> Candidates:
+    rng = np.random.default_rng(seed)
     xy = rng.uniform(0, 600, (count, 2))
     wh = rng.uniform(5, 80, (count, 2))
     boxes = np.concatenate([xy, xy + wh], axis=1).astype(np.float32)
-    candidates = Candidates(boxes, rng.uniform(0, 1, count).astype(np.float32), rng.integers(0, 3, count))
+    return Candidates(boxes, rng.uniform(0, 1, count).astype(np.float32), rng.integers(0, 3, count))
+
+
+@pytest.mark.parametrize("matrix_limit", [1024, 0], ids=["all-pairs-matrix", "row-by-row"])
+def test_nms_matches_a_reference_on_random_boxes(matrix_limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yolo, "MATRIX_NMS_LIMIT", matrix_limit)  # both ways NMS can run
+    candidates = _random_candidates(400, seed=3)
     assert yolo.nms(candidates, iou=0.5, max_detections=1000).tolist() == _reference_nms(candidates, 0.5)
+
+
+@pytest.mark.parametrize(("count", "iou", "max_detections"), [(60, 0.45, 300), (900, 0.3, 300), (900, 0.7, 25)])
+def test_nms_keeps_the_same_boxes_either_way(
+    count: int, iou: float, max_detections: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    candidates = _random_candidates(count, seed=count)
+    by_matrix = yolo.nms(candidates, iou=iou, max_detections=max_detections).tolist()
+    monkeypatch.setattr(yolo, "MATRIX_NMS_LIMIT", 0)
+    assert yolo.nms(candidates, iou=iou, max_detections=max_detections).tolist() == by_matrix
 
 
 def _reference_nms(candidates: Candidates, threshold: float) -> list[int]:
