@@ -82,11 +82,11 @@ CONF, IOU, MAX_DET = 0.25, 0.45, 300  # the function's defaults, given to ultral
 TARGET_MATCH = 0.99
 DECODE_OPTIONS = ("function", "pillow", "pillow-draft", "cv2", "imagecodecs")
 DECODE_LABELS = {
-    "function": "the function as it is (checkbox.imaging: simplejpeg / pyspng + resize_linear)",
-    "pillow": "(a) Pillow full decode + resize_linear (the function before simplejpeg / pyspng)",
-    "pillow-draft": "(b) Pillow reduced-scale JPEG decode (draft) + resize_linear",
+    "function": "the function as it is (checkbox.imaging: simplejpeg / pyspng + cv2.resize)",
+    "pillow": "(a) Pillow full decode + cv2.resize (the function's decoding before simplejpeg / pyspng)",
+    "pillow-draft": "(b) Pillow reduced-scale JPEG decode (draft) + cv2.resize",
     "cv2": "(c) cv2.imdecode + cv2.resize(INTER_LINEAR)",
-    "imagecodecs": "(d) imagecodecs.png_decode + resize_linear",
+    "imagecodecs": "(d) imagecodecs.png_decode + cv2.resize",
 }
 
 COLD_START_SCRIPT = """
@@ -94,7 +94,7 @@ import time
 started = time.perf_counter()
 import base64, io, json, sys
 real_stdout, sys.stdout = sys.stdout, io.StringIO()  # the handler's log lines: parsed below
-import numpy, onnxruntime, PIL.Image, aws_lambda_powertools.event_handler
+import numpy, onnxruntime, PIL.Image, cv2, simplejpeg, pyspng, pybase64, aws_lambda_powertools.event_handler
 libraries = time.perf_counter()
 from checkbox.handler import lambda_handler
 imported = time.perf_counter()
@@ -634,7 +634,16 @@ def _ultralytics_env(scratch: Path) -> dict[str, str]:
 def _versions() -> dict[str, str]:
     from importlib import metadata
 
-    libraries = ("onnxruntime", "numpy", "pillow", "simplejpeg", "pyspng", "pybase64", "aws-lambda-powertools")
+    libraries = (
+        "onnxruntime",
+        "numpy",
+        "pillow",
+        "simplejpeg",
+        "pyspng",
+        "pybase64",
+        "opencv-python-headless",
+        "aws-lambda-powertools",
+    )
     return {name: metadata.version(name) for name in libraries} | {"python": sys.version.split()[0]}
 
 
@@ -877,7 +886,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
             f"Function: `checkbox.handler.lambda_handler` in a worker under {_shown(Path(fn['python']))} (Python {fn_versions['python']},"
             f" onnxruntime {fn_versions['onnxruntime']}, numpy {fn_versions['numpy']}, Pillow {fn_versions['pillow']},"
             f" simplejpeg {fn_versions.get('simplejpeg', '?')}, pyspng {fn_versions.get('pyspng', '?')},"
-            f" pybase64 {fn_versions.get('pybase64', '?')}), the image's and the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, spinning during a run and stopped when it returns (session.force_spinning_stop);"
+            f" pybase64 {fn_versions.get('pybase64', '?')}, OpenCV {fn_versions.get('opencv-python-headless', '?')}), the image's and the stack's environment at {method['memory_mb_for_threads']} MB: {fn['intra_op_threads']} intra-op threads, spinning during a run and stopped when it returns (session.force_spinning_stop);"
             " each page POSTed as API Gateway delivers it (REST proxy event, raw image body, base64); timed from the event to the"
             " JSON text of the answer.",
             f"ultralytics: {versions['ultralytics']} under {_shown(Path(ul['python']))} (torch {versions['torch']}, OpenCV"
@@ -929,7 +938,7 @@ def render_markdown(figures: dict[str, Any]) -> str:
                         f"{_ms(cold['in_process_ms']['median_ms'])} ({_ms(cold['in_process_ms']['min_ms'])}, {_ms(cold['in_process_ms']['max_ms'])})",
                     ],
                     [
-                        "  of which libraries (numpy, onnxruntime, Pillow, Powertools)",
+                        "  of which libraries (numpy, onnxruntime, Pillow, OpenCV, the decoders, Powertools)",
                         _ms(cold["phases_median"]["libraries_ms"]),
                     ],
                     [

@@ -19,13 +19,14 @@ numpy and PIL.Image, as the function has; median of 5) are reported too.
 
 Options (those whose libraries are missing in this interpreter are reported as unavailable):
   function      the function's own checkbox.imaging (open_image + scaled_pages), as deployed:
-                checkbox.decoders (simplejpeg, pyspng) for 8-bit RGB and grey JPEG and PNG
-  pillow        what the function did before checkbox.decoders: Pillow full decode + checkbox.resize.resize_linear (grey pages resized as one
-                channel, then repeated to RGB)
+                checkbox.decoders (simplejpeg, pyspng) for 8-bit RGB and grey JPEG and PNG,
+                OpenCV's resize
+  pillow        what the function decoded with before checkbox.decoders: Pillow full decode +
+                OpenCV's resize (grey pages resized as one channel, then repeated to RGB)
   pillow-draft  Pillow reduced-scale JPEG decode (Image.draft to the smallest 1/2, 1/4, 1/8
-                scale not below the target) + resize_linear (JPEG only)
+                scale not below the target) + OpenCV's resize (JPEG only)
   cv2           cv2.imdecode(IMREAD_COLOR) + cv2.resize(INTER_LINEAR) + BGR -> RGB
-  imagecodecs   imagecodecs.png_decode (libpng) + resize_linear (PNG only)
+  imagecodecs   imagecodecs.png_decode (libpng) + OpenCV's resize (PNG only)
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import numpy as np
 
 # option -> (the import statement that loads what the option uses, distribution names to look for)
 EXTRA_PACKAGE = {
-    "function": ("import simplejpeg, pyspng", ("simplejpeg", "pyspng")),
+    "function": ("import simplejpeg, pyspng, cv2", ("simplejpeg", "pyspng", "opencv-python-headless")),
     "pillow": (None, ()),
     "pillow-draft": (None, ()),
     "cv2": (
@@ -137,8 +138,6 @@ def _converter(option: str, input_size: tuple[int, int]) -> Callable[[bytes, tup
     if option in ("pillow", "pillow-draft"):
         from PIL import Image
 
-        from checkbox.resize import resize_linear
-
         draft = option == "pillow-draft"
 
         def pillow(data: bytes, size: tuple[int, int]) -> np.ndarray:
@@ -147,7 +146,7 @@ def _converter(option: str, input_size: tuple[int, int]) -> Callable[[bytes, tup
                 image.draft("RGB", size)
             if image.mode not in ("L", "RGB"):
                 image = image.convert("RGB")
-            return _rgb(resize_linear(np.asarray(image), *size))
+            return _rgb(_resize(np.asarray(image), size))
 
         return pillow
     if option == "cv2":
@@ -161,16 +160,21 @@ def _converter(option: str, input_size: tuple[int, int]) -> Callable[[bytes, tup
     if option == "imagecodecs":
         import imagecodecs
 
-        from checkbox.resize import resize_linear
-
         def codecs(data: bytes, size: tuple[int, int]) -> np.ndarray:
             pixels = imagecodecs.png_decode(data)
             if pixels.ndim == 3 and pixels.shape[2] == 4:
                 raise ValueError("RGBA pages are not part of this benchmark")
-            return _rgb(resize_linear(pixels, *size))
+            return _rgb(_resize(pixels, size))
 
         return codecs
     raise ValueError(f"unknown option {option!r}")
+
+
+def _resize(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The function's resize: OpenCV's INTER_LINEAR, as ultralytics' LetterBox."""
+    import cv2
+
+    return cv2.resize(np.ascontiguousarray(pixels), size, interpolation=cv2.INTER_LINEAR)
 
 
 def _rgb(pixels: np.ndarray) -> np.ndarray:

@@ -14,13 +14,14 @@ Limits, both checked before a pixel is decoded:
 
 Scale: each page is shrunk (or enlarged) into the model's input exactly as ultralytics'
 LetterBox does it when it trains, validates and predicts: the whole page decoded at full
-resolution, EXIF orientation applied, then cv2.INTER_LINEAR (checkbox.resize, OpenCV's
-arithmetic in numpy, bit for bit). Complete 8-bit RGB and grey JPEG and PNG pages, nearly
-every scan, are decoded by checkbox.decoders (libjpeg-turbo and libspng straight into numpy);
-Pillow decodes everything else. Both give the same pixels as OpenCV for JPEG (libjpeg-turbo,
-default IDCT and upsampling) and PNG (lossless). Faster routes exist and were measured
-(benchmarks/checkbox.py): a JPEG decoded at 1/2-1/8 scale (`draft`) or Pillow's antialiased
-resize give the network different pixels and 4-6 % different detections.
+resolution, EXIF orientation applied, then OpenCV's own `cv2.resize(..., INTER_LINEAR)` (the
+headless build: no GUI, no system libraries), so the pixels are ultralytics' by construction.
+Complete 8-bit RGB and grey JPEG and PNG pages, nearly every scan, are decoded by
+checkbox.decoders (libjpeg-turbo and libspng straight into numpy, faster than OpenCV's own
+decoders); Pillow decodes everything else. Both give the same pixels as OpenCV for JPEG
+(libjpeg-turbo, default IDCT and upsampling) and PNG (lossless). Faster routes exist and were
+measured (benchmarks/checkbox.py): a JPEG decoded at 1/2-1/8 scale (`draft`) or Pillow's
+antialiased resize give the network different pixels and 4-6 % different detections.
 Modes: bilevel becomes 0/255 grey, 16-bit grey keeps its high byte (as OpenCV reads it), grey
 is resized as one channel and repeated into RGB; palette and CMYK become RGB; transparency is
 composited on white paper (after resizing: OpenCV would drop the alpha channel instead, so
@@ -36,11 +37,11 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin  # noqa: F401  (registers only these)
 
 from checkbox.decoders import decode_fast, exif_orientation
-from checkbox.resize import resize_linear, use_threads
 from checkbox.yolo import Letterbox
 from lambda_common.errors import ValidationError
 
@@ -95,9 +96,10 @@ class ScaledPage:
 
 def configure(*, max_pixels: int, threads: int) -> None:
     """Process-wide, at cold start: Pillow's decompression-bomb guard at the pixel limit, and
-    how many threads resize a page (the function's vCPUs, as onnxruntime's intra-op threads)."""
+    how many threads OpenCV resizes a page with (the function's vCPUs, as onnxruntime's
+    intra-op threads, rather than OpenCV's default of every CPU it sees)."""
     Image.MAX_IMAGE_PIXELS = max_pixels
-    use_threads(threads)
+    cv2.setNumThreads(threads)
 
 
 def open_image(data: bytes, *, limits: ImageLimits) -> Image.Image:
@@ -167,7 +169,10 @@ def scale_page(image: Image.Image, *, data: bytes, index: int, input_width: int,
     letterbox = Letterbox.fit(width, height, input_width=input_width, input_height=input_height)
     decoded = time.perf_counter()
 
-    scaled = resize_linear(pixels, letterbox.new_width, letterbox.new_height)
+    # OpenCV reads a flipped or rotated (EXIF) view only as a contiguous copy.
+    scaled = cv2.resize(
+        np.ascontiguousarray(pixels), (letterbox.new_width, letterbox.new_height), interpolation=cv2.INTER_LINEAR
+    )
     del pixels  # the full page is the largest buffer of a request
     finished_pixels = _rgb(scaled)
     finished = time.perf_counter()
