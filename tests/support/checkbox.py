@@ -78,19 +78,25 @@ class DetectorSpy:
         raise AssertionError("inference must not run")
 
 
-def png_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height (its data is a few bytes: a bomb's shape)."""
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    """One PNG chunk: length, type, body and the CRC of type and body."""
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+def png_file(*, width: int, height: int, bit_depth: int, colour_type: int, raw: bytes) -> bytes:
+    """A PNG built by hand: its header as given and `raw` (filtered scanlines) as its one IDAT."""
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(raw))
+        + png_chunk(b"IEND", b"")
     )
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height of 8-bit grey (its data is a few bytes: a bomb's shape)."""
+    return png_file(width=width, height=height, bit_depth=8, colour_type=0, raw=b"\x00" * 64)
 
 
 def multipage_tiff(sizes: list[tuple[int, int]], **options: object) -> bytes:

@@ -4,8 +4,6 @@ Pillow's pixels (Pillow's own pixels are tested against OpenCV's in test_preproc
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from collections.abc import Callable
 
 import numpy as np
@@ -15,7 +13,7 @@ from PIL import Image
 from checkbox.decoders import decode_fast
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
 from lambda_common.errors import ValidationError
-from tests.support.checkbox import encoded, page_image
+from tests.support.checkbox import encoded, page_image, png_chunk, png_file
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
 
@@ -39,12 +37,8 @@ def fast_pixels(data: bytes) -> np.ndarray | None:
     return None if decoded is None else decoded.pixels
 
 
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
 def _with_chunk_before_iend(data: bytes, kind: bytes, body: bytes) -> bytes:
-    return data[:-12] + _png_chunk(kind, body) + data[-12:]
+    return data[:-12] + png_chunk(kind, body) + data[-12:]
 
 
 def _flipped_idat_byte(data: bytes) -> bytes:
@@ -56,13 +50,7 @@ def _flipped_idat_byte(data: bytes) -> bytes:
 def _sixteen_bit_rgb_png() -> bytes:
     rows = np.full((20, 30, 3), 40000, dtype=">u2")
     raw = b"".join(b"\x00" + row.tobytes() for row in rows)
-    header = struct.pack(">IIBBBBB", 30, 20, 16, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(raw))
-        + _png_chunk(b"IEND", b"")
-    )
+    return png_file(width=30, height=20, bit_depth=16, colour_type=2, raw=raw)
 
 
 @pytest.mark.parametrize(

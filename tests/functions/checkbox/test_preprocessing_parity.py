@@ -12,8 +12,6 @@ is the decoding, the orientation and the grey and colour handling around that ca
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 import pytest
@@ -21,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from checkbox.imaging import ImageLimits, open_image, scaled_pages
 from checkbox.yolo import PAD_VALUE
+from tests.support.checkbox import encoded
 
 LIMITS = ImageLimits(max_pixels=40_000_000, max_pages=20)
 A4_150_DPI = (1240, 1754)
@@ -61,12 +60,6 @@ def scanned_page(size: tuple[int, int], *, mode: str = "RGB", seed: int = 0) -> 
     noise = rng.normal(0, 6, (height, width, 3))
     pixels = np.clip(np.asarray(image, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
     return Image.fromarray(pixels).convert(mode)
-
-
-def encoded(image: Image.Image, image_format: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **options)
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("size", [A4_150_DPI, A4_300_DPI], ids=["150dpi", "300dpi"])
